@@ -1,0 +1,80 @@
+package config
+
+import (
+	"time"
+
+	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources/reddit"
+)
+
+// Config is the whole configuration file. Operator settings are snake_case;
+// the resources under Namespaces use the API's JSON field names.
+type Config struct {
+	// Path is the file the configuration was read from ("" when parsed from memory).
+	Path string `yaml:"-"`
+
+	Listen       string         `yaml:"listen"`
+	AdminAPIKeys []string       `yaml:"admin_api_keys"`
+	Redis        RedisConfig    `yaml:"redis"`
+	Delivery     DeliveryConfig `yaml:"delivery"`
+	Scans        ScansConfig    `yaml:"scans"`
+	Sources      SourcesConfig  `yaml:"sources"`
+	Matcher      MatcherConfig  `yaml:"matcher"`
+	Log          LogConfig      `yaml:"log"`
+	Namespaces   []Namespace    `yaml:"namespaces"`
+}
+
+// RedisConfig says where state lives.
+type RedisConfig struct {
+	// URL is a redis:// or rediss:// URL; empty runs an embedded, in-memory
+	// Redis (not durable). The REDIS_URL environment variable overrides it.
+	URL string `yaml:"url"`
+}
+
+// DeliveryConfig governs webhook delivery.
+type DeliveryConfig struct {
+	Timeout             models.Duration   `yaml:"timeout"`
+	RetrySchedule       []models.Duration `yaml:"retry_schedule"`
+	AllowPrivateTargets bool              `yaml:"allow_private_targets"`
+	RequireHTTPS        bool              `yaml:"require_https"`
+	// Concurrency is the number of deliveries one process makes at once.
+	Concurrency int `yaml:"concurrency"`
+}
+
+// ScansConfig governs stored Scans.
+type ScansConfig struct {
+	Retention models.Duration `yaml:"retention"`
+}
+
+// SourcesConfig holds each platform's credentials and endpoints.
+type SourcesConfig struct {
+	Reddit reddit.Config `yaml:"reddit"`
+}
+
+// MatcherConfig configures the matcher.
+type MatcherConfig struct{}
+
+// LogConfig sets the log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+	Format string `yaml:"format"` // text (default) or json
+}
+
+// Namespace is a namespace with the resources declared in it.
+type Namespace struct {
+	ID          string              `yaml:"id"`
+	APIKeys     []string            `yaml:"api_keys"`
+	Connections []models.Connection `yaml:"connections"`
+	Managers    []models.Manager    `yaml:"managers"`
+}
+
+// Defaults.
+const (
+	DefaultListen          = ":8080"
+	DefaultDeliveryTimeout = 10 * time.Second
+	DefaultScanRetention   = 30 * 24 * time.Hour
+	DefaultConcurrency     = 20
+)
+
+// DefaultRetrySchedule is the delay before each retry of a failed delivery.
+var DefaultRetrySchedule = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour}

@@ -1,0 +1,170 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Resource type and enum values of the API. They are the Advite API's own.
+const (
+	ConnectionTypeHTTP  = "HTTP_CONNECTION"
+	ManagerTypeFeed     = "FEED_MANAGER"
+	InputTypeStructured = "STRUCTURED"
+	NoticeTypeHTTP      = "HTTP_REQUEST"
+
+	SourceReddit     = "REDDIT"
+	SourceTwitter    = "TWITTER"
+	SourceFacebook   = "FACEBOOK"
+	SourceHackerNews = "HACKERNEWS"
+	SourceIngest     = "INGEST"
+
+	FocusSales     = "SALES"
+	FocusMentions  = "MENTIONS"
+	FocusSentiment = "SENTIMENT"
+	FocusCrisis    = "CRISIS"
+)
+
+// SourceTypes and FocusTypes list the allowed enum values, in documentation order.
+var (
+	SourceTypes = []string{SourceReddit, SourceTwitter, SourceFacebook, SourceHackerNews, SourceIngest}
+	FocusTypes  = []string{FocusSales, FocusMentions, FocusSentiment, FocusCrisis}
+)
+
+// Meta is carried by every resource: its resource name, times and etag.
+type Meta struct {
+	Name       string    `json:"name,omitempty" yaml:"-"`
+	CreateTime time.Time `json:"createTime,omitzero" yaml:"-"`
+	UpdateTime time.Time `json:"updateTime,omitzero" yaml:"-"`
+	Etag       string    `json:"etag,omitempty" yaml:"-"`
+}
+
+// Namespace isolates a team's connections, managers and API keys.
+type Namespace struct {
+	Meta
+	ID string `json:"-" yaml:"id"`
+}
+
+// Connection is a webhook receiver.
+type Connection struct {
+	Meta
+	ID       string            `json:"-" yaml:"id"`
+	Nickname string            `json:"nickname,omitempty" yaml:"nickname"`
+	Type     string            `json:"type" yaml:"type"`
+	URL      string            `json:"url" yaml:"url"`
+	Method   string            `json:"method,omitempty" yaml:"method"`
+	Headers  map[string]string `json:"headers,omitempty" yaml:"headers"`
+	// Secret signs deliveries (Standard Webhooks, whsec_ prefix). Generated
+	// when empty.
+	Secret string `json:"secret,omitempty" yaml:"secret"`
+	// Disabled connections receive nothing; their deliveries wait.
+	Disabled bool `json:"disabled,omitempty" yaml:"disabled"`
+}
+
+// Manager is a monitor: what to read, what to look for, whom to tell.
+type Manager struct {
+	Meta
+	ID       string   `json:"-" yaml:"id"`
+	Nickname string   `json:"nickname,omitempty" yaml:"nickname"`
+	Type     string   `json:"type" yaml:"type"`
+	Enable   bool     `json:"enable" yaml:"enable"`
+	Schedule string   `json:"schedule,omitempty" yaml:"schedule"`
+	Source   Source   `json:"source" yaml:"source"`
+	Input    Input    `json:"input" yaml:"input"`
+	Notices  []Notice `json:"notices,omitempty" yaml:"notices"`
+}
+
+// Source says where a manager reads posts.
+type Source struct {
+	Type string `json:"type" yaml:"type"`
+	// Subreddits limits a Reddit source to these subreddits (no "r/" prefix).
+	Subreddits []string `json:"subreddits,omitempty" yaml:"subreddits"`
+	// Query is the platform's own search query.
+	Query string `json:"query,omitempty" yaml:"query"`
+	// Pages lists Facebook page ids or usernames.
+	Pages []string `json:"pages,omitempty" yaml:"pages"`
+	// Include chooses the kinds of item read: posts (default), comments.
+	Include []string `json:"include,omitempty" yaml:"include"`
+	// Backfill bounds how far back the first poll reaches (default 24h).
+	Backfill Duration `json:"backfill,omitempty" yaml:"backfill"`
+}
+
+// Input says what a manager looks for.
+type Input struct {
+	Type     string   `json:"type" yaml:"type"`
+	URLs     []string `json:"urls,omitempty" yaml:"urls"`
+	Keywords []string `json:"keywords,omitempty" yaml:"keywords"`
+	Excludes []string `json:"excludes,omitempty" yaml:"excludes"`
+	Query    string   `json:"query,omitempty" yaml:"query"`
+	Focus    Focus    `json:"focus" yaml:"focus"`
+}
+
+// Focus selects the scorer and its thresholds.
+type Focus struct {
+	Type      string   `json:"type" yaml:"type"`
+	MinScore  *float64 `json:"minScore,omitempty" yaml:"minScore"`
+	Polarity  string   `json:"polarity,omitempty" yaml:"polarity"`
+	Threshold *float64 `json:"threshold,omitempty" yaml:"threshold"`
+	Window    Duration `json:"window,omitempty" yaml:"window"`
+	Factor    float64  `json:"factor,omitempty" yaml:"factor"`
+	MinPosts  int      `json:"minPosts,omitempty" yaml:"minPosts"`
+	Cooldown  Duration `json:"cooldown,omitempty" yaml:"cooldown"`
+}
+
+// Notice sends a manager's events to a connection.
+type Notice struct {
+	Type       string `json:"type" yaml:"type"`
+	Connection string `json:"connection" yaml:"connection"`
+}
+
+// Resource names, AIP style.
+
+func NamespaceName(ns string) string { return "namespaces/" + ns }
+
+func ConnectionName(ns, id string) string { return "namespaces/" + ns + "/connections/" + id }
+
+func ManagerName(ns, id string) string { return "namespaces/" + ns + "/managers/" + id }
+
+func ScanName(ns, manager, id string) string {
+	return "namespaces/" + ns + "/managers/" + manager + "/scans/" + id
+}
+
+// ParseConnectionName splits "namespaces/{ns}/connections/{id}".
+func ParseConnectionName(name string) (ns, id string, err error) {
+	p := strings.Split(name, "/")
+	if len(p) != 4 || p[0] != "namespaces" || p[2] != "connections" || p[1] == "" || p[3] == "" {
+		return "", "", fmt.Errorf("%q is not a connection name (want namespaces/{namespace}/connections/{connection})", name)
+	}
+	return p[1], p[3], nil
+}
+
+// ParseManagerName splits "namespaces/{ns}/managers/{id}".
+func ParseManagerName(name string) (ns, id string, err error) {
+	p := strings.Split(name, "/")
+	if len(p) != 4 || p[0] != "namespaces" || p[2] != "managers" || p[1] == "" || p[3] == "" {
+		return "", "", fmt.Errorf("%q is not a manager name (want namespaces/{namespace}/managers/{manager})", name)
+	}
+	return p[1], p[3], nil
+}
+
+// DefaultBackfill is how far back a manager's first poll reaches.
+const DefaultBackfill = 24 * time.Hour
+
+// DefaultSchedule polls every manager once a minute.
+const DefaultSchedule = "@every 1m"
+
+// BackfillOrDefault returns the source's backfill window.
+func (s Source) BackfillOrDefault() time.Duration {
+	if s.Backfill <= 0 {
+		return DefaultBackfill
+	}
+	return s.Backfill.D()
+}
+
+// ScheduleOrDefault returns the manager's schedule.
+func (m *Manager) ScheduleOrDefault() string {
+	if strings.TrimSpace(m.Schedule) == "" {
+		return DefaultSchedule
+	}
+	return m.Schedule
+}
