@@ -48,7 +48,21 @@ type ScansConfig struct {
 
 // SourcesConfig holds each platform's credentials and endpoints.
 type SourcesConfig struct {
-	Reddit reddit.Config `yaml:"reddit"`
+	Reddit   reddit.Config  `yaml:"reddit"`
+	Twitter  TwitterConfig  `yaml:"twitter"`
+	Facebook FacebookConfig `yaml:"facebook"`
+}
+
+// TwitterConfig is the `sources.twitter` section (the X API v2).
+type TwitterConfig struct {
+	BaseURL     string `yaml:"base_url"`
+	BearerToken string `yaml:"bearer_token"`
+}
+
+// FacebookConfig is the `sources.facebook` section (the Graph API).
+type FacebookConfig struct {
+	BaseURL     string `yaml:"base_url"`
+	AccessToken string `yaml:"access_token"`
 }
 
 // MatcherConfig configures the matcher.
@@ -74,6 +88,10 @@ const (
 	DefaultDeliveryTimeout = 10 * time.Second
 	DefaultScanRetention   = 30 * 24 * time.Hour
 	DefaultConcurrency     = 20
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "text"
+	DefaultTwitterBaseURL  = "https://api.x.com"
+	DefaultFacebookBaseURL = "https://graph.facebook.com/v21.0"
 )
 
 // DefaultRetrySchedule is the delay before each retry of a failed delivery.

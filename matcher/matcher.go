@@ -1,66 +1,480 @@
-// Package matcher decides which posts matter to which manager, and why.
 package matcher
 
 import (
 	"context"
-	"net/url"
-	"regexp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/earshothq/earshot/matcher/query"
 	"github.com/earshothq/earshot/models"
+	"github.com/redis/go-redis/v9"
 )
+
+// Options configure a Matcher. Every field is optional.
+type Options struct {
+	// Redis holds the crisis counters, the site-profile cache and the LLM
+	// cache and budget, shared by every process. Nil keeps them in memory
+	// (fine for `earshot match`, not for several replicas).
+	Redis redis.UniversalClient
+	// HTTPClient fetches input.urls pages (and carries LLM calls).
+	HTTPClient *http.Client
+	// LLM turns on the LLM judge; nil leaves it off.
+	LLM    *LLMConfig
+	Logger *slog.Logger
+	Now    func() time.Time
+	// SiteTimeout bounds a site-profile fetch, and how long Evaluate waits
+	// for one on a site's first use (default 3s).
+	SiteTimeout time.Duration
+}
 
 // Result is the outcome of evaluating one post for one manager.
 type Result struct {
 	Matched bool
 	Match   models.Match
+	// Spike is set when this post started a crisis episode (CRISIS focus).
+	Spike *models.Spike
 }
 
-// Matcher evaluates posts against managers.
-type Matcher struct{}
+// ManagerResult is one manager's result for a post in MatchAll.
+type ManagerResult struct {
+	Manager *models.Manager
+	Result
+}
+
+// Matcher evaluates posts against managers. It is safe for concurrent use.
+type Matcher struct {
+	log         *slog.Logger
+	now         func() time.Time
+	kv          kv
+	crisisStore crisisStore
+	sites       *sites
+	siteWait    time.Duration
+	llm         *llmJudge
+
+	mu       sync.RWMutex
+	compiled map[string]cacheEntry
+
+	index    atomic.Pointer[Index]
+	managers atomic.Pointer[[]*models.Manager]
+	rebuild  atomic.Bool
+}
+
+type cacheEntry struct {
+	hash uint64
+	c    *compiled
+}
 
 // New returns a Matcher.
-func New() *Matcher { return &Matcher{} }
+func New(opts Options) *Matcher {
+	m := &Matcher{log: opts.Logger, now: opts.Now, compiled: map[string]cacheEntry{}}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	m.log = m.log.With("component", "matcher")
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if opts.Redis != nil {
+		m.kv = redisKV{opts.Redis}
+		m.crisisStore = redisCrisis{opts.Redis}
+	} else {
+		m.kv = newMemKV(m.now)
+		m.crisisStore = newMemCrisis(m.now)
+	}
+	m.siteWait = opts.SiteTimeout
+	if m.siteWait <= 0 {
+		m.siteWait = siteFetchTimeout
+	}
+	m.sites = newSites(m.kv, opts.HTTPClient, m.log, m.now, m.siteWait)
+	m.sites.updated = m.siteLearnt
+	if opts.LLM != nil {
+		m.llm = newLLMJudge(*opts.LLM, opts.HTTPClient, m.kv, m.log, m.now)
+	}
+	return m
+}
 
-var salesCues = []string{"looking for", "recommend", "recommendation", "recommendations", "alternative to", "alternatives to", "any suggestions", "switching from", "worth it", "which tool", "what tool", "best tool"}
+// ValidateQuery checks an input.query. A parse error (*query.Error) names
+// the column and what was expected there.
+func ValidateQuery(q string) error {
+	if strings.TrimSpace(q) == "" {
+		return nil
+	}
+	_, err := query.Parse(q)
+	return err
+}
 
-// Evaluate scores post for mgr. (First cut: keywords and URL brand words on
-// word boundaries; SALES also needs a purchase-intent cue.)
-func (m *Matcher) Evaluate(_ context.Context, mgr *models.Manager, post *models.Post) (Result, error) {
-	text := strings.ToLower(post.Title + "\n" + post.Text)
-	terms := append([]string{}, mgr.Input.Keywords...)
+// ValidateManager checks what the matcher reads of a manager: query,
+// keywords, excludes and focus. Errors name the field (input.query, …).
+func ValidateManager(mgr *models.Manager) error {
+	_, err := compileManager(mgr, nil)
+	return err
+}
+
+// usesSite reports whether the manager's site pages are worth fetching.
+func (m *Matcher) usesSite(mgr *models.Manager) bool {
+	return len(mgr.Input.URLs) > 0 && (mgr.Input.Focus.Type == models.FocusMentions || m.llm != nil)
+}
+
+// siteProfiles returns the profiles of the manager's sites, waiting up to
+// wait for first fetches.
+func (m *Matcher) siteProfiles(ctx context.Context, mgr *models.Manager, wait time.Duration) []SiteProfile {
+	if !m.usesSite(mgr) {
+		return nil
+	}
+	out := make([]SiteProfile, 0, len(mgr.Input.URLs))
 	for _, u := range mgr.Input.URLs {
-		if pu, err := url.Parse(u); err == nil && pu.Hostname() != "" {
-			h := strings.TrimPrefix(pu.Hostname(), "www.")
-			if i := strings.IndexByte(h, '.'); i > 0 {
-				terms = append(terms, h[:i])
+		p, _ := m.sites.profile(ctx, u, wait)
+		out = append(out, p)
+	}
+	return out
+}
+
+// compile returns the manager compiled, from the cache while its input and
+// site names are unchanged.
+func (m *Matcher) compile(mgr *models.Manager, profiles []SiteProfile) (*compiled, error) {
+	var names []string
+	if mgr.Input.Focus.Type == models.FocusMentions {
+		for _, p := range profiles {
+			if p.Name != "" {
+				names = append(names, p.Name)
 			}
 		}
 	}
-	var hit []string
-	for _, t := range terms {
-		re := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(strings.ToLower(t)) + `\b`)
-		if re.MatchString(text) {
-			hit = append(hit, t)
-		}
+	h := fnv.New64a()
+	b, _ := json.Marshal(mgr.Input)
+	h.Write(b)
+	for _, n := range names {
+		h.Write([]byte{0})
+		h.Write([]byte(n))
 	}
-	res := Result{Match: models.Match{Focus: mgr.Input.Focus.Type, Terms: hit, Reasons: []string{}}}
-	if len(hit) == 0 {
+	sum := h.Sum64()
+	key := mgr.Name
+	if key == "" {
+		key = mgr.ID
+	}
+	if key == "" {
+		key = fmt.Sprintf("%x", sum)
+	}
+	m.mu.RLock()
+	e, ok := m.compiled[key]
+	m.mu.RUnlock()
+	if ok && e.hash == sum {
+		if e.c.mgr == mgr {
+			return e.c, nil
+		}
+		// Same input, newer copy of the manager (its notices may differ).
+		cc := *e.c
+		cc.mgr = mgr
+		m.mu.Lock()
+		m.compiled[key] = cacheEntry{hash: sum, c: &cc}
+		m.mu.Unlock()
+		return &cc, nil
+	}
+	c, err := compileManager(mgr, names)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.compiled[key] = cacheEntry{hash: sum, c: c}
+	m.mu.Unlock()
+	return c, nil
+}
+
+// Evaluate scores one post for one manager. It never fails because of the
+// LLM or a site fetch (it falls back to the offline score and the domain's
+// brand word); an error only reports a Redis failure of the crisis detector.
+func (m *Matcher) Evaluate(ctx context.Context, mgr *models.Manager, post *models.Post) (Result, error) {
+	return m.evaluate(ctx, mgr, post, false)
+}
+
+func (m *Matcher) evaluate(ctx context.Context, mgr *models.Manager, post *models.Post, explain bool) (Result, error) {
+	profiles := m.siteProfiles(ctx, mgr, m.siteWait)
+	c, err := m.compile(mgr, profiles)
+	if err != nil {
+		// Configuration and the API validate managers; one that slipped
+		// through matches nothing rather than failing the pipeline.
+		m.log.Warn("manager does not compile", "manager", mgr.Name, "error", err)
+		return Result{Match: emptyMatch(mgr.Input.Focus.Type, []string{err.Error()})}, nil
+	}
+	d := newDoc(post, nil)
+	hits := c.termHits(d, make([]uint8, 0, len(c.terms)))
+	return m.score(ctx, c, profiles, d, hits, explain)
+}
+
+func emptyMatch(focus string, reasons []string) models.Match {
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return models.Match{Focus: focus, Terms: []string{}, Reasons: reasons}
+}
+
+// llmFloor: candidates whose offline score reaches this share of minScore
+// go to the LLM judge, so it can rescue near misses as well as veto.
+const llmFloor = 0.6
+
+func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile, d *doc, hits []uint8, explain bool) (Result, error) {
+	res := Result{Match: emptyMatch(c.focus.Type, nil)}
+	queryOK := c.root == nil || c.root.eval(hits, d.post)
+	for i, t := range c.terms {
+		if hits[i]&t.mask == 0 || t.negated {
+			continue
+		}
+		res.Match.Terms = append(res.Match.Terms, t.display)
+	}
+	if !queryOK && !explain {
 		return res, nil
 	}
-	switch mgr.Input.Focus.Type {
-	case models.FocusSales:
-		for _, c := range salesCues {
-			if strings.Contains(text, c) {
-				res.Matched = true
-				res.Match.Score = 1
-				res.Match.Reasons = append(res.Match.Reasons, "purchase intent: "+c)
-				break
-			}
+	var reasons []string
+	if queryOK {
+		if len(res.Match.Terms) > 0 {
+			reasons = append(reasons, "matched "+quoteList(res.Match.Terms))
 		}
-	default:
-		res.Matched = true
-		res.Match.Score = 1
+	} else {
+		reasons = append(reasons, "query did not match")
 	}
+	compound := d.sentiment(analyzer())
+	res.Match.Sentiment = round3(compound)
+
+	var score float64
+	var why []string
+	switch c.focus.Type {
+	case models.FocusSales:
+		score, why = salesScore(d)
+		if len(why) == 0 {
+			why = []string{"no purchase intent"}
+		}
+	case models.FocusMentions:
+		score, why = mentionScore(c, hits)
+	case models.FocusSentiment:
+		score, why = sentimentScore(c, compound)
+	case models.FocusCrisis:
+		var err error
+		score, why, res.Spike, err = m.crisisScore(ctx, c, d, compound, queryOK)
+		if err != nil {
+			res.Match.Reasons = append(reasons, why...)
+			return res, err
+		}
+	}
+	reasons = append(reasons, why...)
+
+	relevant := true
+	if m.llm != nil && queryOK && c.focus.Type != models.FocusCrisis && score >= llmFloor*c.minScore {
+		v, err := m.llm.judge(ctx, c, profiles, d.post)
+		if err != nil {
+			m.log.Warn("llm judge unavailable; using the offline score", "manager", c.mgr.Name, "error", err)
+			reasons = append(reasons, "llm unavailable, offline score kept")
+		} else {
+			score, relevant = v.Score, v.Relevant
+			r := "llm: relevant"
+			if !v.Relevant {
+				r = "llm: not relevant"
+			}
+			if v.Reason != "" {
+				r += ": " + v.Reason
+			}
+			reasons = append(reasons, r)
+		}
+	}
+	res.Match.Score = round3(clamp01(score))
+	res.Matched = queryOK && relevant && res.Match.Score >= c.minScore
+	if queryOK && !res.Matched && relevant {
+		reasons = append(reasons, fmt.Sprintf("score %.2f below minScore %.2f", res.Match.Score, c.minScore))
+	}
+	res.Match.Reasons = append(res.Match.Reasons, reasons...)
 	return res, nil
+}
+
+func quoteList(terms []string) string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		q[i] = fmt.Sprintf("%q", t)
+	}
+	return strings.Join(q, ", ")
+}
+
+// mentionScore: a brand or keyword in the title is the strongest mention.
+func mentionScore(c *compiled, hits []uint8) (float64, []string) {
+	best := 0.0
+	var reasons []string
+	for i, t := range c.terms {
+		if hits[i]&t.mask == 0 || t.negated {
+			continue
+		}
+		s, where := 0.9, "text"
+		if hits[i]&fieldTitle != 0 {
+			s, where = 1.0, "title"
+		}
+		if t.kind == kindQuery {
+			s -= 0.1 // a query term may be context, not the brand itself
+		}
+		best = max(best, s)
+		reasons = append(reasons, fmt.Sprintf("mentions %q in the %s", t.display, where))
+	}
+	if best == 0 {
+		if c.root == nil || len(c.terms) == 0 {
+			return 0.6, []string{"no brand terms configured; the source's own selection counts as a mention"}
+		}
+		return 0, []string{"no mention"}
+	}
+	return best, reasons
+}
+
+// sentimentScore maps the compound score so that the focus threshold
+// lands on 0.5 (the default minScore): 0 at the other pole of neutral, 1 at
+// full polarity.
+func sentimentScore(c *compiled, compound float64) (float64, []string) {
+	s := compound
+	if c.focus.Polarity == PolarityNegative {
+		s = -compound
+	}
+	t := c.threshold()
+	var score float64
+	switch {
+	case s <= 0:
+		score = 0
+	case s < t:
+		score = 0.5 * s / t
+	default:
+		score = 0.5 + 0.5*(s-t)/(1-t)
+	}
+	label := "neutral"
+	if compound >= DefaultSentimentThreshold {
+		label = "positive"
+	} else if compound <= -DefaultSentimentThreshold {
+		label = "negative"
+	}
+	return score, []string{fmt.Sprintf("sentiment %.2f (%s; %s wanted past %.2f)", compound, label, strings.ToLower(c.focus.Polarity), t)}
+}
+
+// crisisScore counts a negative post and scores how close its window is to
+// a spike: 0.5 × count / threshold, so at the default minScore posts match
+// while the window is at or above the spike threshold.
+func (m *Matcher) crisisScore(ctx context.Context, c *compiled, d *doc, compound float64, queryOK bool) (float64, []string, *models.Spike, error) {
+	t := c.threshold()
+	if compound > -t {
+		return 0, []string{fmt.Sprintf("sentiment %.2f is not negative past %.2f; not counted", compound, t)}, nil, nil
+	}
+	if !queryOK {
+		return 0, []string{fmt.Sprintf("negative (%.2f) but off-topic; not counted", compound)}, nil, nil
+	}
+	st, err := m.crisis(ctx, c, d, compound)
+	if err != nil {
+		return 0, []string{"crisis counter unavailable"}, nil, err
+	}
+	score := 0.0
+	if st.threshold > 0 {
+		score = min(1, 0.5*float64(st.count)/st.threshold)
+	}
+	why := []string{fmt.Sprintf("negative (%.2f): %d negative posts in the last %s, baseline %.1f, spike at %.0f", compound, st.count, c.focus.Window.D(), st.baseline, st.threshold)}
+	if st.spike != nil {
+		why = append(why, "spike: new crisis episode "+st.spike.ID)
+	}
+	return score, why, st.spike, nil
+}
+
+// SetManagers compiles the enabled managers into a new index and swaps it
+// in; matching continues on the old one meanwhile. Managers that do not
+// compile are left out and reported in the error; the rest are indexed.
+func (m *Matcher) SetManagers(managers []*models.Manager) error {
+	m.managers.Store(&managers)
+	ix, err := m.buildIndex(managers)
+	m.index.Store(ix)
+	m.mu.Lock()
+	live := map[string]bool{}
+	for _, mg := range managers {
+		live[mg.Name] = true
+		live[mg.ID] = true
+	}
+	for k := range m.compiled {
+		if !live[k] {
+			delete(m.compiled, k)
+		}
+	}
+	m.mu.Unlock()
+	return err
+}
+
+func (m *Matcher) buildIndex(managers []*models.Manager) (*Index, error) {
+	var errs []error
+	cs := make([]*compiled, 0, len(managers))
+	for _, mg := range managers {
+		if !mg.Enable {
+			continue
+		}
+		// Never wait here: fetches run in the background and a rebuild
+		// follows when one teaches a new name.
+		c, err := m.compile(mg, m.siteProfiles(context.Background(), mg, 0))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", managerLabel(mg), err))
+			continue
+		}
+		cs = append(cs, c)
+	}
+	return newIndex(cs), errors.Join(errs...)
+}
+
+func managerLabel(mg *models.Manager) string {
+	if mg.Name != "" {
+		return mg.Name
+	}
+	return mg.ID
+}
+
+// siteLearnt rebuilds the index after a site profile brought a brand name,
+// coalescing profiles that arrive together.
+func (m *Matcher) siteLearnt() {
+	if m.index.Load() == nil || !m.rebuild.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		m.rebuild.Store(false)
+		if p := m.managers.Load(); p != nil {
+			ix, _ := m.buildIndex(*p)
+			m.index.Store(ix)
+		}
+	}()
+}
+
+// Index returns the current index (nil before SetManagers).
+func (m *Matcher) Index() *Index { return m.index.Load() }
+
+// MatchAll evaluates a post against every indexed manager at once: one scan
+// of the post finds the candidates, and only they are scored. It returns the
+// managers that matched or whose crisis episode the post started. Errors
+// (Redis failures of the crisis detector) are joined; the other managers'
+// results are still returned.
+func (m *Matcher) MatchAll(ctx context.Context, post *models.Post) ([]ManagerResult, error) {
+	ix := m.index.Load()
+	if ix == nil {
+		return nil, nil
+	}
+	st := ix.scan(post)
+	defer ix.release(st)
+	var out []ManagerResult
+	var errs []error
+	for _, ci := range st.cands {
+		c := ix.managers[ci]
+		hits := st.localHits(ix, ci)
+		var profiles []SiteProfile
+		if m.llm != nil {
+			profiles = m.siteProfiles(ctx, c.mgr, 0)
+		}
+		r, err := m.score(ctx, c, profiles, &st.doc, hits, false)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", managerLabel(c.mgr), err))
+		}
+		if r.Matched || r.Spike != nil {
+			out = append(out, ManagerResult{Manager: c.mgr, Result: r})
+		}
+	}
+	return out, errors.Join(errs...)
 }

@@ -168,3 +168,12 @@ func (m *Manager) ScheduleOrDefault() string {
 	}
 	return m.Schedule
 }
+
+// ParseScanName splits "namespaces/{ns}/managers/{m}/scans/{id}".
+func ParseScanName(name string) (ns, manager, id string, err error) {
+	p := strings.Split(name, "/")
+	if len(p) != 6 || p[0] != "namespaces" || p[2] != "managers" || p[4] != "scans" || p[1] == "" || p[3] == "" || p[5] == "" {
+		return "", "", "", fmt.Errorf("%q is not a scan name (want namespaces/{namespace}/managers/{manager}/scans/{scan})", name)
+	}
+	return p[1], p[3], p[5], nil
+}

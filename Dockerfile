@@ -1,0 +1,13 @@
+# syntax=docker/dockerfile:1
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/earshot ./cmd/earshot
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/earshot /usr/local/bin/earshot
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/earshot"]
+CMD ["serve", "--config", "/etc/earshot/earshot.yaml"]

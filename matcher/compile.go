@@ -1,0 +1,412 @@
+package matcher
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/earshothq/earshot/matcher/query"
+	"github.com/earshothq/earshot/models"
+)
+
+// Focus defaults.
+const (
+	DefaultMinScore           = 0.5
+	DefaultSentimentThreshold = 0.05 // VADER's own cut-off for a non-neutral compound score
+	DefaultCrisisWindow       = time.Hour
+	DefaultCrisisFactor       = 3.0
+	DefaultCrisisMinPosts     = 10
+	PolarityNegative          = "NEGATIVE"
+	PolarityPositive          = "POSITIVE"
+)
+
+type termKind uint8
+
+const (
+	kindQuery termKind = iota
+	kindKeyword
+	kindBrand
+	kindExclude
+)
+
+// termSpec is one distinct content pattern of a compiled manager.
+type termSpec struct {
+	pattern string // " w1 w2 " or " w1 pre"
+	display string // as the user wrote it
+	kind    termKind
+	negated bool  // appears only under NOT / in excludes
+	mask    uint8 // fields in which it counts (union over its uses)
+}
+
+type nodeOp uint8
+
+const (
+	opTerm nodeOp = iota
+	opField
+	opAnd
+	opOr
+	opNot
+)
+
+type cnode struct {
+	op     nodeOp
+	term   int   // opTerm: index into compiled.terms
+	mask   uint8 // opTerm: fieldTitle|fieldText
+	field  query.Field
+	value  string // opField
+	prefix bool
+	kids   []*cnode
+}
+
+const (
+	fieldTitle uint8 = 1
+	fieldText  uint8 = 2
+)
+
+// compiled is a manager made ready to evaluate posts.
+type compiled struct {
+	mgr      *models.Manager
+	focus    models.Focus // with defaults filled in
+	minScore float64
+	terms    []termSpec
+	root     *cnode // nil matches every post
+	// cover lists terms of which every matching post contains at least one;
+	// coverAll means no such list exists (e.g. a query of field filters), so
+	// the manager is a candidate for every post.
+	cover    []int
+	coverAll bool
+	domains  []string // hosts of input.urls, for MENTIONS link detection
+}
+
+// compileManager compiles mgr; siteNames are extra brand names learnt from
+// its input.urls pages.
+func compileManager(mgr *models.Manager, siteNames []string) (*compiled, error) {
+	c := &compiled{mgr: mgr, focus: mgr.Input.Focus}
+	if err := applyFocusDefaults(&c.focus); err != nil {
+		return nil, err
+	}
+	c.minScore = DefaultMinScore
+	if c.focus.MinScore != nil {
+		c.minScore = *c.focus.MinScore
+	}
+	index := map[string]int{}
+	addTerm := func(t *query.Term, kind termKind, negated bool) int {
+		p := t.Pattern()
+		if i, ok := index[p]; ok {
+			switch t.Field {
+			case query.FieldTitle:
+				c.terms[i].mask |= fieldTitle
+			case query.FieldText:
+				c.terms[i].mask |= fieldText
+			default:
+				c.terms[i].mask = fieldTitle | fieldText
+			}
+			if !negated {
+				c.terms[i].negated = false
+			}
+			if kind == kindBrand || kind == kindKeyword {
+				c.terms[i].kind = kind
+			}
+			return i
+		}
+		index[p] = len(c.terms)
+		c.terms = append(c.terms, termSpec{pattern: p, display: t.Raw, kind: kind, negated: negated, mask: fieldTitle | fieldText})
+		if t.Field == query.FieldTitle {
+			c.terms[len(c.terms)-1].mask = fieldTitle
+		} else if t.Field == query.FieldText {
+			c.terms[len(c.terms)-1].mask = fieldText
+		}
+		return len(c.terms) - 1
+	}
+
+	var parts []*cnode
+	if q := strings.TrimSpace(mgr.Input.Query); q != "" {
+		n, err := query.Parse(q)
+		if err != nil {
+			return nil, fmt.Errorf("input.query: %w", err)
+		}
+		parts = append(parts, c.lower(n, addTerm, false))
+	}
+	var subject []*cnode
+	for _, k := range mgr.Input.Keywords {
+		t, err := query.Literal(k)
+		if err != nil {
+			return nil, fmt.Errorf("input.keywords: %w", err)
+		}
+		subject = append(subject, &cnode{op: opTerm, term: addTerm(t, kindKeyword, false), mask: fieldTitle | fieldText})
+	}
+	brands := map[string]bool{}
+	addBrand := func(name string) {
+		t, err := query.Literal(name)
+		if err != nil || brands[t.Pattern()] {
+			return
+		}
+		brands[t.Pattern()] = true
+		subject = append(subject, &cnode{op: opTerm, term: addTerm(t, kindBrand, false), mask: fieldTitle | fieldText})
+	}
+	for _, u := range mgr.Input.URLs {
+		host, brand := domainBrand(u)
+		if host == "" {
+			continue
+		}
+		c.domains = append(c.domains, host)
+		if len([]rune(brand)) >= 3 { // "x" of x.com would match every stray x
+			addBrand(brand)
+		}
+		addBrand(host) // "mycompany.com" written out, as in a link
+	}
+	for _, n := range siteNames {
+		addBrand(n)
+	}
+	if len(subject) == 1 {
+		parts = append(parts, subject[0])
+	} else if len(subject) > 1 {
+		parts = append(parts, &cnode{op: opOr, kids: subject})
+	}
+	var excl []*cnode
+	for _, k := range mgr.Input.Excludes {
+		t, err := query.Literal(k)
+		if err != nil {
+			return nil, fmt.Errorf("input.excludes: %w", err)
+		}
+		excl = append(excl, &cnode{op: opTerm, term: addTerm(t, kindExclude, true), mask: fieldTitle | fieldText})
+	}
+	if len(excl) > 0 {
+		parts = append(parts, &cnode{op: opNot, kids: []*cnode{{op: opOr, kids: excl}}})
+	}
+	switch len(parts) {
+	case 0:
+		c.coverAll = true
+	case 1:
+		c.root = parts[0]
+	default:
+		c.root = &cnode{op: opAnd, kids: parts}
+	}
+	if c.root != nil {
+		c.cover, c.coverAll = cover(c.root)
+	}
+	return c, nil
+}
+
+func (c *compiled) lower(n query.Node, addTerm func(*query.Term, termKind, bool) int, negated bool) *cnode {
+	switch n := n.(type) {
+	case *query.And:
+		out := &cnode{op: opAnd}
+		for _, k := range n.Children {
+			out.kids = append(out.kids, c.lower(k, addTerm, negated))
+		}
+		return out
+	case *query.Or:
+		out := &cnode{op: opOr}
+		for _, k := range n.Children {
+			out.kids = append(out.kids, c.lower(k, addTerm, negated))
+		}
+		return out
+	case *query.Not:
+		return &cnode{op: opNot, kids: []*cnode{c.lower(n.Child, addTerm, !negated)}}
+	case *query.Term:
+		if !n.Field.IsContent() {
+			return &cnode{op: opField, field: n.Field, value: n.Words[0], prefix: n.Prefix}
+		}
+		mask := fieldTitle | fieldText
+		switch n.Field {
+		case query.FieldTitle:
+			mask = fieldTitle
+		case query.FieldText:
+			mask = fieldText
+		}
+		return &cnode{op: opTerm, term: addTerm(n, kindQuery, negated), mask: mask}
+	}
+	panic("matcher: unknown query node")
+}
+
+// cover returns terms of which any post matching n contains one, or all=true
+// when n can match a post containing none of its terms.
+func cover(n *cnode) (terms []int, all bool) {
+	switch n.op {
+	case opTerm:
+		return []int{n.term}, false
+	case opField, opNot:
+		return nil, true
+	case opOr:
+		var out []int
+		for _, k := range n.kids {
+			t, all := cover(k)
+			if all {
+				return nil, true
+			}
+			out = append(out, t...)
+		}
+		return out, false
+	case opAnd:
+		var best []int
+		found := false
+		for _, k := range n.kids {
+			t, all := cover(k)
+			if !all && (!found || len(t) < len(best)) {
+				best, found = t, true
+			}
+		}
+		return best, !found
+	}
+	return nil, true
+}
+
+// eval reports whether the compiled expression holds for a post whose term
+// hits are given (hits[i]: fieldTitle|fieldText bits of terms[i]).
+func (n *cnode) eval(hits []uint8, post *models.Post) bool {
+	switch n.op {
+	case opTerm:
+		return hits[n.term]&n.mask != 0
+	case opField:
+		return fieldMatches(n, post)
+	case opAnd:
+		for _, k := range n.kids {
+			if !k.eval(hits, post) {
+				return false
+			}
+		}
+		return true
+	case opOr:
+		for _, k := range n.kids {
+			if k.eval(hits, post) {
+				return true
+			}
+		}
+		return false
+	case opNot:
+		return !n.kids[0].eval(hits, post)
+	}
+	return false
+}
+
+func fieldMatches(n *cnode, post *models.Post) bool {
+	var v string
+	switch n.field {
+	case query.FieldAuthor:
+		v = post.User.Name
+	case query.FieldSubreddit:
+		if post.Subreddit != nil {
+			v = post.Subreddit.Name
+		}
+	case query.FieldLang:
+		v = post.Lang
+		if !n.prefix && len(v) > len(n.value) && (v[len(n.value)] == '-' || v[len(n.value)] == '_') {
+			v = v[:len(n.value)] // lang:en matches en-US
+		}
+	case query.FieldType:
+		v = post.Type
+	}
+	v = strings.ToLower(v)
+	if n.prefix {
+		return strings.HasPrefix(v, n.value)
+	}
+	return v == n.value
+}
+
+// termHits fills hits for the compiled terms by searching the normalized post.
+func (c *compiled) termHits(d *doc, hits []uint8) []uint8 {
+	hits = hits[:0]
+	title, text := d.title(), d.text()
+	for i := range c.terms {
+		p := c.terms[i].pattern
+		var h uint8
+		if bytes.Contains(title, []byte(p)) {
+			h |= fieldTitle
+		}
+		if bytes.Contains(text, []byte(p)) {
+			h |= fieldText
+		}
+		hits = append(hits, h)
+	}
+	return hits
+}
+
+// domainBrand returns the host of a site URL (without "www.") and its brand
+// word: mycompany.com → mycompany, shop.mycompany.co.uk → mycompany.
+func domainBrand(raw string) (host, brand string) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", ""
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Hostname() == "" {
+		return "", ""
+	}
+	host = strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	labels := strings.Split(host, ".")
+	switch {
+	case len(labels) == 1:
+		return host, labels[0]
+	case len(labels) >= 3 && len(labels[len(labels)-1]) == 2 && secondLevel[labels[len(labels)-2]]:
+		return host, labels[len(labels)-3]
+	default:
+		return host, labels[len(labels)-2]
+	}
+}
+
+var secondLevel = map[string]bool{"co": true, "com": true, "org": true, "net": true, "ac": true, "gov": true, "edu": true, "ne": true, "or": true}
+
+func applyFocusDefaults(f *models.Focus) error {
+	switch f.Type {
+	case "":
+		f.Type = models.FocusMentions
+	case models.FocusSales, models.FocusMentions, models.FocusSentiment, models.FocusCrisis:
+	default:
+		return fmt.Errorf("input.focus.type: %q is not one of %s", f.Type, strings.Join(models.FocusTypes, ", "))
+	}
+	if f.MinScore != nil && (math.IsNaN(*f.MinScore) || *f.MinScore < 0 || *f.MinScore > 1) {
+		return errors.New("input.focus.minScore: must be between 0 and 1")
+	}
+	switch strings.ToUpper(f.Polarity) {
+	case "":
+		f.Polarity = PolarityNegative
+	case PolarityNegative, PolarityPositive:
+		f.Polarity = strings.ToUpper(f.Polarity)
+	default:
+		return fmt.Errorf("input.focus.polarity: %q is not NEGATIVE or POSITIVE", f.Polarity)
+	}
+	if f.Threshold != nil && (math.IsNaN(*f.Threshold) || math.Abs(*f.Threshold) >= 1) {
+		return errors.New("input.focus.threshold: must be a compound score strictly between -1 and 1")
+	}
+	if f.Factor < 0 || math.IsNaN(f.Factor) {
+		return errors.New("input.focus.factor: must not be negative")
+	}
+	if f.MinPosts < 0 {
+		return errors.New("input.focus.minPosts: must not be negative")
+	}
+	if f.Type == models.FocusCrisis {
+		if f.Window == 0 {
+			f.Window = models.Duration(DefaultCrisisWindow)
+		}
+		if f.Window.D() < time.Minute {
+			return errors.New("input.focus.window: must be at least 1m")
+		}
+		if f.Factor == 0 {
+			f.Factor = DefaultCrisisFactor
+		}
+		if f.MinPosts == 0 {
+			f.MinPosts = DefaultCrisisMinPosts
+		}
+		if f.Cooldown == 0 {
+			f.Cooldown = f.Window
+		}
+	}
+	return nil
+}
+
+// threshold is the compound score past which a post has the focus polarity,
+// as a positive magnitude.
+func (c *compiled) threshold() float64 {
+	if c.focus.Threshold == nil {
+		return DefaultSentimentThreshold
+	}
+	return math.Abs(*c.focus.Threshold)
+}

@@ -1,0 +1,54 @@
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+)
+
+// ErrPrivateTarget is returned when a webhook target resolves to an address
+// on a private network and delivery.allow_private_targets is off.
+var ErrPrivateTarget = errors.New("notify: target address is not public")
+
+var blockedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),         // "this" network
+	netip.MustParsePrefix("100.64.0.0/10"),     // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),      // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),     // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),       // reserved
+	netip.MustParsePrefix("64:ff9b::/96"),      // NAT64 can reach IPv4 private space
+	netip.MustParsePrefix("fd00:ec2::254/128"), // AWS metadata over IPv6
+}
+
+// PublicAddr reports whether ip is a public unicast address a webhook may
+// be sent to.
+func PublicAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
+		ip.IsLinkLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() {
+		return false
+	}
+	for _, p := range blockedPrefixes {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// dialControl refuses connections to non-public addresses. It runs after
+// name resolution, on the address actually dialled, so DNS rebinding cannot
+// slip a private address past a check made earlier.
+func dialControl(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrPrivateTarget, address)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !PublicAddr(ip) {
+		return fmt.Errorf("%w: %s", ErrPrivateTarget, host)
+	}
+	return nil
+}

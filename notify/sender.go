@@ -1,0 +1,188 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/earshothq/earshot/models"
+)
+
+// SenderOptions configure a Sender.
+type SenderOptions struct {
+	Timeout             time.Duration // per attempt; default 10 s
+	AllowPrivateTargets bool
+	RequireHTTPS        bool
+	UserAgent           string
+}
+
+// Sender makes one HTTP attempt of a delivery.
+type Sender struct {
+	client *http.Client
+	opts   SenderOptions
+}
+
+// DefaultUserAgent is sent with every delivery.
+const DefaultUserAgent = "Earshot-Webhooks/0.1"
+
+// maxKeptBody is how much of a receiver's answer an attempt records.
+const maxKeptBody = 1024
+
+// NewSender returns a Sender.
+func NewSender(opts SenderOptions) *Sender {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = DefaultUserAgent
+	}
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	if !opts.AllowPrivateTargets {
+		dialer.Control = dialControl
+	}
+	tr := &http.Transport{
+		Proxy:                 nil, // a proxy would dial for us and defeat the address check
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &Sender{
+		opts: opts,
+		client: &http.Client{
+			Transport: tr,
+			// A redirect is an answer, not an instruction: following it
+			// could lead a signed payload somewhere the operator never
+			// approved.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+}
+
+// Outcome is the result of one attempt.
+type Outcome struct {
+	StatusCode int
+	Latency    time.Duration
+	Body       string // first KiB of the answer
+	Err        error  // nil on success
+	// Retry says whether a later attempt may succeed.
+	Retry bool
+	// RetryAfter is the receiver's Retry-After, when it sent one.
+	RetryAfter time.Duration
+}
+
+// OK reports a 2xx answer.
+func (o Outcome) OK() bool { return o.Err == nil }
+
+// errTimeout is the cause given to the attempt's context, so a timeout says
+// which timeout fired.
+var errTimeout = errors.New("delivery timeout")
+
+// Message is one signed request to send.
+type Message struct {
+	WebhookID string
+	Body      []byte
+	Secrets   []string // first is current; more while a rotated secret is honoured
+}
+
+// Send makes one attempt of msg to conn.
+func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message) Outcome {
+	if s.opts.RequireHTTPS && !strings.HasPrefix(strings.ToLower(conn.URL), "https://") {
+		return Outcome{Err: errors.New("notify: delivery.require_https is on and the connection URL is not https")}
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.Timeout, fmt.Errorf("%w of %s", errTimeout, s.opts.Timeout))
+	defer cancel()
+
+	method := conn.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, conn.URL, bytes.NewReader(msg.Body))
+	if err != nil {
+		return Outcome{Err: fmt.Errorf("notify: build request: %w", err)}
+	}
+	for k, v := range conn.Headers {
+		req.Header.Set(k, v)
+	}
+	now := time.Now()
+	sig, err := Sign(msg.WebhookID, now, msg.Body, msg.Secrets...)
+	if err != nil {
+		return Outcome{Err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", s.opts.UserAgent)
+	req.Header.Set(HeaderID, msg.WebhookID)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(HeaderSignature, sig)
+
+	start := time.Now()
+	resp, err := s.client.Do(req)
+	out := Outcome{Latency: time.Since(start)}
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && errors.Is(cause, errTimeout) {
+			err = cause
+		}
+		out.Err = fmt.Errorf("notify: %s %s: %w", method, redactURL(conn.URL), err)
+		// A refused private address will stay refused.
+		out.Retry = !errors.Is(err, ErrPrivateTarget)
+		return out
+	}
+	defer resp.Body.Close()
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxKeptBody))
+	// Drain a little more so the connection can be reused, but never read
+	// an unbounded answer.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	out.Latency = time.Since(start)
+	out.StatusCode = resp.StatusCode
+	out.Body = string(head)
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return out
+	}
+	out.Err = fmt.Errorf("notify: receiver answered %d", resp.StatusCode)
+	out.Retry = Retryable(resp.StatusCode)
+	out.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return out
+}
+
+// Retryable classifies a status code once: 408, 429 and 5xx may succeed
+// later; any other non-2xx is final.
+func Retryable(code int) bool {
+	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
+}
+
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// redactURL drops the query and user info, which may carry credentials.
+func redactURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.Index(u, "@"); i >= 0 {
+		if j := strings.Index(u, "://"); j >= 0 && j < i {
+			u = u[:j+3] + "<secret>@" + u[i+1:]
+		}
+	}
+	return u
+}

@@ -1,0 +1,194 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/store"
+)
+
+// TypePoll is the asynq task type of one manager's poll.
+const TypePoll = "earshot:poll"
+
+// QueuePolls is the asynq queue of poll tasks.
+const QueuePolls = "polls"
+
+// pollTimeout bounds one poll, paging included.
+const pollTimeout = 5 * time.Minute
+
+// PollPayload is a poll task's payload.
+type PollPayload struct {
+	Namespace string `json:"ns"`
+	Manager   string `json:"manager"`
+	Tick      int64  `json:"tick"` // unix seconds of the scheduled tick
+}
+
+// NewPollTask returns the poll task of one manager for one tick. Its
+// TaskID names the tick and it is Unique for the interval, so every
+// process that ticks at that time enqueues the same task once.
+func NewPollTask(ns, manager string, tick time.Time, every time.Duration) (*asynq.Task, error) {
+	p := PollPayload{Namespace: ns, Manager: manager, Tick: tick.Unix()}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: encode poll task: %w", err)
+	}
+	unique := max(every, time.Second)
+	return asynq.NewTask(TypePoll, b,
+		asynq.TaskID("poll:"+ns+"/"+manager+":"+strconv.FormatInt(tick.Unix(), 10)),
+		asynq.Unique(unique),
+		// Keeping the finished task keeps its id taken, so a replica whose
+		// tick fires a little late cannot enqueue the same tick again.
+		asynq.Retention(max(2*every, time.Minute)),
+		asynq.Queue(QueuePolls),
+		asynq.MaxRetry(0), // the next tick is the retry
+		asynq.Timeout(pollTimeout+30*time.Second),
+	), nil
+}
+
+// Poller runs polls.
+type Poller struct {
+	Store    *store.Store
+	Sources  sources.Registry
+	Matcher  *matcher.Matcher
+	Enqueuer *notify.Enqueuer
+	Logger   *slog.Logger
+	// Retention is how long Scans are kept.
+	Retention time.Duration
+}
+
+// Stats says what one poll did.
+type Stats struct {
+	Fetched int
+	Matched int
+	New     int // Scans created (not seen before)
+	Skipped bool
+}
+
+// ProcessTask runs a poll task.
+func (p *Poller) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var pl PollPayload
+	if err := json.Unmarshal(t.Payload(), &pl); err != nil {
+		return fmt.Errorf("pipeline: bad poll payload: %v: %w", err, asynq.SkipRetry)
+	}
+	_, err := p.Poll(ctx, pl.Namespace, pl.Manager)
+	var rl *sources.RateLimitError
+	if errors.As(err, &rl) {
+		// Expected and self-healing: the next tick after the reset polls.
+		return nil
+	}
+	return err
+}
+
+// Poll runs one poll of a manager.
+func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
+	log := p.Logger.With("manager", models.ManagerName(ns, id))
+	m, err := p.Store.GetManager(ctx, ns, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Stats{Skipped: true}, nil // deleted since the tick
+	}
+	if err != nil {
+		return Stats{}, err
+	}
+	if !m.Enable {
+		return Stats{Skipped: true}, nil
+	}
+	src, err := p.Sources.For(m)
+	if err != nil {
+		return Stats{}, err
+	}
+
+	// One poll of a manager at a time: a slow poll overlapping the next
+	// tick would read from the same cursor and race to store it.
+	release, ok, err := p.Store.TryLock(ctx, "poll:"+ns+":"+id, pollTimeout+time.Minute)
+	if err != nil {
+		return Stats{}, err
+	}
+	if !ok {
+		log.Debug("previous poll still running; tick skipped")
+		return Stats{Skipped: true}, nil
+	}
+	defer release()
+
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
+	defer cancel()
+
+	cursor, err := p.Store.Cursor(ctx, ns, id)
+	if err != nil {
+		return Stats{}, err
+	}
+	res, err := src.Poll(ctx, m, cursor)
+	if err != nil {
+		var rl *sources.RateLimitError
+		if errors.As(err, &rl) {
+			log.Info("source rate limited; waiting", "until", rl.Until.UTC().Format(time.RFC3339))
+		} else {
+			log.Warn("poll failed; cursor kept", "error", err)
+		}
+		return Stats{}, fmt.Errorf("pipeline: poll %s: %w", m.Name, err)
+	}
+	st := Stats{Fetched: len(res.Posts)}
+	for i := range res.Posts {
+		post := &res.Posts[i]
+		r, err := p.Matcher.Evaluate(ctx, m, post)
+		if err != nil {
+			return st, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
+		}
+		if !r.Matched {
+			continue
+		}
+		st.Matched++
+		created, err := p.handOn(ctx, m, post, r.Match)
+		if err != nil {
+			return st, err
+		}
+		if created {
+			st.New++
+		}
+	}
+	// Only now, with every Scan stored and enqueued, may the cursor move.
+	if res.Cursor != nil {
+		if err := p.Store.SetCursor(ctx, ns, id, res.Cursor); err != nil {
+			return st, err
+		}
+	}
+	log.Debug("polled", "fetched", st.Fetched, "matched", st.Matched, "new", st.New)
+	return st, nil
+}
+
+// handOn stores the Scan of a matched post and enqueues its deliveries.
+// A post seen before keeps its Scan; its deliveries are enqueued again,
+// which is a no-op unless a crash interrupted the first hand-on.
+func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Post, match models.Match) (bool, error) {
+	ns, mid, err := models.ParseManagerName(m.Name)
+	if err != nil {
+		return false, err
+	}
+	id := store.ScanID(post.ID)
+	scan := &models.Scan{
+		Name:       models.ScanName(ns, mid, id),
+		CreateTime: time.Now().UTC(),
+		Post:       *post,
+		Match:      &match,
+	}
+	created, err := p.Store.CreateScan(ctx, ns, mid, id, scan, p.Retention)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range m.Notices {
+		if err := p.Enqueuer.Enqueue(ctx, models.EventScan, scan.Name, n.Connection); err != nil {
+			return created, err
+		}
+	}
+	return created, nil
+}

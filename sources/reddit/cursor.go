@@ -1,0 +1,128 @@
+package reddit
+
+import (
+	"cmp"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+)
+
+const (
+	// cursorVersion changes when the cursor's meaning does; a cursor of
+	// another version starts the manager over.
+	cursorVersion = 1
+	// seenLimit bounds the seen-set, as PRAW's stream_generator bounds its
+	// own; it must exceed the posts one overlap window can hold.
+	seenLimit = 1000
+	// overlap is how far before the newest post's time a walk back reads
+	// again. Posts can reach /new, and more so search, a little after their
+	// created time; the seen-set drops the ones already returned.
+	overlap = 10 * time.Minute
+)
+
+// cursor is what Poll hands back to be stored. Its JSON is opaque to the
+// caller.
+type cursor struct {
+	Version int `json:"v"`
+	// Config fingerprints the manager's subreddits and query: a cursor
+	// made for another source is ignored (cold start).
+	Config string `json:"config"`
+	// Since is the cold start's backfill boundary; nothing older is ever
+	// returned.
+	Since time.Time `json:"since"`
+	// Newest is the fullname and created time of the newest post returned.
+	Newest     string    `json:"newest,omitempty"`
+	NewestTime time.Time `json:"newestTime,omitzero"`
+	// Follow says the last poll of /new returned posts, so Newest is very
+	// likely still listed and the next poll pages forward from it. After a
+	// quiet poll the next one reads the newest page instead: one request,
+	// where before=Newest would answer empty and need the fallback anyway.
+	Follow bool `json:"follow,omitempty"`
+	// Seen holds the fullnames returned most recently, oldest first.
+	Seen []string `json:"seen,omitempty"`
+}
+
+// decodeCursor reads a stored cursor. It reports false, meaning "start
+// over", for no cursor, one made for another source, and one that cannot be
+// read: failing instead would stall the manager for good.
+func decodeCursor(raw json.RawMessage, fingerprint string, log *slog.Logger) (cursor, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return cursor{}, false
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil || c.Version != cursorVersion {
+		log.Warn("unreadable cursor; starting over with a backfill", "error", err, "version", c.Version)
+		return cursor{}, false
+	}
+	if c.Config != fingerprint {
+		log.Info("the manager's subreddits or query changed; starting over with a backfill")
+		return cursor{}, false
+	}
+	return c, true
+}
+
+// bound is the oldest created time a walk back reads.
+func (c cursor) bound() time.Time {
+	if c.Newest == "" {
+		return c.Since
+	}
+	b := c.NewestTime.Add(-overlap)
+	if b.Before(c.Since) {
+		return c.Since
+	}
+	return b
+}
+
+// fresh returns the posts of links not returned before, each once, oldest
+// first.
+func (c cursor) fresh(links []link) []link {
+	seen := make(map[string]bool, len(c.Seen)+len(links))
+	for _, n := range c.Seen {
+		seen[n] = true
+	}
+	var out []link
+	for _, l := range links {
+		n := l.fullname()
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		out = append(out, l)
+	}
+	slices.SortStableFunc(out, func(a, b link) int {
+		return cmp.Or(a.created().Compare(b.created()), compareIDs(a.fullname(), b.fullname()))
+	})
+	return out
+}
+
+// advance returns the cursor to store once fresh (oldest first) is handed
+// on.
+func (c cursor) advance(fresh []link, follow bool) cursor {
+	next := c
+	next.Follow = follow && len(fresh) > 0
+	if len(fresh) == 0 {
+		return next
+	}
+	next.Seen = make([]string, 0, min(len(c.Seen)+len(fresh), seenLimit))
+	next.Seen = append(next.Seen, c.Seen...)
+	for _, l := range fresh {
+		next.Seen = append(next.Seen, l.fullname())
+	}
+	if n := len(next.Seen); n > seenLimit {
+		next.Seen = next.Seen[n-seenLimit:]
+	}
+	if newest := fresh[len(fresh)-1]; c.Newest == "" || !newest.created().Before(c.NewestTime) {
+		next.Newest, next.NewestTime = newest.fullname(), newest.created().UTC()
+	}
+	return next
+}
+
+// compareIDs orders fullnames by their base-36 ids, which Reddit hands out
+// in increasing order.
+func compareIDs(a, b string) int {
+	_, a, _ = strings.Cut(a, "_")
+	_, b, _ = strings.Cut(b, "_")
+	return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+}

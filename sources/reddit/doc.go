@@ -1,0 +1,16 @@
+// Package reddit reads new Reddit posts for Earshot's REDDIT managers.
+//
+// A manager's source names subreddits, a search query, or both: subreddits
+// alone are read from their /new listing, a query through Reddit's search
+// sorted by new (restricted to the subreddits when some are given). With a
+// client id and secret the Source speaks the OAuth API (application-only
+// client_credentials, or the password grant of a script app); without them
+// it reads the public JSON API.
+//
+// Poll is cursor-driven and free of side effects: the opaque cursor it
+// returns records the newest post read, a bounded set of recently returned
+// fullnames and a fingerprint of the manager's source, and the caller stores
+// it only once the posts are handed on. Reddit's rate-limit headers and 429
+// answers are recorded in a shared sources.RateState so that every process
+// using the same credentials holds back together.
+package reddit

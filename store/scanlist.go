@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/earshothq/earshot/models"
+)
+
+// ScanPosition is a place in a scan index, newest first: an entry's score
+// (its scan's creation time in unix ms) and member. It is what a page token
+// of the scans list holds.
+type ScanPosition struct {
+	Score  int64  `json:"s"`
+	Member string `json:"m"`
+}
+
+// ScanQuery selects a page of scans.
+type ScanQuery struct {
+	// Manager is the manager whose scans to list; "" or "-" lists the
+	// scans of every manager of the namespace.
+	Manager string
+	// After continues a listing after this position (nil: from the newest).
+	After *ScanPosition
+	// Since keeps only scans created after it (at or after it with
+	// SinceInclusive); zero keeps all.
+	Since          time.Time
+	SinceInclusive bool
+	// Limit is the page size (at least 1).
+	Limit int
+}
+
+// ListedScan is one scan of a page with its position.
+type ListedScan struct {
+	Scan     *models.Scan
+	Raw      []byte // the stored JSON, for digests
+	Position ScanPosition
+}
+
+// ListScans returns a page of a namespace's scans, newest first, and
+// whether more follow. Index entries whose scan has expired are skipped.
+func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]ListedScan, bool, error) {
+	key := keyScansByNamespace(ns)
+	all := q.Manager == "" || q.Manager == "-"
+	if !all {
+		key = keyScansByManager(ns, q.Manager)
+	}
+	limit := max(q.Limit, 1)
+	rng := &redis.ZRangeBy{Max: "+inf", Min: "-inf", Count: int64(limit) + 1}
+	if q.After != nil {
+		rng.Max = strconv.FormatInt(q.After.Score, 10)
+	}
+	if !q.Since.IsZero() {
+		// Scores are whole milliseconds; the exact comparison is made on
+		// each scan's createTime below.
+		rng.Min = strconv.FormatInt(q.Since.UnixMilli(), 10)
+	}
+	var out []ListedScan
+	for {
+		zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, key, rng).Result()
+		if err != nil {
+			return nil, false, fmt.Errorf("store: list scans: %w", err)
+		}
+		type cand struct {
+			pos ScanPosition
+			key string
+		}
+		var cands []cand
+		for _, z := range zs {
+			member, _ := z.Member.(string)
+			pos := ScanPosition{Score: int64(z.Score), Member: member}
+			// Entries of the same millisecond come in reverse member order;
+			// those not below the last one were on an earlier page.
+			if q.After != nil && pos.Score == q.After.Score && member >= q.After.Member {
+				continue
+			}
+			m, id := q.Manager, member
+			if all {
+				var ok bool
+				if m, id, ok = strings.Cut(member, "/"); !ok {
+					continue
+				}
+			}
+			cands = append(cands, cand{pos, keyScan(ns, m, id)})
+		}
+		if len(cands) > 0 {
+			pipe := s.rdb.Pipeline()
+			gets := make([]*redis.StringCmd, len(cands))
+			for i, c := range cands {
+				gets[i] = pipe.Get(ctx, c.key)
+			}
+			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+				return nil, false, fmt.Errorf("store: read scans: %w", err)
+			}
+			for i, c := range cands {
+				b, err := gets[i].Bytes()
+				if errors.Is(err, redis.Nil) {
+					continue // expired
+				}
+				if err != nil {
+					return nil, false, fmt.Errorf("store: read scan: %w", err)
+				}
+				var sc models.Scan
+				if err := json.Unmarshal(b, &sc); err != nil {
+					return nil, false, fmt.Errorf("store: decode scan: %w", err)
+				}
+				if !q.Since.IsZero() && (sc.CreateTime.Before(q.Since) || !q.SinceInclusive && sc.CreateTime.Equal(q.Since)) {
+					continue
+				}
+				out = append(out, ListedScan{Scan: &sc, Raw: b, Position: c.pos})
+				if len(out) > limit {
+					return out[:limit], true, nil
+				}
+			}
+		}
+		if int64(len(zs)) < rng.Count {
+			return out, false, nil
+		}
+		rng.Offset += int64(len(zs))
+	}
+}
+
+// GetScanRaw returns one scan and its stored JSON.
+func (s *Store) GetScanRaw(ctx context.Context, ns, m, id string) (*models.Scan, []byte, error) {
+	b, err := s.rdb.Get(ctx, keyScan(ns, m, id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: read scan: %w", err)
+	}
+	var v models.Scan
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, nil, fmt.Errorf("store: decode scan: %w", err)
+	}
+	return &v, b, nil
+}
