@@ -190,6 +190,11 @@ func (s *Source) validate(errs *fieldErrors) {
 			errs.add("source.include["+strconv.Itoa(i)+"]", "%s", mustBeOneOf(SourceIncludes...))
 		}
 	}
+	// Reddit's comments are read from the subreddits' /comments listing:
+	// its search finds links only, so a query alone has no comments to read.
+	if s.Type == SourceReddit && slices.Contains(s.Include, "comments") && len(s.Subreddits) == 0 {
+		errs.add("source.include", "comments needs source.subreddits (Reddit search does not return comments)")
+	}
 }
 
 func (in *Input) validate(errs *fieldErrors) {

@@ -37,6 +37,9 @@ type Options struct {
 	DelayedTaskCheckInterval time.Duration
 	// SchedulerReload is how often managers are re-read (default 2 s).
 	SchedulerReload time.Duration
+	// Sources, when set, replaces the sources built from the configuration
+	// (tests use it to count polls).
+	Sources sources.Registry
 	// ShutdownTimeout bounds how long in-flight tasks may finish at stop
 	// (default: the delivery timeout plus 5 s).
 	ShutdownTimeout time.Duration
@@ -135,6 +138,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		models.SourceReddit: reddit.New(cfg.Sources.Reddit,
 			reddit.WithLogger(s.log.With("source", "reddit")),
 			reddit.WithRateState(s.store)),
+	}
+	if opts.Sources != nil {
+		registry = opts.Sources
 	}
 	enq := &notify.Enqueuer{
 		Client:    s.client,

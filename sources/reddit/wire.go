@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 	"time"
 
@@ -30,6 +31,19 @@ type child struct {
 	Data json.RawMessage `json:"data"`
 }
 
+// Thing kinds: the Listing children a poll reads.
+const (
+	kindLink    = "t3"
+	kindComment = "t1"
+)
+
+// thing is a link or a comment read from a listing.
+type thing interface {
+	fullname() string
+	created() time.Time
+	post() models.Post
+}
+
 // link is a t3 thing, a post. Reddit omits fields in older listings
 // (author_fullname) and writes null for some (selftext); both decode as "".
 type link struct {
@@ -46,16 +60,35 @@ type link struct {
 	CreatedUTC     float64 `json:"created_utc"`
 }
 
+// comment is a t1 thing, as the /comments listing sends it: unlike a
+// comment of a thread, it carries its link's title and permalink.
+type comment struct {
+	Name           string  `json:"name"`
+	ID             string  `json:"id"`
+	Body           string  `json:"body"`
+	Author         string  `json:"author"`
+	AuthorFullname string  `json:"author_fullname"`
+	LinkID         string  `json:"link_id"`
+	LinkTitle      string  `json:"link_title"`
+	LinkPermalink  string  `json:"link_permalink"` // absolute, unlike permalink
+	ParentID       string  `json:"parent_id"`
+	Subreddit      string  `json:"subreddit"`
+	SubredditID    string  `json:"subreddit_id"`
+	Permalink      string  `json:"permalink"`
+	CreatedUTC     float64 `json:"created_utc"`
+}
+
 // page is one decoded listing page.
 type page struct {
 	after    string
-	children int // all children, links or not
-	links    []link
+	children int     // all children, of any kind
+	things   []thing // the children of the kind asked for, newest first
 }
 
-// decodeListing parses a listing body. The error is ErrMalformed-wrapped
-// and names no endpoint (the caller does).
-func decodeListing(body []byte) (page, error) {
+// decodeListing parses a listing body, keeping the children of kind
+// (kindLink or kindComment). The error is ErrMalformed-wrapped and names no
+// endpoint (the caller does).
+func decodeListing(body []byte, kind string) (page, error) {
 	var l listing
 	if err := json.Unmarshal(body, &l); err != nil {
 		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -65,19 +98,68 @@ func decodeListing(body []byte) (page, error) {
 	}
 	p := page{after: l.Data.After, children: len(l.Data.Children)}
 	for i, c := range l.Data.Children {
-		if c.Kind != "t3" {
-			continue // search with type=link sends none; nothing else is a post
+		if c.Kind != kind {
+			continue // search with type=link sends none; nothing else is asked for
 		}
-		var k link
-		if err := json.Unmarshal(c.Data, &k); err != nil {
+		var (
+			t        thing
+			name, id string
+			err      error
+		)
+		switch kind {
+		case kindComment:
+			var k comment
+			err = json.Unmarshal(c.Data, &k)
+			t, name, id = k, k.Name, k.ID
+		default:
+			var k link
+			err = json.Unmarshal(c.Data, &k)
+			t, name, id = k, k.Name, k.ID
+		}
+		if err != nil {
 			return page{}, fmt.Errorf("%w: child %d: %v", ErrMalformed, i, err)
 		}
-		if k.Name == "" && k.ID == "" {
+		if name == "" && id == "" {
 			return page{}, fmt.Errorf("%w: child %d has neither name nor id", ErrMalformed, i)
 		}
-		p.links = append(p.links, k)
+		p.things = append(p.things, t)
 	}
 	return p, nil
+}
+
+func createdTime(utc float64) time.Time {
+	sec, frac := math.Modf(utc)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
+}
+
+// community and user map the fields links and comments share.
+func community(name, id string) *models.Community {
+	if name == "" {
+		return nil
+	}
+	return &models.Community{ID: id, Name: name, URL: webURL + "/r/" + name}
+}
+
+func user(name, fullname string) models.User {
+	u := models.User{Name: name}
+	// "[deleted]" is not an account: no id, no profile page.
+	if name != "" && name != "[deleted]" {
+		u.ID = fullname
+		u.URL = webURL + "/user/" + name
+	}
+	return u
+}
+
+// webPath turns a permalink, relative ("/r/…") or absolute (link_permalink
+// is), into a www.reddit.com URL; "" when it is neither.
+func webPath(permalink string) string {
+	if strings.HasPrefix(permalink, "/") {
+		return webURL + permalink
+	}
+	if u, err := url.Parse(permalink); err == nil && u.Scheme == "https" && strings.HasPrefix(u.Path, "/") {
+		return webURL + u.EscapedPath()
+	}
+	return ""
 }
 
 // fullname is the post's t3_ name.
@@ -88,10 +170,7 @@ func (l link) fullname() string {
 	return "t3_" + l.ID
 }
 
-func (l link) created() time.Time {
-	sec, frac := math.Modf(l.CreatedUTC)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
-}
+func (l link) created() time.Time { return createdTime(l.CreatedUTC) }
 
 // post maps the link to the webhook's post shape: every string of the
 // consumer contract is set, "" when Reddit does not say.

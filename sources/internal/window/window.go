@@ -154,7 +154,11 @@ func Poll[T any](ctx context.Context, w Window, read Reader[T], o Options) (Resu
 	}
 	res.Read = len(got)
 	res.Fresh = fresh(w.Seen, got)
-	res.Next = w.advance(res.Fresh, gap, o)
+	returned := make([]Seen, len(res.Fresh))
+	for i, it := range res.Fresh {
+		returned[i] = Seen{ID: it.ID, T: it.Time.Unix()}
+	}
+	res.Next = w.advance(returned, gap, o)
 	return res, nil
 }
 
@@ -202,7 +206,54 @@ func fresh[T any](seen []Seen, items []Item[T]) []Item[T] {
 	return out
 }
 
-// advance returns the window to store once fresh is handed on.
-func (w Window) advance(fresh []Item[any2], gap *Range, o Options) Window {
-	panic("replaced below")
+// advance returns the window to store once fresh (oldest first) is handed
+// on, with gap as what is left unread.
+func (w Window) advance(fresh []Seen, gap *Range, o Options) Window {
+	next := Window{Since: w.Since, Newest: w.Newest, Gap: gap}
+	for _, s := range fresh {
+		if t := time.Unix(s.T, 0).UTC(); t.After(next.Newest) {
+			next.Newest = t
+		}
+	}
+	// Keep what a later read can reach again: the overlap below the newest
+	// item, and the gap.
+	floor := next.Lower(o.Overlap)
+	if gap != nil && gap.From.Before(floor) {
+		floor = gap.From
+	}
+	seen := make([]Seen, 0, len(w.Seen)+len(fresh))
+	for _, s := range slices.Concat(w.Seen, fresh) {
+		if s.T >= floor.Unix() {
+			seen = append(seen, s)
+		}
+	}
+	slices.SortStableFunc(seen, func(a, b Seen) int { return cmp.Or(cmp.Compare(a.T, b.T), CompareIDs(a.ID, b.ID)) })
+	if limit := max(o.SeenLimit, 1); len(seen) > limit {
+		seen = seen[len(seen)-limit:]
+	}
+	if len(seen) > 0 {
+		next.Seen = seen
+	}
+	return next
+}
+
+// CompareIDs orders ids that are numbers of any length ("9" < "10") by
+// value, and others as strings.
+func CompareIDs(a, b string) int {
+	if numeric(a) && numeric(b) {
+		return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	}
+	return strings.Compare(a, b)
+}
+
+func numeric(s string) bool {
+	if s == "" || (len(s) > 1 && s[0] == '0') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
