@@ -14,7 +14,7 @@ import (
 
 func post(id, title, text string) *models.Post {
 	return &models.Post{Type: models.PostRedditLink, ID: id, Title: title, Text: text,
-		Time: models.NewTimestamp(time.Date(2026, 6, 13, 12, 0, 0, 0, time.UTC)),
+		Time:      models.NewTimestamp(time.Date(2026, 6, 13, 12, 0, 0, 0, time.UTC)),
 		Subreddit: &models.Community{Name: "marketing"}, User: models.User{Name: "marketing_pro"}, Lang: "en-US"}
 }
 

@@ -26,9 +26,9 @@ const (
 	defaultBlock = 60 * time.Second
 )
 
-// list GETs one listing page. path is the OAuth API's; the public API's has
-// ".json" appended.
-func (s *Source) list(ctx context.Context, log *slog.Logger, path string, q url.Values) (page, error) {
+// list GETs one listing page and keeps its children of kind. path is the
+// OAuth API's; the public API's has ".json" appended.
+func (s *Source) list(ctx context.Context, log *slog.Logger, path string, q url.Values, kind string) (page, error) {
 	if !s.oauth {
 		path += ".json"
 	}
@@ -36,7 +36,7 @@ func (s *Source) list(ctx context.Context, log *slog.Logger, path string, q url.
 	if err != nil {
 		return page{}, err
 	}
-	p, err := decodeListing(body)
+	p, err := decodeListing(body, kind)
 	if err != nil {
 		return page{}, &RequestError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Err: err}
 	}

@@ -24,21 +24,36 @@ const (
 
 // cursor is what Poll hands back to be stored. Its JSON is opaque to the
 // caller.
+//
+// The posts' stream is inlined where cursors written before comments were
+// read kept it, so such a cursor carries on reading posts where it stopped;
+// its comments, having no stream yet, start with a backfill.
 type cursor struct {
 	Version int `json:"v"`
 	// Config fingerprints the manager's subreddits and query: a cursor
-	// made for another source is ignored (cold start).
+	// made for another source is ignored (cold start). source.include is
+	// not part of it, so that turning comments on or off leaves the posts'
+	// stream alone.
 	Config string `json:"config"`
+	stream
+	// Comments is the /comments listing's stream, nil when it is not read.
+	Comments *stream `json:"comments,omitempty"`
+}
+
+// stream is where one listing's reading stands.
+type stream struct {
 	// Since is the cold start's backfill boundary; nothing older is ever
-	// returned.
-	Since time.Time `json:"since"`
-	// Newest is the fullname and created time of the newest post returned.
+	// returned. Zero means the listing was never read (or not by the last
+	// poll): the next read is a cold start.
+	Since time.Time `json:"since,omitzero"`
+	// Newest is the fullname and created time of the newest item returned.
 	Newest     string    `json:"newest,omitempty"`
 	NewestTime time.Time `json:"newestTime,omitzero"`
-	// Follow says the last poll of /new returned posts, so Newest is very
-	// likely still listed and the next poll pages forward from it. After a
-	// quiet poll the next one reads the newest page instead: one request,
-	// where before=Newest would answer empty and need the fallback anyway.
+	// Follow says the last poll of /new (or /comments) returned items, so
+	// Newest is very likely still listed and the next poll pages forward
+	// from it. After a quiet poll the next one reads the newest page
+	// instead: one request, where before=Newest would answer empty and
+	// need the fallback anyway.
 	Follow bool `json:"follow,omitempty"`
 	// Seen holds the fullnames returned most recently, oldest first.
 	Seen []string `json:"seen,omitempty"`
@@ -64,7 +79,7 @@ func decodeCursor(raw json.RawMessage, fingerprint string, log *slog.Logger) (cu
 }
 
 // bound is the oldest created time a walk back reads.
-func (c cursor) bound() time.Time {
+func (c stream) bound() time.Time {
 	if c.Newest == "" {
 		return c.Since
 	}
@@ -75,15 +90,14 @@ func (c cursor) bound() time.Time {
 	return b
 }
 
-// fresh returns the posts of links not returned before, each once, oldest
-// first.
-func (c cursor) fresh(links []link) []link {
-	seen := make(map[string]bool, len(c.Seen)+len(links))
+// fresh returns the things not returned before, each once, oldest first.
+func (c stream) fresh(things []thing) []thing {
+	seen := make(map[string]bool, len(c.Seen)+len(things))
 	for _, n := range c.Seen {
 		seen[n] = true
 	}
-	var out []link
-	for _, l := range links {
+	var out []thing
+	for _, l := range things {
 		n := l.fullname()
 		if seen[n] {
 			continue
@@ -91,15 +105,18 @@ func (c cursor) fresh(links []link) []link {
 		seen[n] = true
 		out = append(out, l)
 	}
-	slices.SortStableFunc(out, func(a, b link) int {
-		return cmp.Or(a.created().Compare(b.created()), compareIDs(a.fullname(), b.fullname()))
-	})
+	slices.SortStableFunc(out, byAge)
 	return out
 }
 
-// advance returns the cursor to store once fresh (oldest first) is handed
+// byAge orders things oldest first; within a second, by id.
+func byAge(a, b thing) int {
+	return cmp.Or(a.created().Compare(b.created()), compareIDs(a.fullname(), b.fullname()))
+}
+
+// advance returns the stream to store once fresh (oldest first) is handed
 // on.
-func (c cursor) advance(fresh []link, follow bool) cursor {
+func (c stream) advance(fresh []thing, follow bool) stream {
 	next := c
 	next.Follow = follow && len(fresh) > 0
 	if len(fresh) == 0 {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -150,12 +151,18 @@ func rateKey(cfg Config) string {
 
 // Poll implements sources.Source.
 //
-// A first poll (or one after the manager's subreddits or query changed)
-// reads back m.Source.BackfillOrDefault() through the listing's pages. Later
-// /new polls that found posts last time page forward with before=<newest
-// fullname>; otherwise, and for search, they read the newest pages back to
-// the newest post's time less an overlap. Posts in the cursor's seen-set are
-// never returned again.
+// A manager reads posts, comments or both (source.include, default posts).
+// Posts come from the subreddits' /new listing or from a search; comments
+// from the subreddits' /comments listing, whatever the query (search finds
+// no comments). Each listing has its own stream in the cursor, and the
+// poll fails as a whole when either listing fails, so nothing is lost.
+//
+// A listing read for the first time (or after the manager's subreddits or
+// query changed) is read back m.Source.BackfillOrDefault() through its
+// pages. Later polls of a listing that gave items last time page forward
+// with before=<newest fullname>; otherwise, and for search, they read the
+// newest pages back to the newest item's time less an overlap. Items in a
+// stream's seen-set are never returned again.
 func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessage) (sources.Result, error) {
 	t, err := newTarget(m.Source)
 	if err != nil {
@@ -166,56 +173,89 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	now := s.now()
+	since := s.now().Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second)
 
 	cur, warm := decodeCursor(raw, t.fingerprint, log)
 	if !warm {
-		cur = cursor{
-			Version: cursorVersion,
-			Config:  t.fingerprint,
-			Since:   now.Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second),
+		cur = cursor{Version: cursorVersion, Config: t.fingerprint}
+	}
+	// A listing left out is left out of the cursor too: should it be
+	// included again, it starts over with a backfill rather than catching
+	// up on everything it missed meanwhile.
+	next := cursor{Version: cursorVersion, Config: t.fingerprint}
+	var fresh []thing
+	if t.posts {
+		items, st, err := s.read(ctx, log, t.postFeed(), cur.stream, since)
+		if err != nil {
+			return sources.Result{}, err
 		}
+		fresh, next.stream = append(fresh, items...), st
 	}
-
-	var links []link
-	mode := "back"
-	if !t.search() && cur.Follow && cur.Newest != "" {
-		mode = "forward"
-		links, err = s.walkForward(ctx, log, t, cur)
-	} else {
-		links, err = s.walkBack(ctx, log, t, cur.bound(), !warm)
+	if t.comments {
+		var st stream
+		if cur.Comments != nil {
+			st = *cur.Comments
+		}
+		items, st, err := s.read(ctx, log, t.commentFeed(), st, since)
+		if err != nil {
+			return sources.Result{}, err
+		}
+		fresh, next.Comments = append(fresh, items...), &st
 	}
-	if err != nil {
-		return sources.Result{}, err
-	}
-
-	fresh := cur.fresh(links)
-	next := cur.advance(fresh, !t.search())
 	c, err := json.Marshal(next)
 	if err != nil {
 		return sources.Result{}, fmt.Errorf("reddit: encoding cursor: %w", err)
 	}
+	slices.SortStableFunc(fresh, byAge)
 	posts := make([]models.Post, len(fresh))
 	for i := range fresh {
 		posts[i] = fresh[i].post()
 	}
-	log.Debug("poll done", "mode", mode, "cold_start", !warm, "read", len(links), "posts", len(posts))
+	log.Debug("poll done", "cold_start", !warm, "posts", len(posts))
 	return sources.Result{Posts: posts, Cursor: c}, nil
 }
 
-// walkBack reads the newest pages, following `after`, until a post created
+// read reads one listing from where st stands (a zero st is a cold start
+// back to since) and returns its new items, oldest first, and the stream
+// to store once they are handed on.
+func (s *Source) read(ctx context.Context, log *slog.Logger, f feed, st stream, since time.Time) ([]thing, stream, error) {
+	log = log.With("listing", f.name)
+	cold := st.Since.IsZero()
+	if cold {
+		st = stream{Since: since}
+	}
+	var (
+		items []thing
+		err   error
+	)
+	mode := "back"
+	if !f.search && st.Follow && st.Newest != "" {
+		mode = "forward"
+		items, err = s.walkForward(ctx, log, f, st)
+	} else {
+		items, err = s.walkBack(ctx, log, f, st.bound(), cold)
+	}
+	if err != nil {
+		return nil, stream{}, err
+	}
+	fresh := st.fresh(items)
+	log.Debug("listing read", "mode", mode, "cold_start", cold, "read", len(items), "new", len(fresh))
+	return fresh, st.advance(fresh, !f.search), nil
+}
+
+// walkBack reads the newest pages, following `after`, until an item created
 // before bound, the end of the listing, or the page limit. It returns the
-// posts created at or after bound.
-func (s *Source) walkBack(ctx context.Context, log *slog.Logger, t target, bound time.Time, cold bool) ([]link, error) {
-	q := t.params()
-	var out []link
+// items created at or after bound.
+func (s *Source) walkBack(ctx context.Context, log *slog.Logger, f feed, bound time.Time, cold bool) ([]thing, error) {
+	q := f.params()
+	var out []thing
 	for page := 1; ; page++ {
-		l, err := s.list(ctx, log, t.path(), q)
+		l, err := s.list(ctx, log, f.path, q, f.kind)
 		if err != nil {
 			return nil, err
 		}
 		done := l.after == "" || l.children == 0
-		for _, p := range l.links {
+		for _, p := range l.things {
 			if p.created().Before(bound) {
 				done = true
 				continue
@@ -233,7 +273,7 @@ func (s *Source) walkBack(ctx context.Context, log *slog.Logger, t target, bound
 			if cold {
 				lvl = slog.LevelDebug
 			}
-			log.Log(ctx, lvl, "page limit reached before the time bound; older posts skipped",
+			log.Log(ctx, lvl, "page limit reached before the time bound; older items skipped",
 				"pages", page, "bound", bound.Format(time.RFC3339))
 			return out, nil
 		}
@@ -241,45 +281,67 @@ func (s *Source) walkBack(ctx context.Context, log *slog.Logger, t target, bound
 	}
 }
 
-// walkForward pages /new forward in time with before=<fullname>: Reddit
-// answers with the posts just newer than that one. An empty first answer
-// means either no new posts or an anchor that was deleted or removed (Reddit
-// then answers nothing at all), so it falls back to walkBack, which finds
-// new posts by time and the seen-set either way.
-func (s *Source) walkForward(ctx context.Context, log *slog.Logger, t target, cur cursor) ([]link, error) {
-	q := t.params()
-	anchor := cur.Newest
-	var out []link
+// walkForward pages a listing forward in time with before=<fullname>:
+// Reddit answers with the items just newer than that one. An empty first
+// answer means either nothing new or an anchor that was deleted or removed
+// (Reddit then answers nothing at all), so it falls back to walkBack, which
+// finds new items by time and the seen-set either way.
+func (s *Source) walkForward(ctx context.Context, log *slog.Logger, f feed, st stream) ([]thing, error) {
+	q := f.params()
+	anchor := st.Newest
+	var out []thing
 	for page := 1; ; page++ {
 		q.Set("before", anchor)
-		l, err := s.list(ctx, log, t.path(), q)
+		l, err := s.list(ctx, log, f.path, q, f.kind)
 		if err != nil {
 			return nil, err
 		}
 		if page == 1 && l.children == 0 {
-			log.Debug("nothing newer than the newest post; reading the newest page", "before", anchor)
-			return s.walkBack(ctx, log, t, cur.bound(), false)
+			log.Debug("nothing newer than the newest item; reading the newest page", "before", anchor)
+			return s.walkBack(ctx, log, f, st.bound(), false)
 		}
-		out = append(out, l.links...)
-		if l.children < pageLimit || len(l.links) == 0 {
+		out = append(out, l.things...)
+		if l.children < pageLimit || len(l.things) == 0 {
 			return out, nil
 		}
 		if page >= s.maxPages {
-			// Lossless: the cursor moves to the newest post read, and the
+			// Lossless: the cursor moves to the newest item read, and the
 			// next poll continues from there.
 			log.Debug("page limit reached; continuing next poll", "pages", page)
 			return out, nil
 		}
-		anchor = l.links[0].fullname() // listings are newest first
+		anchor = l.things[0].fullname() // listings are newest first
 	}
 }
 
-// target is what a manager reads: the subreddits' /new listing, or a search.
+// feed is one listing a poll reads.
+type feed struct {
+	name   string // "posts" or "comments", for the logs
+	path   string // the OAuth API's; the public API adds ".json" (see Source.list)
+	kind   string // the children kept
+	search bool   // search cannot page forward with before=
+	query  url.Values
+}
+
+// params returns a copy of the feed's query parameters for one walk to set
+// its cursor parameters in.
+func (f feed) params() url.Values { return url.Values(maps.Clone(f.query)) }
+
+// target is what a manager reads: posts from the subreddits' /new listing
+// or a search, and comments from the subreddits' /comments listing.
 type target struct {
 	subreddits  []string // lower case, sorted, unique
 	query       string
+	posts       bool
+	comments    bool
 	fingerprint string
 }
+
+// source.include values.
+const (
+	includePosts    = "posts"
+	includeComments = "comments"
+)
 
 var subredditName = regexp.MustCompile(`^[A-Za-z0-9_]{2,30}$`)
 
@@ -300,6 +362,22 @@ func newTarget(src models.Source) (target, error) {
 	if len(t.subreddits) == 0 && t.query == "" {
 		return target{}, fmt.Errorf("reddit: the manager's source names neither subreddits nor a query")
 	}
+	for _, inc := range src.Include {
+		switch inc {
+		case includePosts:
+			t.posts = true
+		case includeComments:
+			t.comments = true
+		default:
+			return target{}, fmt.Errorf("reddit: source.include: unknown value %q (want %s or %s)", inc, includePosts, includeComments)
+		}
+	}
+	if len(src.Include) == 0 {
+		t.posts = true
+	}
+	if t.comments && len(t.subreddits) == 0 {
+		return target{}, fmt.Errorf("reddit: source.include: comments needs source.subreddits (Reddit search does not return comments)")
+	}
 	sum := sha256.Sum256([]byte(strings.Join(t.subreddits, "+") + "\x00" + t.query))
 	t.fingerprint = hex.EncodeToString(sum[:8])
 	return t, nil
@@ -307,30 +385,44 @@ func newTarget(src models.Source) (target, error) {
 
 func (t target) search() bool { return t.query != "" }
 
-// path is the OAuth API path; the public API adds ".json" (see Source.list).
-func (t target) path() string {
+// postFeed is where the posts are read: the subreddits' /new listing, or a
+// search sorted by new.
+func (t target) postFeed() feed {
+	f := feed{name: includePosts, kind: kindLink, search: t.search(), query: listParams()}
 	switch {
 	case t.search() && len(t.subreddits) > 0:
-		return "/r/" + strings.Join(t.subreddits, "+") + "/search"
+		f.path = "/r/" + strings.Join(t.subreddits, "+") + "/search"
 	case t.search():
-		return "/search"
+		f.path = "/search"
 	default:
-		return "/r/" + strings.Join(t.subreddits, "+") + "/new"
+		f.path = "/r/" + strings.Join(t.subreddits, "+") + "/new"
+	}
+	if t.search() {
+		f.query.Set("q", t.query)
+		f.query.Set("sort", "new")
+		f.query.Set("type", "link")
+		if len(t.subreddits) > 0 {
+			f.query.Set("restrict_sr", "1")
+		}
+	}
+	return f
+}
+
+// commentFeed is the subreddits' /comments listing, newest first. The query,
+// if any, does not narrow it: the matcher's input does.
+func (t target) commentFeed() feed {
+	return feed{
+		name:  includeComments,
+		path:  "/r/" + strings.Join(t.subreddits, "+") + "/comments",
+		kind:  kindComment,
+		query: listParams(),
 	}
 }
 
-func (t target) params() url.Values {
+func listParams() url.Values {
 	q := url.Values{}
 	q.Set("limit", fmt.Sprint(pageLimit))
 	// raw_json=1: titles and text without HTML entities (&amp;).
 	q.Set("raw_json", "1")
-	if t.search() {
-		q.Set("q", t.query)
-		q.Set("sort", "new")
-		q.Set("type", "link")
-		if len(t.subreddits) > 0 {
-			q.Set("restrict_sr", "1")
-		}
-	}
 	return q
 }

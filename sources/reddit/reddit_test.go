@@ -1286,15 +1286,15 @@ func TestPostJSONHasEveryRequiredString(t *testing.T) {
 }
 
 func TestSeenSetIsBounded(t *testing.T) {
-	c := cursor{Version: cursorVersion, Config: "x", Since: t0.Add(-time.Hour)}
+	c := stream{Since: t0.Add(-time.Hour)}
 	for i := range seenLimit {
 		c.Seen = append(c.Seen, fmt.Sprintf("t3_old%d", i))
 	}
-	fresh := c.fresh([]link{
-		{Name: "t3_b", CreatedUTC: float64(t0.Unix())},
-		{Name: "t3_old5", CreatedUTC: float64(t0.Unix())},
-		{Name: "t3_a", CreatedUTC: float64(t0.Unix())},
-		{Name: "t3_b", CreatedUTC: float64(t0.Unix())},
+	fresh := c.fresh([]thing{
+		link{Name: "t3_b", CreatedUTC: float64(t0.Unix())},
+		link{Name: "t3_old5", CreatedUTC: float64(t0.Unix())},
+		link{Name: "t3_a", CreatedUTC: float64(t0.Unix())},
+		link{Name: "t3_b", CreatedUTC: float64(t0.Unix())},
 	})
 	next := c.advance(fresh, true)
 	if len(next.Seen) != seenLimit {

@@ -175,28 +175,16 @@ func (l link) created() time.Time { return createdTime(l.CreatedUTC) }
 // post maps the link to the webhook's post shape: every string of the
 // consumer contract is set, "" when Reddit does not say.
 func (l link) post() models.Post {
-	p := models.Post{
-		Type:  models.PostRedditLink,
-		Time:  models.NewTimestamp(l.created()),
-		ID:    l.fullname(),
-		Title: l.Title,
-		Text:  l.Selftext,
-		URL:   l.permalinkURL(),
-		User:  models.User{Name: l.Author},
+	return models.Post{
+		Type:      models.PostRedditLink,
+		Time:      models.NewTimestamp(l.created()),
+		ID:        l.fullname(),
+		Title:     l.Title,
+		Text:      l.Selftext,
+		URL:       l.permalinkURL(),
+		Subreddit: community(l.Subreddit, l.SubredditID),
+		User:      user(l.Author, l.AuthorFullname),
 	}
-	if l.Subreddit != "" {
-		p.Subreddit = &models.Community{
-			ID:   l.SubredditID,
-			Name: l.Subreddit,
-			URL:  webURL + "/r/" + l.Subreddit,
-		}
-	}
-	// "[deleted]" is not an account: no id, no profile page.
-	if l.Author != "" && l.Author != "[deleted]" {
-		p.User.ID = l.AuthorFullname
-		p.User.URL = webURL + "/user/" + l.Author
-	}
-	return p
 }
 
 func (l link) permalinkURL() string {
@@ -209,4 +197,60 @@ func (l link) permalinkURL() string {
 		// Reddit's short form redirects to the full permalink.
 		return webURL + "/comments/" + strings.TrimPrefix(l.fullname(), "t3_") + "/"
 	}
+}
+
+// fullname is the comment's t1_ name.
+func (c comment) fullname() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return kindComment + "_" + c.ID
+}
+
+func (c comment) created() time.Time { return createdTime(c.CreatedUTC) }
+
+// post maps the comment to the webhook's post shape. The title stays empty:
+// the comment has none, and its link's title is the parent's.
+func (c comment) post() models.Post {
+	p := models.Post{
+		Type:      models.PostRedditComment,
+		Time:      models.NewTimestamp(c.created()),
+		ID:        c.fullname(),
+		Text:      c.Body,
+		URL:       c.permalinkURL(),
+		Subreddit: community(c.Subreddit, c.SubredditID),
+		User:      user(c.Author, c.AuthorFullname),
+	}
+	if c.LinkID != "" {
+		p.Parent = &models.Parent{ID: c.LinkID, Title: c.LinkTitle, URL: c.linkURL()}
+	}
+	return p
+}
+
+// threadPath is the comment's thread, for the URLs Reddit left out: it
+// redirects /comments/{link id}/ to the thread's full permalink.
+func (c comment) threadPath() string {
+	path := "/comments/" + strings.TrimPrefix(c.LinkID, kindLink+"_") + "/"
+	if c.Subreddit != "" {
+		path = "/r/" + c.Subreddit + path
+	}
+	return path
+}
+
+func (c comment) permalinkURL() string {
+	if u := webPath(c.Permalink); u != "" {
+		return u
+	}
+	if c.LinkID == "" {
+		return ""
+	}
+	// "_" stands for the thread's slug, which Reddit does not check.
+	return webURL + c.threadPath() + "_/" + strings.TrimPrefix(c.fullname(), kindComment+"_") + "/"
+}
+
+func (c comment) linkURL() string {
+	if u := webPath(c.LinkPermalink); u != "" {
+		return u
+	}
+	return webURL + c.threadPath()
 }
