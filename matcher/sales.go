@@ -1,9 +1,11 @@
 package matcher
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/earshothq/earshot/matcher/query"
@@ -54,7 +56,7 @@ var salesCues = []cue{
 	{"anyone know of", 0.5, false}, {"know any good", 0.55, false},
 	{"what do you use", 0.55, false}, {"what do you guys use", 0.6, false}, {"what are you using", 0.55, false},
 	{"what does everyone use", 0.6, false}, {"what are people using", 0.55, false}, {"what s everyone using", 0.6, false},
-	{"has anyone tried", 0.45, false}, {"has anyone used", 0.45, false}, {"anyone tried", 0.4, false}, {"anyone using", 0.4, false},
+	{"has anyone tried", 0.45, false}, {"has anyone used", 0.45, false}, {"anyone tried", 0.45, false}, {"anyone using", 0.4, false},
 	{"experiences with", 0.35, false}, {"experience with", 0.2, false}, {"thoughts on", 0.3, false}, {"opinions on", 0.35, false},
 	{"help me choose", 0.65, false}, {"help choosing", 0.65, false}, {"torn between", 0.6, false}, {"deciding between", 0.6, false},
 	{"choosing between", 0.6, false}, {"trying to decide", 0.5, false}, {"or should i", 0.4, false},
@@ -63,6 +65,10 @@ var salesCues = []cue{
 	{"vs", 0.3, false}, {"versus", 0.3, false}, {"compared to", 0.25, false},
 	{"budget", 0.2, false}, {"affordable", 0.3, false}, {"cheaper", 0.3, false},
 	{"hire a", 0.4, false}, {"looking to hire", 0.45, false},
+	{"considering", 0.35, false}, {"evaluating", 0.4, false}, {"buying", 0.4, false}, {"would you pick", 0.55, false},
+	{"anyone compared", 0.5, false}, {"rec for", 0.5, false}, {"go to", 0.25, false}, {"suggestions welcome", 0.6, false},
+	{"you d suggest", 0.55, false}, {"you d recommend", 0.6, false}, {"anyone moved to", 0.55, false}, {"what do you all use", 0.6, false},
+	{"need a replacement", 0.6, false}, {"too expensive", 0.3, false}, {"got expensive", 0.3, false}, {"too pricey", 0.3, false},
 	// who it is for
 	{"we need", 0.2, false}, {"i need", 0.2, false}, {"our team", 0.15, false}, {"my team", 0.15, false},
 	{"our company", 0.15, false}, {"my company", 0.15, false}, {"my business", 0.15, false}, {"our business", 0.15, false},
@@ -76,11 +82,15 @@ var salesCues = []cue{
 	{"check out my", 0.55, true}, {"check out our", 0.55, true}, {"shameless plug", 0.7, true},
 	{"we re hiring", 0.7, true}, {"we are hiring", 0.7, true}, {"now hiring", 0.7, true}, {"job opening", 0.6, true},
 	{"for sale", 0.45, true}, {"selling my", 0.55, true}, {"giveaway", 0.6, true}, {"promo code", 0.6, true},
-	{"discount code", 0.5, true}, {"use code", 0.5, true}, {"affiliate", 0.35, true}, {"my startup", 0.35, true},
+	{"discount code", 0.5, true}, {"use code", 0.5, true}, {"affiliate link", 0.4, true}, {"my startup", 0.35, true},
 	{"feedback on my", 0.5, true}, {"i m the founder", 0.65, true}, {"i am the founder", 0.65, true},
 	{"i m a founder", 0.6, true}, {"co founder of", 0.5, true}, {"disclaimer i work", 0.6, true},
 	{"webinar", 0.35, true}, {"free guide", 0.4, true}, {"sign up now", 0.5, true}, {"limited time", 0.45, true},
-	{"we help", 0.45, true}, {"dm me", 0.4, true}, {"dm for", 0.4, true}, {"our clients", 0.3, true},
+	{"we help", 0.45, true}, {"not looking for", 0.7, true}, {"so worth it", 0.6, true},
+	{"looking for a cofounder", 0.8, true}, {"looking for a co founder", 0.8, true}, {"looking for feedback", 0.8, true},
+	{"looking for beta testers", 0.8, true}, {"looking for speakers", 0.8, true}, {"looking for a job", 0.8, true},
+	{"looking for work", 0.8, true}, {"looking for a mentor", 0.8, true}, {"looking for volunteers", 0.8, true},
+	{"looking for the right community", 0.6, true}, {"looking for a checklist", 0.5, true}, {"looking for a template", 0.5, true}, {"dm me", 0.4, true}, {"dm for", 0.4, true}, {"our clients", 0.3, true},
 }
 
 type cueSet struct {
@@ -132,6 +142,11 @@ func salesScore(d *doc) (float64, []string) {
 		}
 		reasons = append(reasons, fmt.Sprintf("purchase intent: %q", c.phrase))
 	}
+	if d.question && askAboutProduct(d.norm) {
+		pos *= 1 - productQuestionWeight
+		strong = true
+		reasons = append(reasons, "asks about a product")
+	}
 	score := 1 - pos
 	if d.question && strong {
 		score += 0.15 * (1 - score)
@@ -139,7 +154,7 @@ func salesScore(d *doc) (float64, []string) {
 	}
 	if len(promos) > 0 {
 		score *= neg
-		reasons = append(reasons, "promotion, not a purchase: "+quoteList(promos))
+		reasons = append(reasons, "not a purchase: "+quoteList(promos))
 	}
 	return clamp01(round3(score)), reasons
 }
@@ -155,3 +170,37 @@ func clamp01(x float64) float64 {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// productQuestionWeight is the intent of a question that names a kind of
+// product next to an asking word ("which dashboard tool…?", "any good app
+// for…?"), when no fixed phrase says so.
+const productQuestionWeight = 0.5
+
+var (
+	productNouns = wordSet("tool tools app apps software platform platforms service services crm solution solutions provider providers system vendor vendors plugin plugins alternative alternatives builder scheduler host hosting laptop headset microphone")
+	askWords     = wordSet("which what whats best good decent any anyone anybody recommend recommendations suggest suggestions rec recs")
+)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// askAboutProduct reports whether an asking word comes at most four words
+// before a product noun.
+func askAboutProduct(norm []byte) bool {
+	lastAsk := -100
+	i := 0
+	for _, w := range bytes.Fields(norm) {
+		if askWords[string(w)] {
+			lastAsk = i
+		} else if productNouns[string(w)] && i-lastAsk <= 4 {
+			return true
+		}
+		i++
+	}
+	return false
+}

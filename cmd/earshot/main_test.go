@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,4 +174,74 @@ func distinctPosts(reqs []fakes.Request) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestServeSIGTERMFinishesInFlightDelivery: SIGTERM lets a delivery in
+// flight finish before the process exits (with status 0).
+func TestServeSIGTERMFinishesInFlightDelivery(t *testing.T) {
+	bin := buildBinary(t)
+	reddit := fakes.NewReddit()
+	defer reddit.Close()
+	reddit.Add(fakes.RedditPost{ID: "s1", Subreddit: "marketing", Title: "Looking for a social listening tool", Selftext: "recommendations?", Author: "a", Created: time.Now().Add(-time.Minute)})
+	started := make(chan struct{}, 1)
+	completed := make(chan struct{}, 1)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		time.Sleep(2 * time.Second)
+		w.WriteHeader(200)
+		completed <- struct{}{}
+	}))
+	defer rcv.Close()
+	cfgPath := filepath.Join(t.TempDir(), "earshot.yaml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
+listen: "127.0.0.1:0"
+delivery: {timeout: 5s, allow_private_targets: true}
+sources:
+  reddit: {base_url: %s}
+namespaces:
+  - id: acme
+    connections:
+      - {id: crm, type: HTTP_CONNECTION, url: %s/hook}
+    managers:
+      - id: leads
+        type: FEED_MANAGER
+        schedule: "@every 1s"
+        source: {type: REDDIT, subreddits: [marketing]}
+        input: {type: STRUCTURED, keywords: [social listening], focus: {type: SALES}}
+        notices: [{type: HTTP_REQUEST, connection: namespaces/acme/connections/crm}]
+`, reddit.URL, rcv.URL)), 0o600)
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	cmd.Env = append(os.Environ(), "REDIS_URL=")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no delivery started; logs:\n%s", logs.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit: %v; logs:\n%s", err, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("did not exit after SIGTERM; logs:\n%s", logs.String())
+	}
+	select {
+	case <-completed:
+	default:
+		t.Errorf("the in-flight delivery was cut off")
+	}
+	if !strings.Contains(logs.String(), "NOT durable") {
+		t.Errorf("no warning that the embedded Redis is not durable; logs:\n%s", logs.String())
+	}
 }

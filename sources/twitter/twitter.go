@@ -1,0 +1,345 @@
+package twitter
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
+)
+
+const (
+	// pageSize is recent search's largest max_results.
+	pageSize = 100
+	// DefaultTimeout bounds each HTTP request.
+	DefaultTimeout = 30 * time.Second
+	// maxBodyBytes caps a response body; a full page is ~100 KiB.
+	maxBodyBytes = 4 << 20
+	// reach is how far back recent search goes (seven days), less a
+	// margin for clocks and the request's flight: X refuses a start_time
+	// or since_id beyond it.
+	reach = 7*24*time.Hour - 5*time.Minute
+	// userAgent identifies Earshot to X.
+	userAgent = "earshot/0.1 (+https://github.com/earshothq/earshot)"
+)
+
+// Source reads X posts. It is safe for concurrent use by many managers.
+type Source struct {
+	cfg     Config
+	http    *resty.Client
+	api     *fetch.Client
+	log     *slog.Logger
+	now     func() time.Time
+	timeout time.Duration
+}
+
+var _ sources.Source = (*Source)(nil)
+
+// Option configures a Source.
+type Option func(*Source)
+
+// WithLogger sets the logger (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Source) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
+// WithRateState sets where rate-limit blocks are shared (default: this
+// process only, a *sources.MemoryRateState).
+func WithRateState(r sources.RateState) Option {
+	return func(s *Source) {
+		if r != nil {
+			s.api.Rate = r
+		}
+	}
+}
+
+// WithClock sets the clock (default: time.Now); for tests.
+func WithClock(now func() time.Time) Option {
+	return func(s *Source) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithTimeout bounds each HTTP request (default DefaultTimeout); d <= 0 is
+// ignored.
+func WithTimeout(d time.Duration) Option {
+	return func(s *Source) {
+		if d > 0 {
+			s.timeout = d
+		}
+	}
+}
+
+// New returns a Source for cfg (cfg.WithDefaults is applied).
+func New(cfg Config, opts ...Option) *Source {
+	cfg = cfg.WithDefaults()
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	s := &Source{
+		cfg:     cfg,
+		log:     slog.Default(),
+		now:     time.Now,
+		timeout: DefaultTimeout,
+		api: &fetch.Client{
+			Source:  "twitter",
+			Rate:    &sources.MemoryRateState{},
+			RateKey: rateKey(cfg),
+			MaxBody: maxBodyBytes,
+		},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.log = s.log.With("source", "twitter")
+	s.api.Now, s.api.Timeout = s.now, s.timeout
+	s.http = fetch.NewHTTP(s.timeout, maxBodyBytes, userAgent, s.log, cfg.BearerToken)
+	s.api.HTTP = s.http
+	return s
+}
+
+// rateKey names the RateState entry: X limits each app, so every process
+// with the same token shares one entry. The token is hashed so that the key
+// does not reveal it.
+func rateKey(cfg Config) string {
+	sum := sha256.Sum256([]byte(cfg.BearerToken))
+	return "twitter:" + hex.EncodeToString(sum[:6])
+}
+
+// Poll implements sources.Source.
+//
+// A first poll (or one after the manager's query changed) reads back
+// m.Source.BackfillOrDefault() (at most seven days) with start_time.
+// Later polls first read what an earlier poll left in a gap, then the posts
+// after the cursor's since_id anchor, newest first, following
+// meta.next_token while the page budget lasts. Posts in the cursor's
+// seen-set are never returned again.
+func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessage) (sources.Result, error) {
+	query, err := Query(m)
+	if err != nil {
+		return sources.Result{}, err
+	}
+	name := m.Name
+	if name == "" {
+		name = m.ID
+	}
+	log := s.log.With("manager", name)
+	now := s.now()
+	sum := sha256.Sum256([]byte(query))
+	fingerprint := hex.EncodeToString(sum[:8])
+
+	cur, ok := decodeCursor(raw, fingerprint, log)
+	cold := !ok
+	if cold {
+		cur = cursor{
+			Version: cursorVersion,
+			Config:  fingerprint,
+			Since:   now.Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second),
+		}
+	}
+
+	budget := s.cfg.MaxPages
+	var posts []models.Post
+	next := cur.Gap
+	if g := cur.Gap; g != nil {
+		r, err := s.read(ctx, log, query, cur, g.From, g.To, now, &budget)
+		if err != nil {
+			return sources.Result{}, err
+		}
+		posts = append(posts, r.posts...)
+		switch {
+		case r.expired:
+			log.Warn("twitter: posts left unread by an earlier poll are now beyond recent search's seven days; skipped")
+			next = nil
+		case r.complete:
+			next = nil
+		case r.oldest != "":
+			next = &gap{From: g.From, To: r.oldest}
+		}
+	}
+	oldest := ""
+	if next == nil && budget > 0 {
+		r, err := s.read(ctx, log, query, cur, cur.Anchor, "", now, &budget)
+		if err != nil {
+			return sources.Result{}, err
+		}
+		posts = append(posts, r.posts...)
+		if !r.complete && r.oldest != "" {
+			oldest = r.oldest
+			if cold {
+				log.Debug("twitter: page budget used before the backfill boundary; older posts skipped", "pages", s.cfg.MaxPages)
+			} else {
+				log.Warn("twitter: page budget used before the previous poll's posts; the rest is read next poll", "pages", s.cfg.MaxPages)
+				next = &gap{From: cur.Anchor, To: r.oldest}
+			}
+		}
+	}
+
+	byID := make(map[string]models.Post, len(posts))
+	ids := make([]string, 0, len(posts))
+	for _, p := range posts {
+		if _, dup := byID[p.ID]; !dup {
+			byID[p.ID] = p
+			ids = append(ids, p.ID)
+		}
+	}
+	fresh := cur.fresh(ids)
+	c, err := json.Marshal(cur.advance(fresh, oldest, next))
+	if err != nil {
+		return sources.Result{}, fmt.Errorf("twitter: encoding cursor: %w", err)
+	}
+	out := make([]models.Post, len(fresh))
+	for i, id := range fresh {
+		out[i] = byID[id]
+	}
+	log.Debug("twitter poll done", "cold_start", cold, "read", len(posts), "posts", len(out), "gap", next != nil)
+	return sources.Result{Posts: out, Cursor: c}, nil
+}
+
+// readResult is what one bounded read found.
+type readResult struct {
+	posts []models.Post
+	// complete: the read reached its lower bound.
+	complete bool
+	// oldest is the smallest id read, for a read cut short.
+	oldest string
+	// expired: the whole range is older than recent search reaches.
+	expired bool
+}
+
+// read pages through the posts after since (a since_id; "" for the
+// cursor's backfill boundary) and before until (an until_id; "" for none),
+// newest first, until the last page, the page budget or the rate-limit
+// window ends.
+func (s *Source) read(ctx context.Context, log *slog.Logger, query string, cur cursor, since, until string, now time.Time, budget *int) (readResult, error) {
+	oldestAllowed := now.Add(-reach)
+	if until != "" && snowflakeTime(until).Before(oldestAllowed) {
+		return readResult{complete: true, expired: true}, nil
+	}
+	q := url.Values{}
+	q.Set("query", query)
+	q.Set("max_results", fmt.Sprint(pageSize))
+	q.Set("tweet.fields", "created_at,author_id,lang,conversation_id")
+	q.Set("expansions", "author_id")
+	q.Set("user.fields", "username,name")
+	switch {
+	case since != "" && !snowflakeTime(since).Before(oldestAllowed):
+		q.Set("since_id", since)
+	case since != "":
+		log.Warn("twitter: the cursor is older than recent search's seven days; posts in between are lost")
+		q.Set("start_time", oldestAllowed.UTC().Truncate(time.Second).Format(time.RFC3339))
+	default:
+		start := cur.Since
+		if start.Before(oldestAllowed) {
+			start = oldestAllowed
+		}
+		q.Set("start_time", start.UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
+	if until != "" {
+		q.Set("until_id", until)
+	}
+
+	var r readResult
+	for {
+		body, exhausted, err := s.get(ctx, log, q)
+		if err != nil {
+			return readResult{}, err
+		}
+		*budget--
+		p, err := decodeSearch(body)
+		if err != nil {
+			return readResult{}, s.api.Error("GET", searchPath, 200, err)
+		}
+		if p.partial > 0 {
+			log.Debug("twitter: some authors could not be expanded", "errors", p.partial)
+		}
+		r.posts = append(r.posts, p.posts...)
+		for _, post := range p.posts {
+			r.oldest = minID(r.oldest, post.ID)
+		}
+		switch {
+		case p.nextToken == "":
+			r.complete = true
+			return r, nil
+		case *budget <= 0:
+			return r, nil
+		case exhausted:
+			log.Info("twitter: rate-limit window used up mid-poll; the rest is read after the reset")
+			return r, nil
+		}
+		q.Set("next_token", p.nextToken)
+	}
+}
+
+func minID(a, b string) string {
+	if a == "" || (len(b) < len(a) || len(b) == len(a) && b < a) {
+		return b
+	}
+	return a
+}
+
+// bareTerm is a keyword X's search reads as one token: a word, #hashtag,
+// @mention or $cashtag. Anything else is sent as a quoted phrase.
+var bareTerm = regexp.MustCompile(`^[#@$]?[\p{L}\p{N}_]+$`)
+
+// Query returns the X search query of a manager: its source.query, or,
+// without one, one built from input.keywords: each keyword bare when it is
+// a single word, hashtag, mention or cashtag and as a quoted phrase
+// otherwise, OR'ed, then each of input.excludes negated, then -is:retweet
+// (a retweet repeats a post already read).
+//
+//	keywords [social listening, earshot], excludes [jobs] →
+//	("social listening" OR earshot) -jobs -is:retweet
+func Query(m *models.Manager) (string, error) {
+	if q := strings.TrimSpace(m.Source.Query); q != "" {
+		return q, nil
+	}
+	var terms []string
+	for _, k := range m.Input.Keywords {
+		if t := term(k); t != "" {
+			terms = append(terms, t)
+		}
+	}
+	if len(terms) == 0 {
+		return "", fmt.Errorf("twitter: the manager has neither source.query nor input.keywords")
+	}
+	q := strings.Join(terms, " OR ")
+	if len(terms) > 1 {
+		q = "(" + q + ")"
+	}
+	for _, e := range m.Input.Excludes {
+		if t := term(e); t != "" {
+			q += " -" + t
+		}
+	}
+	return q + " -is:retweet", nil
+}
+
+// term renders a keyword as a search term. X's query language has no
+// escape for a double quote inside a phrase, so quotes are dropped.
+func term(k string) string {
+	k = strings.Join(strings.Fields(strings.ReplaceAll(k, `"`, " ")), " ")
+	switch {
+	case k == "":
+		return ""
+	case bareTerm.MatchString(k):
+		return k
+	default:
+		return `"` + k + `"`
+	}
+}
