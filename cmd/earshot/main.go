@@ -20,6 +20,8 @@ const usage = `earshot — self-hosted social listening with signed webhooks
 Usage:
   earshot serve    --config FILE [--listen ADDR]   run the API, scheduler and workers
   earshot validate --config FILE                   check a configuration file
+  earshot match    --config FILE --manager NS/ID [--posts FILE]
+                                                   score posts (JSON lines) offline
   earshot version
 
 Environment:
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdServe(ctx, args[1:], stderr)
 	case "validate":
 		err = cmdValidate(args[1:], stdout, stderr)
+	case "match":
+		err = cmdMatch(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "earshot", version)
 	case "help", "-h", "--help":

@@ -245,3 +245,43 @@ namespaces:
 		t.Errorf("no warning that the embedded Redis is not durable; logs:\n%s", logs.String())
 	}
 }
+
+func TestMatchCommand(t *testing.T) {
+	in := strings.Join([]string{
+		`{"type":"REDDIT_LINK","id":"t3_1","title":"Looking for a social listening tool","text":"any recommendations?","url":"","time":"","user":{"id":"","name":"","url":""}}`,
+		`{"type":"REDDIT_LINK","id":"t3_2","title":"Our new office dog","text":"say hi","url":"","time":"","user":{"id":"","name":"","url":""}}`,
+	}, "\n")
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"match", "--config", "../../examples/earshot.yaml", "--manager", "acme/reddit-leads"}, strings.NewReader(in), &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), out.String())
+	}
+	for i, want := range []struct {
+		id      string
+		matched bool
+	}{{"t3_1", true}, {"t3_2", false}} {
+		var got struct {
+			ID        string   `json:"id"`
+			Matched   bool     `json:"matched"`
+			Score     *float64 `json:"score"`
+			Sentiment *float64 `json:"sentiment"`
+			Terms     []string `json:"terms"`
+			Reasons   []string `json:"reasons"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != want.id || got.Matched != want.matched || got.Score == nil || got.Sentiment == nil || got.Terms == nil || got.Reasons == nil {
+			t.Errorf("line %d = %s", i+1, lines[i])
+		}
+	}
+	// A manager that is not in the file.
+	code = run(context.Background(), []string{"match", "--config", "../../examples/earshot.yaml", "--manager", "acme/nope"}, strings.NewReader(""), &out, &errb)
+	if code == 0 || !strings.Contains(errb.String(), `no manager "nope"`) {
+		t.Errorf("unknown manager: exit %d, %s", code, errb.String())
+	}
+}

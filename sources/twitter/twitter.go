@@ -155,6 +155,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 
 	budget := s.cfg.MaxPages
 	var posts []models.Post
+	limited := false
 	next := cur.Gap
 	if g := cur.Gap; g != nil {
 		r, err := s.read(ctx, log, query, cur, g.From, g.To, now, &budget)
@@ -162,6 +163,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 			return sources.Result{}, err
 		}
 		posts = append(posts, r.posts...)
+		limited = r.limited
 		switch {
 		case r.expired:
 			log.Warn("twitter: posts left unread by an earlier poll are now beyond recent search's seven days; skipped")
@@ -173,7 +175,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		}
 	}
 	oldest := ""
-	if next == nil && budget > 0 {
+	if next == nil && budget > 0 && !limited {
 		r, err := s.read(ctx, log, query, cur, cur.Anchor, "", now, &budget)
 		if err != nil {
 			return sources.Result{}, err
@@ -220,6 +222,9 @@ type readResult struct {
 	oldest string
 	// expired: the whole range is older than recent search reaches.
 	expired bool
+	// limited: the rate-limit window is used up; no further call may be
+	// made before its reset.
+	limited bool
 }
 
 // read pages through the posts after since (a since_id; "" for the
@@ -274,12 +279,13 @@ func (s *Source) read(ctx context.Context, log *slog.Logger, query string, cur c
 		}
 		switch {
 		case p.nextToken == "":
-			r.complete = true
+			r.complete, r.limited = true, exhausted
 			return r, nil
 		case *budget <= 0:
 			return r, nil
 		case exhausted:
 			log.Info("twitter: rate-limit window used up mid-poll; the rest is read after the reset")
+			r.limited = true
 			return r, nil
 		}
 		q.Set("next_token", p.nextToken)
@@ -337,7 +343,7 @@ func term(k string) string {
 	switch {
 	case k == "":
 		return ""
-	case bareTerm.MatchString(k):
+	case bareTerm.MatchString(k) && k != "OR" && k != "AND":
 		return k
 	default:
 		return `"` + k + `"`
