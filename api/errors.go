@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/store"
 )
 
 // Error is an API error: an HTTP status, its canonical Google status name,
@@ -69,6 +70,40 @@ func failedPrecondition(format string, args ...any) *Error {
 	e := newError(http.StatusConflict, format, args...)
 	e.Status = "FAILED_PRECONDITION"
 	return e
+}
+
+func alreadyExists(name string) *Error {
+	e := newError(http.StatusConflict, "%s already exists", name)
+	e.Status = "ALREADY_EXISTS"
+	return e
+}
+
+func inUseError(e *store.InUseError) *Error {
+	return failedPrecondition("%s is used by %s: remove it from their notices first",
+		e.Connection, strings.Join(e.Managers, ", "))
+}
+
+// storeError turns a store failure about the resource name into what the
+// client is told; an unexpected one is left for a logged 500.
+func storeError(err error, name string) error {
+	switch {
+	case err == nil:
+		return nil
+	case asAPIError(err) != nil:
+		return err
+	case errors.Is(err, store.ErrNotFound):
+		return notFound(name)
+	case errors.Is(err, store.ErrNoNamespace):
+		ns, _, _ := strings.Cut(strings.TrimPrefix(name, "namespaces/"), "/")
+		return notFound(models.NamespaceName(ns))
+	case errors.Is(err, store.ErrEtagMismatch):
+		return staleEtag(name)
+	case errors.Is(err, store.ErrAlreadyExists):
+		return alreadyExists(name)
+	case errors.Is(err, store.ErrContention):
+		return newError(http.StatusConflict, "%s is being changed by other requests at the same time; retry", name)
+	}
+	return err
 }
 
 // internalError is what a client sees of a failure of ours: nothing.

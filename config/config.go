@@ -3,6 +3,7 @@ package config
 import (
 	"time"
 
+	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources/reddit"
 )
@@ -66,7 +67,11 @@ type FacebookConfig struct {
 }
 
 // MatcherConfig configures the matcher.
-type MatcherConfig struct{}
+type MatcherConfig struct {
+	// LLM, when set, lets an OpenAI-compatible model judge the candidates
+	// that pass the offline stage.
+	LLM *matcher.LLMConfig `yaml:"llm"`
+}
 
 // LogConfig sets the log level and format.
 type LogConfig struct {

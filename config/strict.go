@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -24,6 +25,7 @@ var (
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	yamlUnmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 	durationType        = reflect.TypeFor[models.Duration]()
+	stdDurationType     = reflect.TypeFor[time.Duration]()
 )
 
 // checkKey remembers what has been checked, so that a node shared through an
@@ -62,6 +64,11 @@ func (p *parser) check(n *yaml.Node, t reflect.Type, path string, line int) {
 		return
 	case reflect.PointerTo(t).Implements(textUnmarshalerType):
 		p.checkText(n, t, path, line)
+		return
+	}
+	if t == stdDurationType {
+		// yaml.v3 reads a time.Duration from a duration string.
+		p.checkDecode(n, t, path, line, "a duration such as 90s, 15m or 24h")
 		return
 	}
 	switch t.Kind() {

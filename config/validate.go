@@ -48,6 +48,20 @@ func (p *parser) validate(c *Config) {
 		p.problemAt("log.format", "must be one of "+strings.Join(LogFormats, ", "))
 	}
 	p.validateSources(&c.Sources)
+	if llm := c.Matcher.LLM; llm != nil {
+		if msg := checkHTTPURL(llm.BaseURL); msg != "" || llm.BaseURL == "" {
+			if msg == "" {
+				msg = "is required (e.g. https://api.openai.com/v1 or http://localhost:11434/v1)"
+			}
+			p.problemAt("matcher.llm.base_url", msg)
+		}
+		if llm.Model == "" {
+			p.problemAt("matcher.llm.model", "is required")
+		}
+		if llm.MaxCallsPerMinute < 0 {
+			p.problemAt("matcher.llm.max_calls_per_minute", "must not be negative")
+		}
+	}
 	p.validateAPIKeys(c)
 	p.validateNamespaces(c.Namespaces, c.Delivery.RequireHTTPS)
 }

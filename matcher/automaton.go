@@ -56,15 +56,12 @@ func newAutomaton(patterns []string) *automaton {
 	}
 	a.nclass = 1
 	for b := 0; b < 256; b++ {
-		if used[b] {
+		// Normalized patterns never hold control bytes, so at most 255
+		// bytes are used and the classes fit in a uint8.
+		if used[b] && a.nclass < 256 {
 			a.classes[b] = uint8(a.nclass)
 			a.nclass++
 		}
-	}
-	if a.nclass > 256 {
-		// Cannot happen with 256 byte values plus "other" only when all
-		// bytes are used; fold the last into class 0 then.
-		a.nclass = 256
 	}
 
 	nodes := make([]buildNode, 1, 1024)

@@ -1,7 +1,6 @@
 package matcher
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"sort"
@@ -113,8 +112,17 @@ var salesCueSet = sync.OnceValue(func() *cueSet {
 	return s
 })
 
-// salesScore rates purchase intent in [0,1] with the cues that made it.
+// salesScore rates purchase intent in [0,1] with the cues that made it. It
+// depends on the post only, so it is computed once per post.
 func salesScore(d *doc) (float64, []string) {
+	if !d.salesDone {
+		d.sales, d.salesWhy = computeSalesScore(d)
+		d.salesDone = true
+	}
+	return d.sales, d.salesWhy
+}
+
+func computeSalesScore(d *doc) (float64, []string) {
 	cs := salesCueSet()
 	var seen [8]uint64 // bitset of cue ids, enough for 512 cues
 	var found []int
@@ -192,15 +200,21 @@ func wordSet(s string) map[string]bool {
 // askAboutProduct reports whether an asking word comes at most four words
 // before a product noun.
 func askAboutProduct(norm []byte) bool {
-	lastAsk := -100
-	i := 0
-	for _, w := range bytes.Fields(norm) {
-		if askWords[string(w)] {
-			lastAsk = i
-		} else if productNouns[string(w)] && i-lastAsk <= 4 {
-			return true
+	lastAsk, i, start := -100, 0, 0
+	for j := 0; j <= len(norm); j++ {
+		if j < len(norm) && norm[j] != ' ' && norm[j] != fieldSep {
+			continue
 		}
-		i++
+		if j > start {
+			w := norm[start:j]
+			if askWords[string(w)] {
+				lastAsk = i
+			} else if productNouns[string(w)] && i-lastAsk <= 4 {
+				return true
+			}
+			i++
+		}
+		start = j + 1
 	}
 	return false
 }

@@ -20,6 +20,10 @@ type doc struct {
 
 	sentDone bool
 	compound float64
+
+	salesDone bool
+	sales     float64
+	salesWhy  []string
 }
 
 const fieldSep = 0x01

@@ -1,30 +1,47 @@
 package models
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Delivery states.
 const (
-	DeliveryPending   = "PENDING"
-	DeliveryRetrying  = "RETRYING"
-	DeliveryDelivered = "DELIVERED"
-	DeliveryFailed    = "FAILED"
+	DeliveryPending   = "PENDING"   // waiting for its first attempt (or redriven)
+	DeliveryRetrying  = "RETRYING"  // an attempt failed; another is scheduled
+	DeliveryDelivered = "DELIVERED" // a 2xx arrived
+	DeliveryFailed    = "FAILED"    // a dead letter: final answer, retries exhausted, or parked
 )
 
-// Delivery is one event's delivery to one connection, with every attempt.
+// DeliveryStates lists the states in their lifecycle order.
+var DeliveryStates = []string{DeliveryPending, DeliveryRetrying, DeliveryDelivered, DeliveryFailed}
+
+// Delivery is one event's delivery to one connection, with its attempts.
 // Its Name is namespaces/{ns}/connections/{c}/deliveries/{id}; its id is
 // also the webhook-id header, the same on every attempt, retry and redrive.
 type Delivery struct {
-	Name            string     `json:"name"`
-	Event           string     `json:"event"`     // the scan's (or spike's) resource name
-	EventType       string     `json:"eventType"` // SCAN, SPIKE
-	Connection      string     `json:"connection"`
-	WebhookID       string     `json:"webhookId"`
-	State           string     `json:"state"`
-	Attempts        []Attempt  `json:"attempts"`
+	Name       string `json:"name"`
+	Event      string `json:"event"`     // the event's resource name (a scan, a spike, a connection)
+	EventType  string `json:"eventType"` // SCAN, SPIKE, TEST
+	Connection string `json:"connection"`
+	WebhookID  string `json:"webhookId"`
+	State      string `json:"state"`
+	// Attempts are the most recent HTTP attempts, oldest first (at most
+	// MaxKeptAttempts); AttemptCount counts them all.
+	Attempts     []Attempt `json:"attempts"`
+	AttemptCount int       `json:"attemptCount"`
+	// LastError says why the delivery is RETRYING or FAILED.
+	LastError       string     `json:"lastError,omitempty"`
 	NextAttemptTime *time.Time `json:"nextAttemptTime,omitempty"`
-	CreateTime      time.Time  `json:"createTime"`
-	UpdateTime      time.Time  `json:"updateTime"`
+	// RedriveCount counts the redrives and manual retries.
+	RedriveCount int       `json:"redriveCount,omitempty"`
+	CreateTime   time.Time `json:"createTime"`
+	UpdateTime   time.Time `json:"updateTime"`
 }
+
+// MaxKeptAttempts bounds the attempts a delivery record keeps.
+const MaxKeptAttempts = 100
 
 // Attempt is one HTTP attempt of a delivery.
 type Attempt struct {
@@ -39,4 +56,13 @@ type Attempt struct {
 // DeliveryName returns a delivery's resource name.
 func DeliveryName(ns, conn, id string) string {
 	return ConnectionName(ns, conn) + "/deliveries/" + id
+}
+
+// ParseDeliveryName splits "namespaces/{ns}/connections/{c}/deliveries/{id}".
+func ParseDeliveryName(name string) (ns, conn, id string, err error) {
+	p := strings.Split(name, "/")
+	if len(p) != 6 || p[0] != "namespaces" || p[2] != "connections" || p[4] != "deliveries" || p[1] == "" || p[3] == "" || p[5] == "" {
+		return "", "", "", fmt.Errorf("%q is not a delivery name (want namespaces/{namespace}/connections/{connection}/deliveries/{delivery})", name)
+	}
+	return p[1], p[3], p[5], nil
 }

@@ -57,9 +57,48 @@ type Connection struct {
 	// Secret signs deliveries (Standard Webhooks, whsec_ prefix). Generated
 	// when empty.
 	Secret string `json:"secret,omitempty" yaml:"secret"`
-	// Disabled connections receive nothing; their deliveries wait.
+	// Disabled connections receive nothing; their deliveries are kept (as
+	// FAILED) and redriven when the connection is enabled again.
 	Disabled bool `json:"disabled,omitempty" yaml:"disabled"`
+
+	// Delivery overrides of the global `delivery:` settings; zero keeps the
+	// global value.
+	//
+	// RetrySchedule is the delay before each retry (an empty list given
+	// explicitly is not distinguishable from none: use the global one).
+	RetrySchedule []Duration `json:"retrySchedule,omitempty" yaml:"retrySchedule"`
+	// Timeout bounds one attempt.
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout"`
+	// RateLimit is the most deliveries per minute sent to this connection,
+	// by all processes together.
+	RateLimit int `json:"rateLimit,omitempty" yaml:"rateLimit"`
+	// Concurrency is the most deliveries in flight to this connection at
+	// once, by all processes together.
+	Concurrency int `json:"concurrency,omitempty" yaml:"concurrency"`
+
+	// Output only, kept by the store.
+	//
+	// PreviousSecrets still sign deliveries (a second `v1,` signature) until
+	// they expire, 24 h after they were replaced, so receivers can switch
+	// secrets without rejecting anything.
+	PreviousSecrets []PreviousSecret `json:"previousSecrets,omitempty" yaml:"-"`
+	// DisableTime is when the connection was disabled.
+	DisableTime *time.Time `json:"disableTime,omitempty" yaml:"-"`
+	// DisabledReason says why Earshot disabled it ("" when a user did).
+	DisabledReason string `json:"disabledReason,omitempty" yaml:"-"`
 }
+
+// PreviousSecret is a replaced signing secret that still signs until ExpireTime.
+type PreviousSecret struct {
+	Secret     string    `json:"secret"`
+	ExpireTime time.Time `json:"expireTime"`
+}
+
+// Limits on the delivery overrides of a connection.
+const (
+	MaxConnectionTimeout   = 60 * time.Second
+	MaxRetryScheduleLength = 50
+)
 
 // Manager is a monitor: what to read, what to look for, whom to tell.
 type Manager struct {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FieldError says what is wrong with one field of a resource. Field is the
@@ -124,6 +125,7 @@ func (c *Connection) Validate() []FieldError {
 	if c.Secret != "" && !validSecret(c.Secret) {
 		errs.add("secret", "must be %q followed by the base64 encoding of %d to %d random bytes", SecretPrefix, minSecretBytes, maxSecretBytes)
 	}
+	c.validateDelivery(&errs)
 	return errs
 }
 
@@ -336,4 +338,26 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// validateDelivery checks the connection's overrides of the delivery policy.
+func (c *Connection) validateDelivery(errs *fieldErrors) {
+	if len(c.RetrySchedule) > MaxRetryScheduleLength {
+		errs.add("retrySchedule", "must have at most %d entries", MaxRetryScheduleLength)
+	}
+	for i, d := range c.RetrySchedule {
+		if d <= 0 {
+			errs.add("retrySchedule["+strconv.Itoa(i)+"]", "must be greater than 0")
+		}
+	}
+	// Over a minute a hung receiver would hold a worker far too long.
+	if c.Timeout != 0 && (c.Timeout.D() < 100*time.Millisecond || c.Timeout.D() > MaxConnectionTimeout) {
+		errs.add("timeout", "must be between 100ms and %s", MaxConnectionTimeout)
+	}
+	if c.RateLimit < 0 {
+		errs.add("rateLimit", "must not be negative (0 uses delivery.rate_limit)")
+	}
+	if c.Concurrency < 0 {
+		errs.add("concurrency", "must not be negative (0 uses delivery.connection_concurrency)")
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/earshothq/earshot/api"
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
@@ -58,6 +59,7 @@ type Server struct {
 	workers  *asynq.Server
 	sched    *scheduler.Scheduler
 	poller   *pipeline.Poller
+	api      *api.API
 	httpSrv  *http.Server
 	ln       net.Listener
 }
@@ -152,7 +154,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	s.poller = &pipeline.Poller{
 		Store:     s.store,
 		Sources:   registry,
-		Matcher:   matcher.New(matcher.Options{Redis: s.rdb, Logger: s.log.With("component", "matcher")}),
+		Matcher:   matcher.New(matcher.Options{Redis: s.rdb, LLM: cfg.Matcher.LLM, Logger: s.log.With("component", "matcher")}),
 		Enqueuer:  enq,
 		Logger:    s.log,
 		Retention: cfg.Scans.Retention.D(),
@@ -175,6 +177,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		return nil, fmt.Errorf("server: start workers: %w", err)
 	}
 	s.sched = scheduler.New(s.store, s.client, s.log, opts.SchedulerReload)
+	s.api = api.New(api.Options{
+		Store:            s.store,
+		Logger:           s.log.With("component", "api"),
+		ValidateSchedule: scheduler.ValidateSchedule,
+		ValidateQuery:    matcher.ValidateQuery,
+	})
 
 	s.ln = opts.Listener
 	if s.ln == nil {
@@ -206,6 +214,8 @@ func (s *Server) Poller() *pipeline.Poller { return s.poller }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/v1/", s.api)
+	mux.Handle("GET /openapi.json", s.api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -79,6 +79,16 @@ func ApplyConfig(ctx context.Context, st *store.Store, cfg *config.Config, log *
 			log.Info("manager applied from config", "manager", name)
 		}
 	}
+	// API keys: only their SHA-256 digests are stored. Keys of an earlier
+	// file that this one no longer lists stop working; keys made with
+	// `earshot apikey create` are not touched.
+	nsKeys := make(map[string][]string, len(cfg.Namespaces))
+	for _, n := range cfg.Namespaces {
+		nsKeys[n.ID] = n.APIKeys
+	}
+	if err := st.SyncConfigAPIKeys(ctx, cfg.AdminAPIKeys, nsKeys); err != nil {
+		return err
+	}
 	return pruneUndeclared(ctx, st, declared, log)
 }
 

@@ -187,12 +187,19 @@ func (s *Store) CreateConnection(ctx context.Context, ns string, c *models.Conne
 	}, keyNamespaces(), keyConnections(ns))
 }
 
-func (s *Store) txWriteConnection(ctx context.Context, tx *redis.Tx, ns string, c *models.Connection, prev *models.Meta) error {
+// txWriteConnection writes a connection as PutConnection does (prev is
+// the stored version, nil for a new one), inside tx.
+func (s *Store) txWriteConnection(ctx context.Context, tx *redis.Tx, ns string, c *models.Connection, prev *models.Connection) error {
 	if c.Secret == "" {
 		c.Secret = models.NewSecret()
 	}
+	var pm *models.Meta
+	if prev != nil {
+		pm = &prev.Meta
+	}
+	carryConnectionState(c, prev, s.now())
 	c.Name = models.ConnectionName(ns, c.ID)
-	stamp(&c.Meta, prev, s.now(), c)
+	stamp(&c.Meta, pm, s.now(), c)
 	b, _ := json.Marshal(storedConnection{*c, c.ID})
 	_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, keyConnections(ns), c.ID, b)
@@ -215,7 +222,8 @@ func (s *Store) UpdateConnection(ctx context.Context, ns, id, ifEtag string, app
 		if !etagMatches(ifEtag, cur.Etag) {
 			return ErrEtagMismatch
 		}
-		prevMeta, prevSecret := cur.Meta, cur.Secret
+		prev := cur.Connection
+		prev.ID = id
 		c := cur.Connection
 		c.ID = id
 		if err := apply(&c); err != nil {
@@ -223,9 +231,9 @@ func (s *Store) UpdateConnection(ctx context.Context, ns, id, ifEtag string, app
 		}
 		c.ID = id
 		if c.Secret == "" {
-			c.Secret = prevSecret
+			c.Secret = prev.Secret
 		}
-		if err := s.txWriteConnection(ctx, tx, ns, &c, &prevMeta); err != nil {
+		if err := s.txWriteConnection(ctx, tx, ns, &c, &prev); err != nil {
 			return err
 		}
 		out = &c

@@ -196,6 +196,7 @@ func (s *Store) PutConnection(ctx context.Context, ns string, c *models.Connecti
 	if c.Secret == "" {
 		c.Secret = models.NewSecret()
 	}
+	carryConnectionState(c, prev, s.now())
 	c.Name = models.ConnectionName(ns, c.ID)
 	stamp(&c.Meta, pm, s.now(), c)
 	b, _ := json.Marshal(storedConnection{*c, c.ID})

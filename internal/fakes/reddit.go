@@ -22,13 +22,25 @@ type RedditPost struct {
 	Created   time.Time
 }
 
+// RedditComment is one comment in a fake subreddit.
+type RedditComment struct {
+	ID        string // base36 id, without t1_
+	LinkID    string // the post's base36 id, without t3_
+	Subreddit string
+	Body      string
+	Author    string
+	Created   time.Time
+}
+
 // Reddit is a fake of Reddit's public JSON API listing endpoints
-// (/r/{subs}/new.json and /r/{subs}/new), honouring limit, before and after
+// (/r/{subs}/new.json and /r/{subs}/new for posts, /r/{subs}/comments.json
+// and /r/{subs}/comments for comments), honouring limit, before and after
 // the way Reddit does.
 type Reddit struct {
 	*httptest.Server
 	mu       sync.Mutex
-	posts    []RedditPost // newest first
+	posts    []RedditPost    // newest first
+	comments []RedditComment // newest first
 	requests int
 }
 
@@ -47,6 +59,14 @@ func (r *Reddit) Add(posts ...RedditPost) {
 	sort.SliceStable(r.posts, func(i, j int) bool { return r.posts[i].Created.After(r.posts[j].Created) })
 }
 
+// AddComments publishes comments.
+func (r *Reddit) AddComments(comments ...RedditComment) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.comments = append(r.comments, comments...)
+	sort.SliceStable(r.comments, func(i, j int) bool { return r.comments[i].Created.After(r.comments[j].Created) })
+}
+
 // Requests returns how many listing requests were served.
 func (r *Reddit) Requests() int {
 	r.mu.Lock()
@@ -57,7 +77,7 @@ func (r *Reddit) Requests() int {
 func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 	path := strings.TrimSuffix(req.URL.Path, ".json")
 	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if len(parts) != 3 || parts[0] != "r" || parts[2] != "new" {
+	if len(parts) != 3 || parts[0] != "r" || parts[2] != "new" && parts[2] != "comments" {
 		http.NotFound(w, req)
 		return
 	}
@@ -72,23 +92,35 @@ func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	r.requests++
-	var list []RedditPost
-	for _, p := range r.posts {
-		if subs[strings.ToLower(p.Subreddit)] {
-			list = append(list, p)
+	var list []listed
+	if parts[2] == "comments" {
+		titles := map[string]string{}
+		for _, p := range r.posts {
+			titles[p.ID] = p.Title
+		}
+		for _, c := range r.comments {
+			if subs[strings.ToLower(c.Subreddit)] {
+				list = append(list, c.listed(titles[c.LinkID]))
+			}
+		}
+	} else {
+		for _, p := range r.posts {
+			if subs[strings.ToLower(p.Subreddit)] {
+				list = append(list, p.listed())
+			}
 		}
 	}
 	r.mu.Unlock()
 
 	index := func(fullname string) int {
 		for i, p := range list {
-			if "t3_"+p.ID == fullname {
+			if p.name == fullname {
 				return i
 			}
 		}
 		return -1
 	}
-	var page []RedditPost
+	var page []listed
 	switch {
 	case q.Get("before") != "":
 		i := index(q.Get("before"))
@@ -105,26 +137,49 @@ func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	children := make([]map[string]any, 0, len(page))
 	for _, p := range page {
-		children = append(children, map[string]any{"kind": "t3", "data": map[string]any{
-			"id": p.ID, "name": "t3_" + p.ID, "title": p.Title, "selftext": p.Selftext,
-			"author": p.Author, "author_fullname": "t2_" + strings.ToLower(p.Author),
-			"subreddit": p.Subreddit, "subreddit_id": "t5_" + strings.ToLower(p.Subreddit),
-			"subreddit_name_prefixed": "r/" + p.Subreddit,
-			"permalink":               fmt.Sprintf("/r/%s/comments/%s/post/", p.Subreddit, p.ID),
-			"url":                     fmt.Sprintf("https://www.reddit.com/r/%s/comments/%s/post/", p.Subreddit, p.ID),
-			"created_utc":             float64(p.Created.Unix()), "is_self": true, "over_18": false,
-			"score": 1, "num_comments": 0,
-		}})
+		children = append(children, map[string]any{"kind": p.name[:2], "data": p.data})
 	}
 	var after, before any
 	if len(page) == limit && len(page) > 0 {
-		after = "t3_" + page[len(page)-1].ID
+		after = page[len(page)-1].name
 	}
 	if len(page) > 0 && (q.Get("before") != "" || q.Get("after") != "") {
-		before = "t3_" + page[0].ID
+		before = page[0].name
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	_ = json.NewEncoder(w).Encode(map[string]any{"kind": "Listing", "data": map[string]any{
 		"after": after, "before": before, "dist": len(children), "modhash": "", "children": children,
 	}})
+}
+
+// listed is a thing as a listing sends it.
+type listed struct {
+	name string // fullname: t3_… or t1_…
+	data map[string]any
+}
+
+func (p RedditPost) listed() listed {
+	return listed{name: "t3_" + p.ID, data: map[string]any{
+		"id": p.ID, "name": "t3_" + p.ID, "title": p.Title, "selftext": p.Selftext,
+		"author": p.Author, "author_fullname": "t2_" + strings.ToLower(p.Author),
+		"subreddit": p.Subreddit, "subreddit_id": "t5_" + strings.ToLower(p.Subreddit),
+		"subreddit_name_prefixed": "r/" + p.Subreddit,
+		"permalink":               fmt.Sprintf("/r/%s/comments/%s/post/", p.Subreddit, p.ID),
+		"url":                     fmt.Sprintf("https://www.reddit.com/r/%s/comments/%s/post/", p.Subreddit, p.ID),
+		"created_utc":             float64(p.Created.Unix()), "is_self": true, "over_18": false,
+		"score": 1, "num_comments": 0,
+	}}
+}
+
+func (c RedditComment) listed(linkTitle string) listed {
+	linkPath := fmt.Sprintf("/r/%s/comments/%s/post/", c.Subreddit, c.LinkID)
+	return listed{name: "t1_" + c.ID, data: map[string]any{
+		"id": c.ID, "name": "t1_" + c.ID, "body": c.Body,
+		"author": c.Author, "author_fullname": "t2_" + strings.ToLower(c.Author),
+		"link_id": "t3_" + c.LinkID, "parent_id": "t3_" + c.LinkID, "link_title": linkTitle,
+		"link_permalink": "https://www.reddit.com" + linkPath, "permalink": linkPath + c.ID + "/",
+		"subreddit": c.Subreddit, "subreddit_id": "t5_" + strings.ToLower(c.Subreddit),
+		"subreddit_name_prefixed": "r/" + c.Subreddit,
+		"created_utc":             float64(c.Created.Unix()), "score": 1, "replies": "",
+	}}
 }

@@ -43,8 +43,8 @@ type cursor struct {
 // stream is where one listing's reading stands.
 type stream struct {
 	// Since is the cold start's backfill boundary; nothing older is ever
-	// returned. Zero means the listing was never read (or not by the last
-	// poll): the next read is a cold start.
+	// returned. Zero means the listing was never read, or not by the last
+	// poll: the next read is a cold start (which still honours Seen).
 	Since time.Time `json:"since,omitzero"`
 	// Newest is the fullname and created time of the newest item returned.
 	Newest     string    `json:"newest,omitempty"`
@@ -77,6 +77,11 @@ func decodeCursor(raw json.RawMessage, fingerprint string, log *slog.Logger) (cu
 	}
 	return c, true
 }
+
+// parked is what is kept of a stream while its listing is not read: the
+// seen-set alone, so that the cold start of including it again does not
+// return what it returned before.
+func (c stream) parked() stream { return stream{Seen: c.Seen} }
 
 // bound is the oldest created time a walk back reads.
 func (c stream) bound() time.Time {

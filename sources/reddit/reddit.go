@@ -179,10 +179,15 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	if !warm {
 		cur = cursor{Version: cursorVersion, Config: t.fingerprint}
 	}
-	// A listing left out is left out of the cursor too: should it be
-	// included again, it starts over with a backfill rather than catching
-	// up on everything it missed meanwhile.
-	next := cursor{Version: cursorVersion, Config: t.fingerprint}
+	// A listing left out is parked: should it be included again, it
+	// starts over with a backfill rather than catching up on everything
+	// it missed meanwhile.
+	next := cursor{Version: cursorVersion, Config: t.fingerprint, stream: cur.parked()}
+	var comments stream
+	if cur.Comments != nil {
+		comments = *cur.Comments
+		next.Comments = new(comments.parked())
+	}
 	var fresh []thing
 	if t.posts {
 		items, st, err := s.read(ctx, log, t.postFeed(), cur.stream, since)
@@ -192,11 +197,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		fresh, next.stream = append(fresh, items...), st
 	}
 	if t.comments {
-		var st stream
-		if cur.Comments != nil {
-			st = *cur.Comments
-		}
-		items, st, err := s.read(ctx, log, t.commentFeed(), st, since)
+		items, st, err := s.read(ctx, log, t.commentFeed(), comments, since)
 		if err != nil {
 			return sources.Result{}, err
 		}
@@ -222,7 +223,7 @@ func (s *Source) read(ctx context.Context, log *slog.Logger, f feed, st stream, 
 	log = log.With("listing", f.name)
 	cold := st.Since.IsZero()
 	if cold {
-		st = stream{Since: since}
+		st = stream{Since: since, Seen: st.Seen}
 	}
 	var (
 		items []thing

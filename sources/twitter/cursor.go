@@ -42,11 +42,12 @@ type cursor struct {
 	Gap *gap `json:"gap,omitempty"`
 }
 
-// gap is the posts after From (a since_id; "" for the cursor's Since) and
-// before To (an until_id), both exclusive.
+// gap is the posts after From (a since_id), or created at or after Since
+// when From is "", and before To (an until_id).
 type gap struct {
-	From string `json:"from,omitempty"`
-	To   string `json:"to"`
+	From  string    `json:"from,omitempty"`
+	Since time.Time `json:"since,omitzero"`
+	To    string    `json:"to"`
 }
 
 // decodeCursor reads a stored cursor. It reports false, meaning "start
@@ -97,7 +98,8 @@ func (c cursor) advance(fresh []string, oldest string, next *gap) cursor {
 
 	// The anchor moves up to the newest post at least overlap older than
 	// the newest returned: what is newer is read again, and the seen-set
-	// drops it.
+	// drops it. Without such a post, and so far without an anchor, the
+	// backfill boundary moves up to that time instead.
 	if len(all) > 0 {
 		cut := snowflakeTime(all[len(all)-1]).Add(-overlap)
 		for i := len(all) - 1; i >= 0; i-- {
@@ -106,6 +108,9 @@ func (c cursor) advance(fresh []string, oldest string, next *gap) cursor {
 				break
 			}
 		}
+		if cut = cut.Truncate(time.Second); n.Anchor == "" && cut.After(n.Since) {
+			n.Since = cut.UTC()
+		}
 	}
 	// Whatever is older than the oldest post of a cut-short read is the
 	// gap's, or, on a cold start, left out of the backfill.
@@ -113,13 +118,21 @@ func (c cursor) advance(fresh []string, oldest string, next *gap) cursor {
 		n.Anchor = maxID(n.Anchor, oldest)
 	}
 
-	floor := n.Anchor
-	if next != nil {
-		floor = next.From
+	// Keep the ids a later read can return again.
+	above := func(id string) bool {
+		return window.CompareIDs(id, n.Anchor) > 0
+	}
+	switch {
+	case next != nil && next.From == "":
+		above = func(id string) bool { return !snowflakeTime(id).Before(next.Since) }
+	case next != nil:
+		above = func(id string) bool { return window.CompareIDs(id, next.From) > 0 }
+	case n.Anchor == "":
+		above = func(id string) bool { return !snowflakeTime(id).Before(n.Since) }
 	}
 	n.Seen = nil
 	for _, id := range all {
-		if floor == "" || window.CompareIDs(id, floor) > 0 {
+		if above(id) {
 			n.Seen = append(n.Seen, id)
 		}
 	}

@@ -140,15 +140,14 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	}
 	log := s.log.With("manager", name)
 	now := s.now()
-	sum := sha256.Sum256([]byte(query))
-	fingerprint := hex.EncodeToString(sum[:8])
+	fp := fingerprint(query)
 
-	cur, ok := decodeCursor(raw, fingerprint, log)
+	cur, ok := decodeCursor(raw, fp, log)
 	cold := !ok
 	if cold {
 		cur = cursor{
 			Version: cursorVersion,
-			Config:  fingerprint,
+			Config:  fp,
 			Since:   now.Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second),
 		}
 	}
@@ -158,7 +157,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	limited := false
 	next := cur.Gap
 	if g := cur.Gap; g != nil {
-		r, err := s.read(ctx, log, query, cur, g.From, g.To, now, &budget)
+		r, err := s.read(ctx, log, query, g.From, g.Since, g.To, now, &budget)
 		if err != nil {
 			return sources.Result{}, err
 		}
@@ -171,12 +170,12 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		case r.complete:
 			next = nil
 		case r.oldest != "":
-			next = &gap{From: g.From, To: r.oldest}
+			next = &gap{From: g.From, Since: g.Since, To: r.oldest}
 		}
 	}
 	oldest := ""
 	if next == nil && budget > 0 && !limited {
-		r, err := s.read(ctx, log, query, cur, cur.Anchor, "", now, &budget)
+		r, err := s.read(ctx, log, query, cur.Anchor, cur.Since, "", now, &budget)
 		if err != nil {
 			return sources.Result{}, err
 		}
@@ -188,6 +187,9 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 			} else {
 				log.Warn("twitter: page budget used before the previous poll's posts; the rest is read next poll", "pages", s.cfg.MaxPages)
 				next = &gap{From: cur.Anchor, To: r.oldest}
+				if cur.Anchor == "" {
+					next.Since = cur.Since
+				}
 			}
 		}
 	}
@@ -213,6 +215,12 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	return sources.Result{Posts: out, Cursor: c}, nil
 }
 
+// fingerprint identifies a query in the cursor.
+func fingerprint(query string) string {
+	sum := sha256.Sum256([]byte(query))
+	return hex.EncodeToString(sum[:8])
+}
+
 // readResult is what one bounded read found.
 type readResult struct {
 	posts []models.Post
@@ -227,11 +235,11 @@ type readResult struct {
 	limited bool
 }
 
-// read pages through the posts after since (a since_id; "" for the
-// cursor's backfill boundary) and before until (an until_id; "" for none),
-// newest first, until the last page, the page budget or the rate-limit
-// window ends.
-func (s *Source) read(ctx context.Context, log *slog.Logger, query string, cur cursor, since, until string, now time.Time, budget *int) (readResult, error) {
+// read pages through the posts after sinceID (or, when it is "", created
+// at or after start) and before until (an until_id; "" for none), newest
+// first, until the last page, the page budget or the rate-limit window
+// ends.
+func (s *Source) read(ctx context.Context, log *slog.Logger, query, sinceID string, start time.Time, until string, now time.Time, budget *int) (readResult, error) {
 	oldestAllowed := now.Add(-reach)
 	if until != "" && snowflakeTime(until).Before(oldestAllowed) {
 		return readResult{complete: true, expired: true}, nil
@@ -243,13 +251,12 @@ func (s *Source) read(ctx context.Context, log *slog.Logger, query string, cur c
 	q.Set("expansions", "author_id")
 	q.Set("user.fields", "username,name")
 	switch {
-	case since != "" && !snowflakeTime(since).Before(oldestAllowed):
-		q.Set("since_id", since)
-	case since != "":
+	case sinceID != "" && !snowflakeTime(sinceID).Before(oldestAllowed):
+		q.Set("since_id", sinceID)
+	case sinceID != "":
 		log.Warn("twitter: the cursor is older than recent search's seven days; posts in between are lost")
 		q.Set("start_time", oldestAllowed.UTC().Truncate(time.Second).Format(time.RFC3339))
 	default:
-		start := cur.Since
 		if start.Before(oldestAllowed) {
 			start = oldestAllowed
 		}

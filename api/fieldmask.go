@@ -1,0 +1,100 @@
+package api
+
+import (
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/earshothq/earshot/models"
+)
+
+// updateMask returns the field paths an update writes (AIP-134): those of
+// the updateMask parameter, or, without one, the fields the body gave.
+// "*" names every writable field: a full replacement. Paths are checked
+// against T, the resource type.
+func updateMask[T any](q url.Values, b body) ([]string, error) {
+	t := reflect.TypeFor[T]()
+	outputOnly := outputOnlyFields[t]
+	raw, explicit := q["updateMask"]
+	if !explicit {
+		var paths []string
+		for _, p := range b.leaves {
+			if !slices.Contains(outputOnly, p) {
+				paths = append(paths, p)
+			}
+		}
+		return paths, nil
+	}
+	var paths []string
+	var errs []models.FieldError
+	for _, p := range strings.Split(raw[0], ",") {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "":
+			continue
+		case p == "*":
+			for _, name := range structFields(t).names {
+				if !slices.Contains(outputOnly, name) {
+					paths = append(paths, name)
+				}
+			}
+			continue
+		case slices.Contains(outputOnly, p):
+			errs = append(errs, models.FieldError{Field: "updateMask", Description: "names " + p + ", an output-only field"})
+			continue
+		}
+		if d := checkMaskPath(t, p); d != "" {
+			errs = append(errs, models.FieldError{Field: "updateMask", Description: d})
+			continue
+		}
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, invalid(errs...)
+	}
+	return paths, nil
+}
+
+// checkMaskPath returns what is wrong with a field path of t, or "".
+func checkMaskPath(t reflect.Type, path string) string {
+	parts := strings.Split(path, ".")
+	for i, part := range parts {
+		f, ok := structFields(t).byName[part]
+		if !ok {
+			return "names " + path + ", which is not a field (paths use the JSON names: input.focus.type)"
+		}
+		t = f.typ
+		if i < len(parts)-1 && t.Kind() != reflect.Struct {
+			return "names " + path + ": " + strings.Join(parts[:i+1], ".") + " has no fields to select; name it whole"
+		}
+	}
+	return ""
+}
+
+// applyMask copies the fields at paths (checked) from src to dst, both
+// pointers to T.
+func applyMask(dst, src any, paths []string) {
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for _, p := range paths {
+		dv, sv := d, s
+		for _, part := range strings.Split(p, ".") {
+			f := structFields(dv.Type()).byName[part]
+			dv, sv = dv.FieldByIndex(f.index), sv.FieldByIndex(f.index)
+		}
+		dv.Set(sv)
+	}
+}
+
+// clearOutputOnly zeroes the output-only fields of v, a pointer to a
+// resource: a create ignores them (AIP-203).
+func clearOutputOnly(v any) {
+	rv := reflect.ValueOf(v).Elem()
+	for _, name := range outputOnlyFields[rv.Type()] {
+		if f, ok := structFields(rv.Type()).byName[name]; ok {
+			rv.FieldByIndex(f.index).SetZero()
+		}
+	}
+}

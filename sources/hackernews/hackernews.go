@@ -1,0 +1,324 @@
+package hackernews
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/window"
+)
+
+const (
+	// pageSize is the hitsPerPage asked for.
+	pageSize = 100
+	// DefaultTimeout bounds each HTTP request.
+	DefaultTimeout = 30 * time.Second
+	// maxBodyBytes caps a response body; a full page is ~300 KiB.
+	maxBodyBytes = 8 << 20
+	// overlap is how far below the newest item returned the next poll
+	// reads again: items reach the search index a while after they are
+	// posted.
+	overlap = 10 * time.Minute
+	// seenLimit bounds each query's seen-set; it exceeds what a poll reads.
+	seenLimit = 2000
+	// cursorVersion changes when the cursor's meaning does.
+	cursorVersion = 1
+	// defaultBlock is the wait after a 429 that says nothing more; the API
+	// allows 10,000 requests an hour from one address.
+	defaultBlock = 5 * time.Minute
+	searchPath   = "/search_by_date"
+	userAgent    = "earshot/0.1 (+https://github.com/earshothq/earshot)"
+)
+
+// Source reads Hacker News items. It is safe for concurrent use by many
+// managers.
+type Source struct {
+	cfg     Config
+	http    *resty.Client
+	api     *fetch.Client
+	log     *slog.Logger
+	now     func() time.Time
+	timeout time.Duration
+}
+
+var _ sources.Source = (*Source)(nil)
+
+// Option configures a Source.
+type Option func(*Source)
+
+// WithLogger sets the logger (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Source) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
+// WithRateState sets where rate-limit blocks are shared (default: this
+// process only, a *sources.MemoryRateState).
+func WithRateState(r sources.RateState) Option {
+	return func(s *Source) {
+		if r != nil {
+			s.api.Rate = r
+		}
+	}
+}
+
+// WithClock sets the clock (default: time.Now); for tests.
+func WithClock(now func() time.Time) Option {
+	return func(s *Source) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithTimeout bounds each HTTP request (default DefaultTimeout); d <= 0 is
+// ignored.
+func WithTimeout(d time.Duration) Option {
+	return func(s *Source) {
+		if d > 0 {
+			s.timeout = d
+		}
+	}
+}
+
+// New returns a Source for cfg (cfg.WithDefaults is applied).
+func New(cfg Config, opts ...Option) *Source {
+	cfg = cfg.WithDefaults()
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	s := &Source{
+		cfg:     cfg,
+		log:     slog.Default(),
+		now:     time.Now,
+		timeout: DefaultTimeout,
+		api: &fetch.Client{
+			Source: "hackernews",
+			Rate:   &sources.MemoryRateState{},
+			// The API limits each address, and all processes of one
+			// deployment usually share one.
+			RateKey: "hackernews",
+			MaxBody: maxBodyBytes,
+		},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.log = s.log.With("source", "hackernews")
+	s.api.Now, s.api.Timeout = s.now, s.timeout
+	s.http = fetch.NewHTTP(s.timeout, maxBodyBytes, userAgent, s.log)
+	s.api.HTTP = s.http
+	return s
+}
+
+// cursor is what Poll hands back to be stored: a window per search. Its
+// JSON is opaque to the caller.
+type cursor struct {
+	Version int `json:"v"`
+	// Windows is keyed by search (tags and query); a search the manager
+	// no longer makes is dropped, a new one starts with a backfill.
+	Windows map[string]window.Window `json:"windows"`
+}
+
+// search is one query the manager makes.
+type search struct {
+	query string
+	tags  string
+}
+
+func (s search) key() string { return s.tags + " " + s.query }
+
+// searches returns the searches of a manager: its source.query, or each of
+// its input.keywords, for the tags its source.include asks for.
+func searches(m *models.Manager) ([]search, error) {
+	tags := "(story,comment)"
+	posts, comments := slices.Contains(m.Source.Include, "posts"), slices.Contains(m.Source.Include, "comments")
+	switch {
+	case posts && !comments:
+		tags = "story"
+	case comments && !posts:
+		tags = "comment"
+	}
+	var queries []string
+	if q := strings.TrimSpace(m.Source.Query); q != "" {
+		queries = []string{q}
+	} else {
+		for _, k := range m.Input.Keywords {
+			if k = strings.Join(strings.Fields(k), " "); k != "" && !slices.Contains(queries, k) {
+				queries = append(queries, k)
+			}
+		}
+	}
+	if len(queries) == 0 {
+		return nil, fmt.Errorf("hackernews: the manager has neither source.query nor input.keywords")
+	}
+	out := make([]search, len(queries))
+	for i, q := range queries {
+		out[i] = search{query: q, tags: tags}
+	}
+	return out, nil
+}
+
+// Poll implements sources.Source.
+//
+// For each search, a first poll reads back m.Source.BackfillOrDefault();
+// later polls read what an earlier poll left in a gap, then everything
+// created since the newest item returned, less the overlap, newest first,
+// paging while the page budget lasts. Items in a search's seen-set are
+// never returned again, nor is an item twice in one poll.
+func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessage) (sources.Result, error) {
+	list, err := searches(m)
+	if err != nil {
+		return sources.Result{}, err
+	}
+	name := m.Name
+	if name == "" {
+		name = m.ID
+	}
+	log := s.log.With("manager", name)
+	now := s.now()
+
+	var cur cursor
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
+			log.Warn("hackernews: unreadable cursor; starting over with a backfill", "error", err)
+			cur = cursor{}
+		}
+	}
+	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
+	byID := map[string]models.Post{}
+	for _, se := range list {
+		w, known := cur.Windows[se.key()]
+		if !known {
+			w = window.New(now, m.Source.BackfillOrDefault())
+		}
+		read := func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+			return s.read(ctx, log, se, r, budget)
+		}
+		res, err := window.Poll(ctx, w, read, window.Options{
+			Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known,
+		})
+		if err != nil {
+			return sources.Result{}, err
+		}
+		if res.Truncated {
+			lvl := slog.LevelWarn
+			if !known {
+				lvl = slog.LevelDebug
+			}
+			log.Log(ctx, lvl, "hackernews: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
+				"query", se.query, "pages", s.cfg.MaxPages)
+		}
+		next.Windows[se.key()] = res.Next
+		for _, it := range res.Fresh {
+			byID[it.ID] = it.Value
+		}
+	}
+	posts := slices.Collect(maps.Values(byID))
+	slices.SortFunc(posts, func(a, b models.Post) int {
+		if c := a.Time.Compare(b.Time.Time); c != 0 {
+			return c
+		}
+		return window.CompareIDs(a.ID, b.ID)
+	})
+	c, err := json.Marshal(next)
+	if err != nil {
+		return sources.Result{}, fmt.Errorf("hackernews: encoding cursor: %w", err)
+	}
+	log.Debug("hackernews poll done", "searches", len(list), "posts", len(posts))
+	return sources.Result{Posts: posts, Cursor: c}, nil
+}
+
+// read pages through the items of r, newest first.
+func (s *Source) read(ctx context.Context, log *slog.Logger, se search, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+	filters := "created_at_i>=" + strconv.FormatInt(r.From.Unix(), 10)
+	if !r.To.IsZero() {
+		filters += ",created_at_i<=" + strconv.FormatInt(r.To.Unix(), 10)
+	}
+	q := url.Values{}
+	q.Set("query", se.query)
+	q.Set("tags", se.tags)
+	q.Set("numericFilters", filters)
+	q.Set("hitsPerPage", strconv.Itoa(pageSize))
+	var items []window.Item[models.Post]
+	for n := 0; ; n++ {
+		q.Set("page", strconv.Itoa(n))
+		body, err := s.get(ctx, log, q)
+		if err != nil {
+			return nil, false, err
+		}
+		*budget--
+		p, err := decodeSearch(body)
+		if err != nil {
+			return nil, false, s.api.Error(http.MethodGet, searchPath, http.StatusOK, err)
+		}
+		for _, h := range p.hits {
+			items = append(items, window.Item[models.Post]{ID: h.ObjectID, Time: h.created(), Value: h.post()})
+		}
+		switch {
+		case p.capped:
+			// The rest is read as a gap, bounded by the oldest item read.
+			return items, false, nil
+		case !p.more:
+			return items, true, nil
+		case *budget <= 0:
+			return items, false, nil
+		}
+	}
+}
+
+// get makes one search call and returns the body of a 200.
+func (s *Source) get(ctx context.Context, log *slog.Logger, q url.Values) ([]byte, error) {
+	if err := s.api.CheckBlocked(ctx); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + searchPath)
+	if err != nil {
+		return nil, s.api.TransportError(ctx, log, http.MethodGet, searchPath, err)
+	}
+	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	if code == http.StatusOK {
+		log.Debug("hackernews request", "method", http.MethodGet, "path", searchPath, "status", code,
+			"bytes", len(resp.Body()), "latency", time.Since(start))
+		return resp.Body(), nil
+	}
+	wait, hasWait := fetch.RetryAfter(h.Get("Retry-After"), now)
+	if code == http.StatusTooManyRequests {
+		if !hasWait {
+			wait = defaultBlock
+		}
+		return nil, s.api.RateLimited(ctx, log, searchPath, now.Add(wait))
+	}
+	// Algolia explains a refusal in {"message": "…", "status": 400}.
+	var e struct {
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(resp.Body(), &e)
+	why := ""
+	if m := fetch.Printable(e.Message, 200); m != "" {
+		why = ": " + m
+	}
+	if code >= 500 {
+		if hasWait {
+			s.api.Block(ctx, log, now.Add(wait))
+		}
+		log.Warn("hackernews: server error", "path", searchPath, "status", code)
+		return nil, s.api.Error(http.MethodGet, searchPath, code, fmt.Errorf("%w: %s%s", ErrServer, resp.Status(), why))
+	}
+	return nil, s.api.Error(http.MethodGet, searchPath, code, fmt.Errorf("%w: %s%s", ErrStatus, resp.Status(), why))
+}
