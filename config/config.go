@@ -40,6 +40,25 @@ type DeliveryConfig struct {
 	RequireHTTPS        bool              `yaml:"require_https"`
 	// Concurrency is the number of deliveries one process makes at once.
 	Concurrency int `yaml:"concurrency"`
+
+	// The fields below default in package notify (zero means default);
+	// connections may override rate_limit, connection_concurrency, timeout
+	// and retry_schedule with their own fields.
+	//
+	// MaxRetryAfter caps a receiver's Retry-After (default 1h).
+	MaxRetryAfter models.Duration `yaml:"max_retry_after"`
+	// RateLimit is the most deliveries per minute to one connection, all
+	// processes together (default 600).
+	RateLimit int `yaml:"rate_limit"`
+	// ConnectionConcurrency is the most deliveries in flight to one
+	// connection, all processes together (default 10).
+	ConnectionConcurrency int `yaml:"connection_concurrency"`
+	// Retention is how long delivery records and dead letters are kept
+	// (default 336h, 14 days).
+	Retention models.Duration `yaml:"retention"`
+	// DisableAfter disables a connection failing without a success for
+	// this long (default 72h).
+	DisableAfter models.Duration `yaml:"disable_after"`
 }
 
 // ScansConfig governs stored Scans.

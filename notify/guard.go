@@ -19,11 +19,17 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),     // benchmarking
 	netip.MustParsePrefix("240.0.0.0/4"),       // reserved
 	netip.MustParsePrefix("64:ff9b::/96"),      // NAT64 can reach IPv4 private space
+	netip.MustParsePrefix("64:ff9b:1::/48"),    // local-use NAT64
+	netip.MustParsePrefix("2002::/16"),         // 6to4 embeds any IPv4 address
+	netip.MustParsePrefix("2001::/32"),         // Teredo embeds any IPv4 address
 	netip.MustParsePrefix("fd00:ec2::254/128"), // AWS metadata over IPv6
 }
 
 // PublicAddr reports whether ip is a public unicast address a webhook may
-// be sent to.
+// be sent to: not loopback, private (RFC 1918, unique-local fc00::/7),
+// link-local (169.254.0.0/16 with the cloud metadata address, fe80::/10),
+// carrier-grade NAT, multicast, unspecified or reserved, nor an IPv6 form
+// that embeds an IPv4 address.
 func PublicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||

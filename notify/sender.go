@@ -17,10 +17,15 @@ import (
 
 // SenderOptions configure a Sender.
 type SenderOptions struct {
-	Timeout             time.Duration // per attempt; default 10 s
+	Timeout             time.Duration // per attempt unless the Message says; default 10 s
 	AllowPrivateTargets bool
 	RequireHTTPS        bool
 	UserAgent           string
+	// MaxIdleConnsPerHost is how many kept-alive connections to one
+	// receiver are reused (default 128: at least a process's delivery
+	// concurrency, or a busy receiver gets a new TCP connection per
+	// delivery).
+	MaxIdleConnsPerHost int
 }
 
 // Sender makes one HTTP attempt of a delivery.
@@ -43,6 +48,9 @@ func NewSender(opts SenderOptions) *Sender {
 	if opts.UserAgent == "" {
 		opts.UserAgent = DefaultUserAgent
 	}
+	if opts.MaxIdleConnsPerHost <= 0 {
+		opts.MaxIdleConnsPerHost = 128
+	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	if !opts.AllowPrivateTargets {
 		dialer.Control = dialControl
@@ -51,8 +59,8 @@ func NewSender(opts SenderOptions) *Sender {
 		Proxy:                 nil, // a proxy would dial for us and defeat the address check
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
+		MaxIdleConns:          4 * opts.MaxIdleConnsPerHost,
+		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ExpectContinueTimeout: time.Second,
@@ -84,23 +92,33 @@ type Outcome struct {
 // OK reports a 2xx answer.
 func (o Outcome) OK() bool { return o.Err == nil }
 
-// errTimeout is the cause given to the attempt's context, so a timeout says
+// ErrTimeout is the cause given to the attempt's context, so a timeout says
 // which timeout fired.
-var errTimeout = errors.New("delivery timeout")
+var ErrTimeout = errors.New("notify: delivery timeout")
+
+// ErrInsecureTarget is returned for a connection URL that is not https
+// while delivery.require_https is on.
+var ErrInsecureTarget = errors.New("notify: delivery.require_https is on and the connection URL is not https")
 
 // Message is one signed request to send.
 type Message struct {
 	WebhookID string
 	Body      []byte
 	Secrets   []string // first is current; more while a rotated secret is honoured
+	// Timeout bounds the attempt (default: the Sender's).
+	Timeout time.Duration
 }
 
 // Send makes one attempt of msg to conn.
 func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message) Outcome {
 	if s.opts.RequireHTTPS && !strings.HasPrefix(strings.ToLower(conn.URL), "https://") {
-		return Outcome{Err: errors.New("notify: delivery.require_https is on and the connection URL is not https")}
+		return Outcome{Err: ErrInsecureTarget}
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.Timeout, fmt.Errorf("%w of %s", errTimeout, s.opts.Timeout))
+	timeout := msg.Timeout
+	if timeout <= 0 {
+		timeout = s.opts.Timeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("%w of %s", ErrTimeout, timeout))
 	defer cancel()
 
 	method := conn.Method
@@ -129,7 +147,7 @@ func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message)
 	resp, err := s.client.Do(req)
 	out := Outcome{Latency: time.Since(start)}
 	if err != nil {
-		if cause := context.Cause(ctx); cause != nil && errors.Is(cause, errTimeout) {
+		if cause := context.Cause(ctx); cause != nil && errors.Is(cause, ErrTimeout) {
 			err = cause
 		}
 		out.Err = fmt.Errorf("notify: %s %s: %w", method, redactURL(conn.URL), err)
@@ -149,6 +167,9 @@ func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message)
 		return out
 	}
 	out.Err = fmt.Errorf("notify: receiver answered %d", resp.StatusCode)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		out.Err = fmt.Errorf("notify: receiver answered %d (redirects are not followed; point the connection at the final URL)", resp.StatusCode)
+	}
 	out.Retry = Retryable(resp.StatusCode)
 	out.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return out

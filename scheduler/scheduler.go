@@ -29,7 +29,14 @@ type Scheduler struct {
 	mu      sync.Mutex
 	entries map[string]entry // by manager name
 	version int64
+	// onChange is told every manager whenever they change.
+	onChange func([]*models.Manager)
 }
+
+// OnChange registers f to be called with every manager (of every
+// namespace) each time the managers change, and once at start. The matcher
+// rebuilds its index from it.
+func (s *Scheduler) OnChange(f func([]*models.Manager)) { s.onChange = f }
 
 type entry struct {
 	id   cron.EntryID
@@ -131,6 +138,9 @@ func (s *Scheduler) sync(ctx context.Context) error {
 		s.entries[name] = entry{id: j.entry, spec: spec}
 	}
 	s.version = v
+	if s.onChange != nil {
+		s.onChange(managers)
+	}
 	return nil
 }
 

@@ -177,6 +177,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		return nil, fmt.Errorf("server: start workers: %w", err)
 	}
 	s.sched = scheduler.New(s.store, s.client, s.log, opts.SchedulerReload)
+	s.sched.OnChange(func(ms []*models.Manager) {
+		if err := s.poller.Matcher.SetManagers(ms); err != nil {
+			s.log.Warn("some managers cannot be matched", "error", err)
+		}
+	})
 	s.api = api.New(api.Options{
 		Store:            s.store,
 		Logger:           s.log.With("component", "api"),

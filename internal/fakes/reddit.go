@@ -77,6 +77,18 @@ func (r *Reddit) Requests() int {
 func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 	path := strings.TrimSuffix(req.URL.Path, ".json")
 	parts := strings.Split(strings.Trim(path, "/"), "/")
+	q := req.URL.Query()
+	// Site-wide search (/search?q=a OR "b c"&sort=new): posts of every
+	// subreddit whose title or text contains one of the OR'ed terms.
+	var terms []string
+	if len(parts) == 1 && parts[0] == "search" {
+		for _, t := range strings.Split(q.Get("q"), " OR ") {
+			if t = strings.ToLower(strings.Trim(strings.TrimSpace(t), `"`)); t != "" {
+				terms = append(terms, t)
+			}
+		}
+		parts = []string{"r", "*", "new"}
+	}
 	if len(parts) != 3 || parts[0] != "r" || parts[2] != "new" && parts[2] != "comments" {
 		http.NotFound(w, req)
 		return
@@ -85,7 +97,6 @@ func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 	for _, s := range strings.Split(parts[1], "+") {
 		subs[strings.ToLower(s)] = true
 	}
-	q := req.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	if limit <= 0 || limit > 100 {
 		limit = 25
@@ -105,7 +116,7 @@ func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 		}
 	} else {
 		for _, p := range r.posts {
-			if subs[strings.ToLower(p.Subreddit)] {
+			if subs["*"] && matchesAny(p.Title+"\n"+p.Selftext, terms) || subs[strings.ToLower(p.Subreddit)] {
 				list = append(list, p.listed())
 			}
 		}
@@ -182,4 +193,14 @@ func (c RedditComment) listed(linkTitle string) listed {
 		"subreddit_name_prefixed": "r/" + c.Subreddit,
 		"created_utc":             float64(c.Created.Unix()), "score": 1, "replies": "",
 	}}
+}
+
+func matchesAny(text string, terms []string) bool {
+	text = strings.ToLower(text)
+	for _, t := range terms {
+		if strings.Contains(text, t) {
+			return true
+		}
+	}
+	return false
 }

@@ -164,7 +164,13 @@ func rateKey(cfg Config) string {
 // newest pages back to the newest item's time less an overlap. Items in a
 // stream's seen-set are never returned again.
 func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessage) (sources.Result, error) {
-	t, err := newTarget(m.Source)
+	src := m.Source
+	if len(src.Subreddits) == 0 && strings.TrimSpace(src.Query) == "" {
+		// The Advite guide's monitor names only the platform: search all of
+		// Reddit for the manager's own terms.
+		src.Query = SearchQuery(m.Input)
+	}
+	t, err := newTarget(src)
 	if err != nil {
 		return sources.Result{}, err
 	}
@@ -426,4 +432,37 @@ func listParams() url.Values {
 	// raw_json=1: titles and text without HTML entities (&amp;).
 	q.Set("raw_json", "1")
 	return q
+}
+
+// SearchQuery builds a Reddit search query from a manager's input when its
+// source names neither subreddits nor a query: its keywords and the brand
+// word of each of its URLs, OR'ed, phrases quoted ("social listening" OR
+// mycompany). It is "" when the input has no terms.
+func SearchQuery(in models.Input) string {
+	var terms []string
+	add := func(t string) {
+		t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(t), "*"))
+		t = strings.ReplaceAll(t, `"`, "")
+		if t == "" || slices.Contains(terms, t) {
+			return
+		}
+		terms = append(terms, t)
+	}
+	for _, k := range in.Keywords {
+		add(k)
+	}
+	for _, u := range in.URLs {
+		if pu, err := url.Parse(u); err == nil {
+			host := strings.TrimPrefix(strings.ToLower(pu.Hostname()), "www.")
+			if brand, _, ok := strings.Cut(host, "."); ok {
+				add(brand)
+			}
+		}
+	}
+	for i, t := range terms {
+		if strings.ContainsAny(t, " \t") {
+			terms[i] = `"` + t + `"`
+		}
+	}
+	return strings.Join(terms, " OR ")
 }

@@ -1328,3 +1328,23 @@ func TestConcurrentPollsShareOneToken(t *testing.T) {
 		t.Errorf("token requests = %d, want 1", n)
 	}
 }
+
+func TestSearchQuery(t *testing.T) {
+	tests := []struct {
+		name string
+		in   models.Input
+		want string
+	}{
+		{"advite guide: urls only", models.Input{URLs: []string{"https://mycompany.com"}}, "mycompany"},
+		{"keywords and url", models.Input{Keywords: []string{"social listening", "crm"}, URLs: []string{"https://www.acme.io/pricing"}}, `"social listening" OR crm OR acme`},
+		{"prefix and dupes", models.Input{Keywords: []string{"plug*", "acme"}, URLs: []string{"https://acme.com"}}, "plug OR acme"},
+		{"nothing", models.Input{}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := SearchQuery(tc.in); got != tc.want {
+				t.Errorf("SearchQuery = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,61 +23,21 @@ const token = "AAAAAAAAAAAAAAAAAAAAAsecret-bearer-token"
 
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// rateState is a MemoryRateState on the test's clock.
-type rateState struct {
-	clock *testClock
-	mu    sync.Mutex
-	m     map[string]time.Time
-}
-
-func (s *rateState) BlockedUntil(_ context.Context, key string) (time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t := s.m[key]; t.After(s.clock.now()) {
-		return t, nil
-	}
-	return time.Time{}, nil
-}
-
-func (s *rateState) Block(_ context.Context, key string, until time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]time.Time{}
-	}
-	if until.After(s.m[key]) {
-		s.m[key] = until
-	}
-	return nil
-}
-
 type env struct {
 	src   *Source
-	clock *testClock
-	rate  *rateState
+	clock *fakes.Clock
+	rate  *fakes.RateState
 	logs  *bytes.Buffer
 }
 
 func newEnv(t *testing.T, baseURL string, maxPages int) *env {
 	t.Helper()
-	clock := &testClock{t: now}
-	rate := &rateState{clock: clock}
+	clock := fakes.NewClock(now)
+	rate := &fakes.RateState{Clock: clock}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	src := New(Config{BaseURL: baseURL, BearerToken: token, MaxPages: maxPages},
-		WithClock(clock.now), WithRateState(rate), WithLogger(log))
+		WithClock(clock.Now), WithRateState(rate), WithLogger(log))
 	return &env{src: src, clock: clock, rate: rate, logs: logs}
 }
 
@@ -158,10 +116,10 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 		},
 		{
 			Type: "TWITTER_TWEET", Time: ts("2026-06-13T12:09:30Z"), ID: "2065768520217526395",
-			Text: "@acme_hq we tried brand monitoring with three vendors, yours was the best",
-			URL:  "https://x.com/XDevelopers/status/2065768520217526395",
-			User: models.User{ID: "2244994945", Name: "@XDevelopers", URL: "https://x.com/XDevelopers"},
-			Lang: "en",
+			Text:   "@acme_hq we tried brand monitoring with three vendors, yours was the best",
+			URL:    "https://x.com/XDevelopers/status/2065768520217526395",
+			User:   models.User{ID: "2244994945", Name: "@XDevelopers", URL: "https://x.com/XDevelopers"},
+			Lang:   "en",
 			Parent: &models.Parent{ID: "2065766129464246395", URL: "https://x.com/i/web/status/2065766129464246395"},
 		},
 		{
@@ -197,7 +155,7 @@ func TestSecondPollUsesSinceIDAnchor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	res2, err := e.src.Poll(context.Background(), m, res.Cursor)
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +191,7 @@ func TestEmptyAndPartialAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api := fakes.NewReplay(t, fakes.Answer{File: tt.file})
+			api := fakes.NewReplay(t, fakes.Answer{File: "testdata/" + tt.file})
 			e := newEnv(t, api.URL, 5)
 			res, err := e.src.Poll(context.Background(), manager("earshot"), nil)
 			if err != nil {
@@ -313,7 +271,7 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 				t.Fatalf("error = %#v, want a RateLimitError until %s", err, tt.until)
 			}
 			// Every process sharing the RateState now waits, without a call.
-			other := New(Config{BaseURL: api.URL, BearerToken: token}, WithClock(e.clock.now), WithRateState(e.rate))
+			other := New(Config{BaseURL: api.URL, BearerToken: token}, WithClock(e.clock.Now), WithRateState(e.rate))
 			n := len(api.Requests())
 			if _, err := other.Poll(context.Background(), manager("earshot"), nil); !errors.As(err, &rl) {
 				t.Errorf("second process: %v, want rate limited", err)
@@ -321,7 +279,7 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			if len(api.Requests()) != n {
 				t.Error("a blocked source still called X")
 			}
-			e.clock.add(tt.until.Sub(now) + time.Second)
+			e.clock.Add(tt.until.Sub(now) + time.Second)
 			api.Script(fakes.Answer{File: "testdata/search_empty.json"})
 			if _, err := e.src.Poll(context.Background(), manager("earshot"), nil); err != nil {
 				t.Errorf("after the reset: %v", err)
@@ -365,7 +323,7 @@ func TestRateLimitHeadersStopPagingAndKeepTheRestForLater(t *testing.T) {
 	if len(x.Requests()) != n {
 		t.Fatal("called X while blocked")
 	}
-	e.clock.add(16 * time.Minute)
+	e.clock.Add(16 * time.Minute)
 	x.SetRemaining(100)
 	res, err = e.src.Poll(context.Background(), m, res.Cursor)
 	if err != nil {
@@ -454,7 +412,7 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	if p := poll(); len(p) != 250 {
 		t.Fatalf("first poll: %d posts, want 250 over 3 pages", len(p))
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	for i := range 30 {
 		add(now.Add(time.Duration(i)*time.Second), 1000+i)
 	}
@@ -465,11 +423,11 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	add(now.Add(29*time.Second-10*time.Second), 2000)
 	// And one on the exact millisecond of the newest.
 	add(now.Add(29*time.Second), 2001)
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	if p := poll(); len(p) != 2 {
 		t.Fatalf("third poll: %d posts, want the 2 late ones", len(p))
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	if p := poll(); len(p) != 0 {
 		t.Fatalf("fourth poll: %d posts, want none", len(p))
 	}
@@ -497,7 +455,7 @@ func TestPageBudget(t *testing.T) {
 		}
 		cur := res.Cursor
 		for poll, n := range []int{200, 200, 50, 0} {
-			e.clock.add(time.Minute)
+			e.clock.Add(time.Minute)
 			res, err := e.src.Poll(context.Background(), m, cur)
 			if err != nil {
 				t.Fatal(err)
@@ -526,7 +484,7 @@ func TestPageBudget(t *testing.T) {
 		if res.Posts[199].ID != tweetAt(now.Add(-time.Hour+450*time.Second), 450).ID {
 			t.Error("the first poll did not return the newest posts")
 		}
-		e.clock.add(time.Minute)
+		e.clock.Add(time.Minute)
 		res, err = e.src.Poll(context.Background(), manager("earshot"), res.Cursor)
 		if err != nil || len(res.Posts) != 0 {
 			t.Fatalf("second poll: %v %d, want no catching up on the backfill", err, len(res.Posts))
