@@ -23,6 +23,12 @@ type Options struct {
 	// (scheduler.ValidateSchedule, matcher.ValidateQuery). Nil: unchecked.
 	ValidateSchedule func(spec string) error
 	ValidateQuery    func(query string) error
+	// Ingest takes the posts pushed to POST …/posts:ingest
+	// (pipeline.Poller.Ingest); nil answers that method with a 500.
+	Ingest IngestFunc
+	// Deliveries serves the delivery records, redrives, connection tests
+	// and secret rotation (notify.Service); nil answers them with a 500.
+	Deliveries Deliveries
 }
 
 // API is the REST API's http.Handler: it serves /v1/… and GET
@@ -108,6 +114,8 @@ func (a *API) routes(rt *router) {
 
 	rt.handle("GET", scans, namespaceKey, a.listScans)
 	rt.handle("GET", scan, namespaceKey, a.getScan)
+	a.ingestRoutes(rt)
+	a.deliveryRoutes(rt)
 }
 
 // access says which keys may call an operation.

@@ -123,7 +123,13 @@ func checkSyntax(data []byte) *Error {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &se):
-			return newError(http.StatusBadRequest, "malformed JSON at byte offset %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+			// Offset counts the bytes read, the offending one included;
+			// the message gives that byte's own (0-based) offset.
+			off := se.Offset
+			if strings.HasPrefix(se.Error(), "invalid character") {
+				off--
+			}
+			return newError(http.StatusBadRequest, "malformed JSON at byte offset %d: %s", off, strings.TrimPrefix(se.Error(), "json: "))
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return newError(http.StatusBadRequest, "malformed JSON at byte offset %d: unexpected end of input", len(data))
 		default:

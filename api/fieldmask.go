@@ -10,14 +10,15 @@ import (
 )
 
 // updateMask returns the field paths an update writes (AIP-134): those of
-// the updateMask parameter, or, without one, the fields the body gave.
+// the updateMask parameter, or, without one (or with an empty one), the
+// fields the body gave.
 // "*" names every writable field: a full replacement. Paths are checked
 // against T, the resource type.
 func updateMask[T any](q url.Values, b body) ([]string, error) {
 	t := reflect.TypeFor[T]()
 	outputOnly := outputOnlyFields[t]
 	raw, explicit := q["updateMask"]
-	if !explicit {
+	if !explicit || strings.TrimSpace(raw[0]) == "" {
 		var paths []string
 		for _, p := range b.leaves {
 			if !slices.Contains(outputOnly, p) {

@@ -185,16 +185,24 @@ func merged(s, ann obj) obj {
 	return out
 }
 
+// alwaysSent lists, beyond its non-omitempty fields, the fields of a
+// resource every response has: its metadata, and what the server fills in.
+var alwaysSent = map[string][]string{
+	"Namespace":  {"name", "createTime", "updateTime", "etag"},
+	"Connection": {"name", "createTime", "updateTime", "etag", "secret", "method"},
+	"Manager":    {"name", "createTime", "updateTime", "etag"},
+	"Scan":       {"name", "createTime", "updateTime", "etag"},
+}
+
 // output is the schema of a resource in a response: the component, with
 // the fields the server always sends required.
-func (g *schemaGen) output(name string, alsoRequired ...string) obj {
-	req := slices.Clone(g.required[name])
-	for _, f := range alsoRequired {
-		if !slices.Contains(req, f) {
-			req = append(req, f)
-		}
-	}
+func (g *schemaGen) output(name string) obj {
+	req := append(slices.Clone(g.required[name]), alwaysSent[name]...)
 	slices.Sort(req)
+	req = slices.Compact(req)
+	if len(req) == 0 {
+		return ref(name)
+	}
 	return obj{"allOf": []any{ref(name), obj{"required": req}}}
 }
 
@@ -307,7 +315,7 @@ func openAPIDocument() obj {
 			"post": op("CreateNamespace", "Create a namespace (admin keys only).",
 				[]obj{idParam("namespaceId", "namespace")},
 				jsonBody(ref("Namespace"), false),
-				responses(okResponse("The namespace.", g.output("Namespace", "name", "createTime", "updateTime", "etag")), "400", "403", "409", "413", "415")),
+				responses(okResponse("The namespace.", g.output("Namespace")), "400", "403", "409", "413", "415")),
 			"get": op("ListNamespaces", "List the namespaces (admin keys only).",
 				[]obj{paramPageSize, paramPageToken}, nil,
 				responses(okResponse("A page of namespaces, by id.", listResponse("namespaces", "Namespace", g)), "400", "403")),
@@ -315,7 +323,7 @@ func openAPIDocument() obj {
 		"/v1/namespaces/{ns}": obj{
 			"parameters": []obj{paramNS},
 			"get": op("GetNamespace", "Get a namespace (admin keys and the namespace's own keys).", nil, nil,
-				responses(okResponse("The namespace.", g.output("Namespace", "name", "createTime", "updateTime", "etag")), nsRead...)),
+				responses(okResponse("The namespace.", g.output("Namespace")), nsRead...)),
 			"delete": op("DeleteNamespace", "Delete a namespace and everything in it: connections, managers, scans, API keys (admin keys only).",
 				[]obj{paramIfMatch}, jsonBody(ref("DeleteRequest"), false),
 				responses(okResponse("Deleted.", ref("Empty")), nsWrite...)),
@@ -325,7 +333,7 @@ func openAPIDocument() obj {
 			"post": op("CreateConnection", "Create a connection: a webhook receiver.",
 				[]obj{idParam("connectionId", "connection")},
 				jsonBody(obj{"allOf": []any{ref("Connection"), obj{"required": []string{"url"}}}}, true),
-				responses(okResponse("The connection, with its signing secret.", g.output("Connection", "name", "createTime", "updateTime", "etag", "secret", "method")), nsWrite...)),
+				responses(okResponse("The connection, with its signing secret.", g.output("Connection")), nsWrite...)),
 			"get": op("ListConnections", "List the namespace's connections, by id.",
 				[]obj{paramPageSize, paramPageToken}, nil,
 				responses(okResponse("A page of connections.", listResponse("connections", "Connection", g)), nsRead...)),
@@ -333,10 +341,10 @@ func openAPIDocument() obj {
 		"/v1/namespaces/{ns}/connections/{c}": obj{
 			"parameters": []obj{paramNS, paramC},
 			"get": op("GetConnection", "Get a connection.", nil, nil,
-				responses(okResponse("The connection.", g.output("Connection", "name", "createTime", "updateTime", "etag", "secret", "method")), nsRead...)),
+				responses(okResponse("The connection.", g.output("Connection")), nsRead...)),
 			"patch": op("UpdateConnection", "Update a connection (AIP-134).",
 				[]obj{paramUpdateMask, paramIfMatch}, jsonBody(ref("Connection"), true),
-				responses(okResponse("The updated connection.", g.output("Connection", "name", "createTime", "updateTime", "etag", "secret", "method")), nsWrite...)),
+				responses(okResponse("The updated connection.", g.output("Connection")), nsWrite...)),
 			"delete": op("DeleteConnection", "Delete a connection; refused (409 FAILED_PRECONDITION) while a manager's notice names it.",
 				[]obj{paramIfMatch}, jsonBody(ref("DeleteRequest"), false),
 				responses(okResponse("Deleted.", ref("Empty")), nsWrite...)),
@@ -346,7 +354,7 @@ func openAPIDocument() obj {
 			"post": op("CreateManager", "Create a manager: a monitor. It is polled from its next tick on, by every Earshot process.",
 				[]obj{idParam("managerId", "manager")},
 				jsonBody(obj{"allOf": []any{ref("Manager"), obj{"required": []string{"source", "input"}}}}, true),
-				responses(okResponse("The manager.", g.output("Manager", "name", "createTime", "updateTime", "etag")), nsWrite...)),
+				responses(okResponse("The manager.", g.output("Manager")), nsWrite...)),
 			"get": op("ListManagers", "List the namespace's managers, by id.",
 				[]obj{paramPageSize, paramPageToken}, nil,
 				responses(okResponse("A page of managers.", listResponse("managers", "Manager", g)), nsRead...)),
@@ -354,10 +362,10 @@ func openAPIDocument() obj {
 		"/v1/namespaces/{ns}/managers/{m}": obj{
 			"parameters": []obj{paramNS, paramM},
 			"get": op("GetManager", "Get a manager.", nil, nil,
-				responses(okResponse("The manager.", g.output("Manager", "name", "createTime", "updateTime", "etag")), nsRead...)),
+				responses(okResponse("The manager.", g.output("Manager")), nsRead...)),
 			"patch": op("UpdateManager", "Update a manager (AIP-134); takes effect at the next tick.",
 				[]obj{paramUpdateMask, paramIfMatch}, jsonBody(ref("Manager"), true),
-				responses(okResponse("The updated manager.", g.output("Manager", "name", "createTime", "updateTime", "etag")), nsWrite...)),
+				responses(okResponse("The updated manager.", g.output("Manager")), nsWrite...)),
 			"delete": op("DeleteManager", "Delete a manager and its scans.",
 				[]obj{paramIfMatch}, jsonBody(ref("DeleteRequest"), false),
 				responses(okResponse("Deleted.", ref("Empty")), nsWrite...)),
@@ -376,6 +384,8 @@ func openAPIDocument() obj {
 				responses(okResponse("The scan.", g.output("Scan")), nsRead...)),
 		},
 	}
+	ingestPaths(g, paths)
+	deliveryPaths(g, paths)
 	g.components["DeleteRequest"] = obj{"type": "object", "properties": obj{"etag": obj{"type": "string",
 		"description": "The etag the resource must still have (AIP-154)."}}}
 

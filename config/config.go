@@ -5,7 +5,10 @@ import (
 
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources/facebook"
+	"github.com/earshothq/earshot/sources/hackernews"
 	"github.com/earshothq/earshot/sources/reddit"
+	"github.com/earshothq/earshot/sources/twitter"
 )
 
 // Config is the whole configuration file. Operator settings are snake_case;
@@ -68,21 +71,10 @@ type ScansConfig struct {
 
 // SourcesConfig holds each platform's credentials and endpoints.
 type SourcesConfig struct {
-	Reddit   reddit.Config  `yaml:"reddit"`
-	Twitter  TwitterConfig  `yaml:"twitter"`
-	Facebook FacebookConfig `yaml:"facebook"`
-}
-
-// TwitterConfig is the `sources.twitter` section (the X API v2).
-type TwitterConfig struct {
-	BaseURL     string `yaml:"base_url"`
-	BearerToken string `yaml:"bearer_token"`
-}
-
-// FacebookConfig is the `sources.facebook` section (the Graph API).
-type FacebookConfig struct {
-	BaseURL     string `yaml:"base_url"`
-	AccessToken string `yaml:"access_token"`
+	Reddit     reddit.Config     `yaml:"reddit"`
+	Twitter    twitter.Config    `yaml:"twitter"`
+	Facebook   facebook.Config   `yaml:"facebook"`
+	HackerNews hackernews.Config `yaml:"hackernews"`
 }
 
 // MatcherConfig configures the matcher.

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources/facebook"
 	"github.com/earshothq/earshot/sources/reddit"
+	"github.com/earshothq/earshot/sources/twitter"
 )
 
 // Values the tests put in the environment. The secrets are long and unusual
@@ -95,8 +97,8 @@ func TestParseArchitectureExample(t *testing.T) {
 				ClientSecret: "reddit-client-secret",
 				UserAgent:    "earshot/0.1 (by u/yourname)",
 			},
-			Twitter:  TwitterConfig{BaseURL: "https://api.x.com", BearerToken: "x-bearer-token"},
-			Facebook: FacebookConfig{BaseURL: "https://graph.facebook.com/v21.0", AccessToken: "facebook-access-token"},
+			Twitter:  twitter.Config{BaseURL: "https://api.x.com", BearerToken: "x-bearer-token"},
+			Facebook: facebook.Config{BaseURL: "https://graph.facebook.com/v21.0", AccessToken: "facebook-access-token"},
 		},
 		Log: LogConfig{Level: "info", Format: "text"},
 		Namespaces: []Namespace{{
@@ -155,8 +157,8 @@ func TestParseDefaults(t *testing.T) {
 				Sources: SourcesConfig{
 					// Without credentials, Reddit's public JSON API.
 					Reddit:   reddit.Config{BaseURL: reddit.DefaultPublicBaseURL, TokenURL: reddit.DefaultTokenURL, UserAgent: reddit.DefaultUserAgent},
-					Twitter:  TwitterConfig{BaseURL: DefaultTwitterBaseURL},
-					Facebook: FacebookConfig{BaseURL: DefaultFacebookBaseURL},
+					Twitter:  twitter.Config{BaseURL: DefaultTwitterBaseURL},
+					Facebook: facebook.Config{BaseURL: DefaultFacebookBaseURL},
 				},
 				Log: LogConfig{Level: "info", Format: "text"},
 			}

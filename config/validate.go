@@ -72,6 +72,7 @@ func (p *parser) validateSources(s *SourcesConfig) {
 		{"sources.reddit.token_url", s.Reddit.TokenURL},
 		{"sources.twitter.base_url", s.Twitter.BaseURL},
 		{"sources.facebook.base_url", s.Facebook.BaseURL},
+		{"sources.hackernews.base_url", s.HackerNews.BaseURL},
 	}
 	for _, u := range urls {
 		if msg := checkHTTPURL(u.value); msg != "" {

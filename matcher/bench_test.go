@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/jonreiter/govader"
 )
 
 // The benchmark world: 10,000 managers of 5 terms each (brand-like words
@@ -179,15 +180,33 @@ func BenchmarkScoreNaive10k(b *testing.B) {
 	postsPerSec(b)
 }
 
-// BenchmarkSentiment: VADER on one ~300-byte post, the largest part of
-// scoring.
+// BenchmarkSentiment: VADER (package sentiment) on one ~300-byte post.
 func BenchmarkSentiment(b *testing.B) {
 	_, posts := benchWorld(b)
 	a := analyzer()
 	b.SetBytes(300)
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		compoundScore(a, posts[i%len(posts)])
+	}
+	postsPerSec(b)
+}
+
+// BenchmarkSentimentGovader: the same posts through govader, the oracle
+// package sentiment is checked against (TestSentimentMatchesGovader).
+func BenchmarkSentimentGovader(b *testing.B) {
+	_, posts := benchWorld(b)
+	g := govader.NewSentimentIntensityAnalyzer()
+	texts := make([]string, len(posts))
+	for i, p := range posts {
+		texts[i] = string(appendSentimentText(nil, p))
+	}
+	b.SetBytes(300)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		g.PolarityScores(texts[i%len(texts)])
 	}
 	postsPerSec(b)
 }

@@ -74,6 +74,10 @@ type compiled struct {
 	minScore float64
 	terms    []termSpec
 	root     *cnode // nil matches every post
+	// prog is root in postfix order, for match; fields holds its field
+	// filters.
+	prog   []instr
+	fields []*cnode
 	// cover lists terms of which every matching post contains at least one;
 	// coverAll means no such list exists (e.g. a query of field filters), so
 	// the manager is a candidate for every post.
@@ -188,6 +192,7 @@ func compileManager(mgr *models.Manager, siteNames []string) (*compiled, error) 
 	}
 	if c.root != nil {
 		c.cover, c.coverAll = cover(c.root)
+		c.prog = c.flatten(c.root, make([]instr, 0, c.root.size()))
 	}
 	return c, nil
 }
@@ -256,32 +261,67 @@ func cover(n *cnode) (terms []int, all bool) {
 	return nil, true
 }
 
-// eval reports whether the compiled expression holds for a post whose term
-// hits are given (hits[i]: fieldTitle|fieldText bits of terms[i]).
-func (n *cnode) eval(hits []uint8, post *models.Post) bool {
+// instr is one step of a compiled expression in postfix order. The steps
+// of a manager sit in one slice, so evaluating a candidate reads a cache
+// line or two instead of a tree of nodes scattered over the heap (MatchAll
+// evaluates thousands of managers a second, each cold in the cache).
+type instr struct {
+	op   nodeOp
+	mask uint8 // opTerm
+	arg  int32 // opTerm: term; opField: index into fields; opAnd, opOr: operand count
+}
+
+func (n *cnode) size() int {
+	s := 1
+	for _, k := range n.kids {
+		s += k.size()
+	}
+	return s
+}
+
+func (c *compiled) flatten(n *cnode, prog []instr) []instr {
 	switch n.op {
 	case opTerm:
-		return hits[n.term]&n.mask != 0
+		return append(prog, instr{op: opTerm, mask: n.mask, arg: int32(n.term)})
 	case opField:
-		return fieldMatches(n, post)
-	case opAnd:
-		for _, k := range n.kids {
-			if !k.eval(hits, post) {
-				return false
-			}
-		}
-		return true
-	case opOr:
-		for _, k := range n.kids {
-			if k.eval(hits, post) {
-				return true
-			}
-		}
-		return false
-	case opNot:
-		return !n.kids[0].eval(hits, post)
+		c.fields = append(c.fields, n)
+		return append(prog, instr{op: opField, arg: int32(len(c.fields) - 1)})
 	}
-	return false
+	for _, k := range n.kids {
+		prog = c.flatten(k, prog)
+	}
+	return append(prog, instr{op: n.op, arg: int32(len(n.kids))})
+}
+
+// match reports whether the compiled expression holds for a post whose term
+// hits are given (hits[i]: fieldTitle|fieldText bits of terms[i]).
+func (c *compiled) match(hits []uint8, post *models.Post) bool {
+	if c.root == nil {
+		return true
+	}
+	var buf [32]bool
+	stack := buf[:0]
+	for _, in := range c.prog {
+		switch in.op {
+		case opTerm:
+			stack = append(stack, hits[in.arg]&in.mask != 0)
+		case opField:
+			stack = append(stack, fieldMatches(c.fields[in.arg], post))
+		case opNot:
+			stack[len(stack)-1] = !stack[len(stack)-1]
+		case opAnd, opOr:
+			k := len(stack) - int(in.arg)
+			v := in.op == opAnd
+			for _, x := range stack[k:] {
+				if x != v {
+					v = !v
+					break
+				}
+			}
+			stack = append(stack[:k], v)
+		}
+	}
+	return stack[0]
 }
 
 func fieldMatches(n *cnode, post *models.Post) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -98,6 +99,11 @@ func TestMatchAllAgreesWithEvaluate(t *testing.T) {
 		var gotIDs, wantIDs []string
 		for _, r := range got {
 			gotIDs = append(gotIDs, r.Manager.ID)
+			// A match carries the same score, terms and reasons.
+			want, _ := m.Evaluate(context.Background(), r.Manager, p)
+			if !reflect.DeepEqual(r.Result, want) {
+				t.Errorf("post %s manager %s: MatchAll %+v, Evaluate %+v", p.ID, r.Manager.ID, r.Result, want)
+			}
 		}
 		for _, mg := range managers {
 			r, _ := m.Evaluate(context.Background(), mg, p)

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -206,8 +207,21 @@ func (m *Matcher) evaluate(ctx context.Context, mgr *models.Manager, post *model
 	}
 	d := newDoc(post, nil)
 	hits := c.termHits(d, make([]uint8, 0, len(c.terms)))
-	return m.score(ctx, c, profiles, d, hits, explain)
+	mode := scoreEvaluate
+	if explain {
+		mode = scoreExplain
+	}
+	return m.score(ctx, c, profiles, d, hits, mode)
 }
+
+// scoreMode says what a caller of score keeps of the result.
+type scoreMode uint8
+
+const (
+	scoreEvaluate  scoreMode = iota // the whole Result
+	scoreExplain                    // the whole Result, the focus scored even off-query
+	scoreCandidate                  // only a match or a spike (MatchAll)
+)
 
 func emptyMatch(focus string, reasons []string) models.Match {
 	if reasons == nil {
@@ -220,22 +234,33 @@ func emptyMatch(focus string, reasons []string) models.Match {
 // go to the LLM judge, so it can rescue near misses as well as veto.
 const llmFloor = 0.6
 
-func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile, d *doc, hits []uint8, explain bool) (Result, error) {
-	res := Result{Match: emptyMatch(c.focus.Type, nil)}
-	queryOK := c.root == nil || c.root.eval(hits, d.post)
-	for i, t := range c.terms {
-		if hits[i]&t.mask == 0 || t.negated {
-			continue
-		}
-		res.Match.Terms = append(res.Match.Terms, t.display)
+func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile, d *doc, hits []uint8, mode scoreMode) (Result, error) {
+	queryOK := c.match(hits, d.post)
+	if mode == scoreCandidate && !m.mayMatch(c, d, hits, queryOK) {
+		return Result{}, nil
 	}
-	if !queryOK && !explain {
+	res := Result{Match: emptyMatch(c.focus.Type, nil)}
+	n := 0
+	for i, t := range c.terms {
+		if hits[i]&t.mask != 0 && !t.negated {
+			n++
+		}
+	}
+	if n > 0 {
+		res.Match.Terms = make([]string, 0, n)
+		for i, t := range c.terms {
+			if hits[i]&t.mask != 0 && !t.negated {
+				res.Match.Terms = append(res.Match.Terms, t.display)
+			}
+		}
+	}
+	if !queryOK && mode != scoreExplain {
 		return res, nil
 	}
-	var reasons []string
+	reasons := make([]string, 0, 4)
 	if queryOK {
 		if len(res.Match.Terms) > 0 {
-			reasons = append(reasons, "matched "+quoteList(res.Match.Terms))
+			reasons = append(reasons, quoteList("matched ", res.Match.Terms))
 		}
 	} else {
 		reasons = append(reasons, "query did not match")
@@ -252,9 +277,9 @@ func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile
 			why = []string{"no purchase intent"}
 		}
 	case models.FocusMentions:
-		score, why = mentionScore(c, hits)
+		score, why = mentionScore(c, hits, true)
 	case models.FocusSentiment:
-		score, why = sentimentScore(c, compound)
+		score, why = sentimentScore(c, d, true)
 	case models.FocusCrisis:
 		var err error
 		score, why, res.Spike, err = m.crisisScore(ctx, c, d, compound, queryOK)
@@ -286,22 +311,55 @@ func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile
 	res.Match.Score = round3(clamp01(score))
 	res.Matched = queryOK && relevant && res.Match.Score >= c.minScore
 	if queryOK && !res.Matched && relevant {
-		reasons = append(reasons, fmt.Sprintf("score %.2f below minScore %.2f", res.Match.Score, c.minScore))
+		b := append(make([]byte, 0, 40), "score "...)
+		b = strconv.AppendFloat(b, res.Match.Score, 'f', 2, 64)
+		b = append(b, " below minScore "...)
+		reasons = append(reasons, string(strconv.AppendFloat(b, c.minScore, 'f', 2, 64)))
 	}
-	res.Match.Reasons = append(res.Match.Reasons, reasons...)
+	res.Match.Reasons = reasons
 	return res, nil
 }
 
-func quoteList(terms []string) string {
-	q := make([]string, len(terms))
-	for i, t := range terms {
-		q[i] = fmt.Sprintf("%q", t)
+// mayMatch reports whether a candidate of MatchAll may match or start a
+// crisis episode, so that the reasons of those that cannot (dropped by
+// MatchAll) are never written. It agrees with score.
+func (m *Matcher) mayMatch(c *compiled, d *doc, hits []uint8, queryOK bool) bool {
+	if !queryOK {
+		return false
 	}
-	return strings.Join(q, ", ")
+	if m.llm != nil {
+		return true
+	}
+	var s float64
+	switch c.focus.Type {
+	case models.FocusSales:
+		s, _ = salesScore(d)
+	case models.FocusMentions:
+		s, _ = mentionScore(c, hits, false)
+	case models.FocusSentiment:
+		s, _ = sentimentScore(c, d, false)
+	default: // CRISIS counts the post whatever its score
+		return true
+	}
+	return round3(clamp01(s)) >= c.minScore
+}
+
+// quoteList is prefix followed by the terms quoted (%q) and joined by ", ".
+func quoteList(prefix string, terms []string) string {
+	var buf [128]byte // on the stack: the string is the only allocation
+	b := append(buf[:0], prefix...)
+	for i, t := range terms {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendQuote(b, t)
+	}
+	return string(b)
 }
 
 // mentionScore: a brand or keyword in the title is the strongest mention.
-func mentionScore(c *compiled, hits []uint8) (float64, []string) {
+// The reasons are written only when why is set.
+func mentionScore(c *compiled, hits []uint8, why bool) (float64, []string) {
 	best := 0.0
 	var reasons []string
 	for i, t := range c.terms {
@@ -316,7 +374,11 @@ func mentionScore(c *compiled, hits []uint8) (float64, []string) {
 			s -= 0.1 // a query term may be context, not the brand itself
 		}
 		best = max(best, s)
-		reasons = append(reasons, fmt.Sprintf("mentions %q in the %s", t.display, where))
+		if why {
+			var buf [96]byte
+			b := strconv.AppendQuote(append(buf[:0], "mentions "...), t.display)
+			reasons = append(reasons, string(append(append(b, " in the "...), where...)))
+		}
 	}
 	if best == 0 {
 		if c.root == nil || len(c.terms) == 0 {
@@ -327,13 +389,26 @@ func mentionScore(c *compiled, hits []uint8) (float64, []string) {
 	return best, reasons
 }
 
-// sentimentScore maps the compound score so that the focus threshold
-// lands on 0.5 (the default minScore): 0 at the other pole of neutral, 1 at
-// full polarity.
-func sentimentScore(c *compiled, compound float64) (float64, []string) {
-	s := compound
+// sentimentScore rates the opinion the post states, with the polarity of
+// the focus. It reads the compound score of the post's statements, its
+// questions left out (see doc.statements); and, for POSITIVE, a purchase
+// request (purchase intent of at least DefaultMinScore, as SALES would
+// match it) counts at most as neutral, since its positive words describe
+// what the author wants ("need a good CRM", "would love something
+// simple"), not what they think of something. The score maps that value so
+// that the focus threshold lands on 0.5 (the default minScore): 0 at the
+// other pole of neutral, 1 at full polarity. The reasons are written only
+// when why is set.
+func sentimentScore(c *compiled, d *doc, why bool) (float64, []string) {
+	opinion, asks := d.statements(analyzer())
+	s := opinion
+	request := false
 	if c.focus.Polarity == PolarityNegative {
-		s = -compound
+		s = -opinion
+	} else if s > 0 {
+		if intent, _ := salesScore(d); intent >= DefaultMinScore {
+			s, request = 0, true
+		}
 	}
 	t := c.threshold()
 	var score float64
@@ -345,13 +420,34 @@ func sentimentScore(c *compiled, compound float64) (float64, []string) {
 	default:
 		score = 0.5 + 0.5*(s-t)/(1-t)
 	}
+	if !why {
+		return score, nil
+	}
 	label := "neutral"
-	if compound >= DefaultSentimentThreshold {
+	if opinion >= DefaultSentimentThreshold {
 		label = "positive"
-	} else if compound <= -DefaultSentimentThreshold {
+	} else if opinion <= -DefaultSentimentThreshold {
 		label = "negative"
 	}
-	return score, []string{fmt.Sprintf("sentiment %.2f (%s; %s wanted past %.2f)", compound, label, strings.ToLower(c.focus.Polarity), t)}
+	b := append(make([]byte, 0, 96), "sentiment "...)
+	b = strconv.AppendFloat(b, opinion, 'f', 2, 64)
+	if all := d.sentiment(analyzer()); asks && strconv.FormatFloat(all, 'f', 2, 64) != strconv.FormatFloat(opinion, 'f', 2, 64) {
+		b = append(b, " without its questions, "...)
+		b = strconv.AppendFloat(b, all, 'f', 2, 64)
+		b = append(b, " with them"...)
+	}
+	b = append(b, " ("...)
+	b = append(b, label...)
+	b = append(b, "; "...)
+	b = append(b, strings.ToLower(c.focus.Polarity)...)
+	b = append(b, " wanted past "...)
+	b = strconv.AppendFloat(b, t, 'f', 2, 64)
+	b = append(b, ')')
+	reasons := []string{string(b)}
+	if request {
+		reasons = append(reasons, "a purchase request: its positive words say what is wanted, not counted")
+	}
+	return score, reasons
 }
 
 // crisisScore counts a negative post and scores how close its window is to
@@ -468,11 +564,14 @@ func (m *Matcher) MatchAll(ctx context.Context, post *models.Post) ([]ManagerRes
 		if m.llm != nil {
 			profiles = m.siteProfiles(ctx, c.mgr, 0)
 		}
-		r, err := m.score(ctx, c, profiles, &st.doc, hits, false)
+		r, err := m.score(ctx, c, profiles, &st.doc, hits, scoreCandidate)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", managerLabel(c.mgr), err))
 		}
 		if r.Matched || r.Spike != nil {
+			if out == nil {
+				out = make([]ManagerResult, 0, len(st.cands))
+			}
 			out = append(out, ManagerResult{Manager: c.mgr, Result: r})
 		}
 	}

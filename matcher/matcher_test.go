@@ -147,3 +147,116 @@ func TestCompiledCache(t *testing.T) {
 		t.Fatal("did not recompile a changed manager")
 	}
 }
+
+// TestQueryExpressions: the compiled expression (evaluated in postfix
+// order) honours precedence, nesting, NOT, fields and filters.
+func TestQueryExpressions(t *testing.T) {
+	p := post("q", "Sales pipeline help", "Our CRM is a mess, not hiring")
+	tests := []struct {
+		name  string
+		query string
+		want  bool
+	}{
+		{"term", "crm", true},
+		{"missing term", "erp", false},
+		{"implicit and", "crm mess", true},
+		{"and with a miss", "crm erp", false},
+		{"or", "erp OR crm", true},
+		{"or of misses", "erp OR sap", false},
+		{"not", "NOT erp", true},
+		{"not present", "NOT crm", false},
+		{"minus", "crm -hiring", false},
+		{"double not", "NOT (NOT crm)", true},
+		{"nested", "(erp OR (crm AND mess)) AND NOT (sap OR oracle)", true},
+		{"nested miss", "(erp OR (crm AND sap)) AND mess", false},
+		{"title field", "title:pipeline", true},
+		{"title field in text", "title:crm", false},
+		{"text field", "text:crm AND title:help", true},
+		{"field filters", "crm subreddit:marketing lang:en type:REDDIT_LINK", true},
+		{"field filter miss", "crm subreddit:sales", false},
+		{"filter alone", "author:marketing*", true},
+		{"or of filters", "subreddit:sales OR lang:en", true},
+		{"phrase", `"sales pipeline" OR erp`, true},
+		{"deep", "((((((crm))))))", true},
+		{"many", "a OR b OR c OR d OR e OR f OR g OR h OR i OR j OR k OR l OR m OR n OR o OR p OR q OR r OR s OR t OR u OR v OR w OR x OR y OR z OR aa OR bb OR cc OR dd OR ee OR ff OR gg OR crm", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := compileManager(manager("q", models.Input{Query: tt.query}), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := newDoc(p, nil)
+			if got := c.match(c.termHits(d, nil), p); got != tt.want {
+				t.Errorf("%s: match = %v, want %v", tt.query, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSentimentFocus: a SENTIMENT focus reads what a post states, not
+// what it asks for.
+func TestSentimentFocus(t *testing.T) {
+	positive := models.Input{Focus: models.Focus{Type: models.FocusSentiment, Polarity: PolarityPositive}}
+	negative := models.Input{Focus: models.Focus{Type: models.FocusSentiment, Polarity: PolarityNegative}}
+	tests := []struct {
+		name    string
+		in      models.Input
+		post    *models.Post
+		matched bool
+		reason  string
+	}{
+		{"praise", positive, post("1", "Shoutout to Acme", "Great support, they fixed it in an hour. Love it!"), true, "sentiment 0.9"},
+		{"a question asks", positive, post("2", "Best CRM for a small team?", "What's a good, easy option you'd recommend?"), false, "without its questions"},
+		{"praise beside a question", positive, post("3", "Acme is amazing", "Saved us hours every week. Who else uses it?"), true, ""},
+		{"a request is not praise", positive, post("4", "Looking for a good CRM", "Would love something simple and fast."), false, "a purchase request"},
+		{"complaint with a question", negative, post("5", "Done with Acme", "Support is awful and the app keeps crashing. What's a good alternative?"), true, "with them"},
+		{"complaint", negative, post("6", "", "Terrible support. I hate it."), true, ""},
+		{"a request is still a complaint", negative, post("7", "Looking for an alternative to Acme", "Their app is terrible and keeps crashing."), true, ""},
+		{"only questions", negative, post("8", "", "Why would anyone hate this?"), false, ""},
+	}
+	m := offline(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := m.Evaluate(context.Background(), manager("s-"+tt.post.ID, tt.in), tt.post)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Matched != tt.matched {
+				t.Errorf("matched = %v, want %v (%+v)", r.Matched, tt.matched, r.Match)
+			}
+			if tt.reason != "" && !strings.Contains(strings.Join(r.Match.Reasons, "|"), tt.reason) {
+				t.Errorf("reasons %q, want one with %q", r.Match.Reasons, tt.reason)
+			}
+			// The sentiment field stays the post's compound score.
+			if want := round3(compoundScore(analyzer(), tt.post)); r.Match.Sentiment != want {
+				t.Errorf("sentiment %v, want the compound score %v", r.Match.Sentiment, want)
+			}
+		})
+	}
+}
+
+func TestDropQuestions(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		asks           bool
+	}{
+		{"none", "Great tool. Love it!", "Great tool. Love it!", false},
+		{"title question", "Best tool? We need one. Thanks!", "We need one. Thanks!", true},
+		{"last", "I like it. Anyone else?", "I like it.", true},
+		{"mixed run", "Really?! Wow. Sure?.", "Wow.", true},
+		{"all questions", "Why? How??", "", true},
+		{"no final punctuation", "Good stuff? yes really", "yes really", true},
+		{"inner dots", "Version 4.5 is out. Is it good?", "Version 4.5 is out.", true},
+		{"question mark inside a word", "what?really good", "what?really good", false},
+		{"empty", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, asks := dropQuestions([]byte(tt.in))
+			if string(got) != tt.want || asks != tt.asks {
+				t.Errorf("dropQuestions(%q) = %q, %v; want %q, %v", tt.in, got, asks, tt.want, tt.asks)
+			}
+		})
+	}
+}

@@ -1,9 +1,9 @@
 package matcher
 
 import (
-	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -148,7 +148,7 @@ func computeSalesScore(d *doc) (float64, []string) {
 		if c.weight >= 0.3 {
 			strong = true
 		}
-		reasons = append(reasons, fmt.Sprintf("purchase intent: %q", c.phrase))
+		reasons = append(reasons, "purchase intent: "+strconv.Quote(c.phrase))
 	}
 	if d.question && askAboutProduct(d.norm) {
 		pos *= 1 - productQuestionWeight
@@ -162,7 +162,7 @@ func computeSalesScore(d *doc) (float64, []string) {
 	}
 	if len(promos) > 0 {
 		score *= neg
-		reasons = append(reasons, "not a purchase: "+quoteList(promos))
+		reasons = append(reasons, quoteList("not a purchase: ", promos))
 	}
 	return clamp01(round3(score)), reasons
 }
@@ -184,18 +184,26 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 // for…?"), when no fixed phrase says so.
 const productQuestionWeight = 0.5
 
-var (
-	productNouns = wordSet("tool tools app apps software platform platforms service services crm solution solutions provider providers system vendor vendors plugin plugins alternative alternatives builder scheduler host hosting laptop headset microphone")
-	askWords     = wordSet("which what whats best good decent any anyone anybody recommend recommendations suggest suggestions rec recs")
+const (
+	askWord uint8 = 1 << iota
+	productNoun
 )
 
-func wordSet(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(s) {
-		m[w] = true
+// questionWords classifies the words askAboutProduct looks for; their
+// lengths bound which words are worth looking up.
+var questionWords, minQuestionWord, maxQuestionWord = func() (map[string]uint8, int, int) {
+	m := map[string]uint8{}
+	lo, hi := 1<<30, 0
+	add := func(words string, kind uint8) {
+		for _, w := range strings.Fields(words) {
+			m[w] |= kind
+			lo, hi = min(lo, len(w)), max(hi, len(w))
+		}
 	}
-	return m
-}
+	add("which what whats best good decent any anyone anybody recommend recommendations suggest suggestions rec recs", askWord)
+	add("tool tools app apps software platform platforms service services crm solution solutions provider providers system vendor vendors plugin plugins alternative alternatives builder scheduler host hosting laptop headset microphone", productNoun)
+	return m, lo, hi
+}()
 
 // askAboutProduct reports whether an asking word comes at most four words
 // before a product noun.
@@ -206,11 +214,13 @@ func askAboutProduct(norm []byte) bool {
 			continue
 		}
 		if j > start {
-			w := norm[start:j]
-			if askWords[string(w)] {
-				lastAsk = i
-			} else if productNouns[string(w)] && i-lastAsk <= 4 {
-				return true
+			if n := j - start; n >= minQuestionWord && n <= maxQuestionWord {
+				k := questionWords[string(norm[start:j])]
+				if k&askWord != 0 {
+					lastAsk = i
+				} else if k&productNoun != 0 && i-lastAsk <= 4 {
+					return true
+				}
 			}
 			i++
 		}

@@ -140,6 +140,7 @@ func (m *Manager) Validate() []FieldError {
 	}
 	m.Source.validate(&errs)
 	m.Input.validate(&errs)
+	m.validateSearch(&errs)
 	for i, n := range m.Notices {
 		path := "notices[" + strconv.Itoa(i) + "]"
 		if n.Type != NoticeTypeHTTP {
@@ -196,6 +197,25 @@ func (s *Source) validate(errs *fieldErrors) {
 	// its search finds links only, so a query alone has no comments to read.
 	if s.Type == SourceReddit && slices.Contains(s.Include, "comments") && len(s.Subreddits) == 0 {
 		errs.add("source.include", "comments needs source.subreddits (Reddit search does not return comments)")
+	}
+}
+
+// validateSearch checks that a source that searches a platform has
+// something to search for: its own query, or the input's keywords (X and
+// Hacker News queries are built from them), or, for Facebook, pages to read.
+// An INGEST source is pushed to and needs nothing.
+func (m *Manager) validateSearch(errs *fieldErrors) {
+	hasQuery := strings.TrimSpace(m.Source.Query) != ""
+	hasKeywords := slices.ContainsFunc(m.Input.Keywords, func(k string) bool { return strings.TrimSpace(k) != "" })
+	switch m.Source.Type {
+	case SourceTwitter, SourceHackerNews:
+		if !hasQuery && !hasKeywords {
+			errs.add("source.query", "a %s source needs a query, or input.keywords to build one from", m.Source.Type)
+		}
+	case SourceFacebook:
+		if len(m.Source.Pages) == 0 {
+			errs.add("source.pages", "a %s source needs at least one page id or username", SourceFacebook)
+		}
 	}
 }
 

@@ -5,13 +5,13 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/models"
 )
 
 // Config is the delivery policy of every connection (the `delivery:`
-// section); a connection may override its schedule, timeout and limits. A
-// zero field means its default.
+// section of the configuration file, converted by package server); a
+// connection may override its schedule, timeout and limits. A zero field
+// means its default.
 type Config struct {
 	// Timeout bounds one attempt (default 10 s).
 	Timeout time.Duration
@@ -54,28 +54,6 @@ const (
 
 // DefaultRetrySchedule is the delay before each retry.
 var DefaultRetrySchedule = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour}
-
-// FromConfig returns the delivery policy of the configuration file.
-func FromConfig(c config.DeliveryConfig) Config {
-	var schedule []time.Duration
-	if c.RetrySchedule != nil {
-		schedule = make([]time.Duration, len(c.RetrySchedule))
-		for i, d := range c.RetrySchedule {
-			schedule[i] = d.D()
-		}
-	}
-	return Config{
-		Timeout:             c.Timeout.D(),
-		RetrySchedule:       schedule,
-		MaxRetryAfter:       c.MaxRetryAfter.D(),
-		RateLimit:           c.RateLimit,
-		Concurrency:         c.ConnectionConcurrency,
-		Retention:           c.Retention.D(),
-		DisableAfter:        c.DisableAfter.D(),
-		AllowPrivateTargets: c.AllowPrivateTargets,
-		RequireHTTPS:        c.RequireHTTPS,
-	}
-}
 
 // withDefaults fills the zero fields and checks the rest.
 func (c Config) withDefaults() (Config, error) {

@@ -2,39 +2,55 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
 )
 
-// RetryError asks for another attempt, after at least After when set.
+// RetryError asks for another attempt after After (the handler has
+// computed it from the connection's schedule and the receiver's
+// Retry-After).
 type RetryError struct {
 	Err   error
 	After time.Duration
+	// NotEarly says After is the receiver's Retry-After: asynq keeps retry
+	// times in whole seconds, so it is rounded up, never down.
+	NotEarly bool
 }
 
 func (e *RetryError) Error() string { return e.Err.Error() }
 func (e *RetryError) Unwrap() error { return e.Err }
 
 // PostponeError puts a delivery off without using up an attempt: the
-// connection is disabled, over its rate limit, or the receiver asked us to
-// wait (429/503 with Retry-After).
+// connection is over its rate or concurrency limit, the receiver asked us
+// to wait (429/503 with Retry-After), or Redis could not be reached.
 type PostponeError struct {
 	Reason string
 	After  time.Duration
+	Err    error // the cause, when there is one
+	// NotEarly says After is the receiver's Retry-After (see RetryError).
+	NotEarly bool
 }
 
 func (e *PostponeError) Error() string {
-	return fmt.Sprintf("notify: postponed %s: %s", e.After, e.Reason)
+	if e.Err != nil {
+		return fmt.Sprintf("notify: postponed %s: %s: %v", e.After.Round(time.Millisecond), e.Reason, e.Err)
+	}
+	return fmt.Sprintf("notify: postponed %s: %s", e.After.Round(time.Millisecond), e.Reason)
 }
+
+func (e *PostponeError) Unwrap() error { return e.Err }
 
 // IsFailure tells asynq which errors use up an attempt.
 func IsFailure(err error) bool {
@@ -42,39 +58,54 @@ func IsFailure(err error) bool {
 	return !errors.As(err, &p)
 }
 
-// RetryDelay returns asynq's RetryDelayFunc for a schedule: the n-th retry
-// waits schedule[n] (the last entry repeats), ±10 % jitter so a receiver
-// that comes back is not hit by every retry at once; a receiver's
-// Retry-After is honoured up to maxRetryAfter.
-func RetryDelay(schedule []time.Duration) asynq.RetryDelayFunc {
-	const maxRetryAfter = 6 * time.Hour
-	return func(n int, err error, _ *asynq.Task) time.Duration {
-		var p *PostponeError
-		if errors.As(err, &p) {
-			return max(p.After, 100*time.Millisecond)
-		}
-		if len(schedule) == 0 {
-			return time.Minute
-		}
-		d := schedule[min(max(n, 0), len(schedule)-1)]
-		d = time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
-		var r *RetryError
-		if errors.As(err, &r) && r.After > d {
-			d = min(r.After, maxRetryAfter)
-		}
-		return d
+// minDelay keeps a postponed or retried task from spinning.
+const minDelay = 100 * time.Millisecond
+
+// RetryDelay is asynq's RetryDelayFunc: a delivery's handler has computed
+// its delay already (RetryError, PostponeError); anything else (a task
+// whose process died, so its lease expired; a task of another type) is
+// retried soon with a short exponential backoff.
+func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
+	var p *PostponeError
+	if errors.As(err, &p) {
+		return delayOf(p.After, p.NotEarly)
 	}
+	var r *RetryError
+	if errors.As(err, &r) {
+		return delayOf(r.After, r.NotEarly)
+	}
+	return jitter(min(time.Second<<min(n, 9), 5*time.Minute), 0.1)
 }
 
-// Handler processes delivery tasks.
-type Handler struct {
-	Store     *store.Store
-	Sender    *Sender
-	Logger    *slog.Logger
-	Retention time.Duration // of delivery records
-	// Schedule is used to tell a delivery's next attempt time.
-	Schedule []time.Duration
+func delayOf(d time.Duration, notEarly bool) time.Duration {
+	d = max(d, minDelay)
+	if notEarly {
+		// asynq stores the retry time truncated to the second.
+		now := time.Now()
+		at := now.Add(d)
+		if t := at.Truncate(time.Second); t.Before(at) {
+			at = t.Add(time.Second)
+		}
+		d = at.Sub(now)
+	}
+	return d
 }
+
+// Handler makes one attempt of a delivery task, records it, and steers
+// asynq with the error it returns. It is the one place of the retry loop:
+// the Sender only sends.
+type Handler struct {
+	cfg     Config
+	store   *store.Store
+	sender  *Sender
+	conns   *connCache
+	metrics *metrics.Delivery
+	log     *slog.Logger
+	warn    *warnOnce
+}
+
+// storeRetry is how long a delivery waits when Redis failed it.
+const storeRetry = 5 * time.Second
 
 // ProcessTask makes one attempt of a delivery and records it.
 func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
@@ -82,96 +113,301 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("notify: bad task payload: %v: %w", err, asynq.SkipRetry)
 	}
-	log := h.Logger.With("delivery", p.Delivery, "connection", models.ConnectionName(p.Namespace, p.Connection), "event", p.Event)
+	a := &attempt{h: h, p: p, ref: p.ref(), name: models.ConnectionName(p.Namespace, p.Connection)}
+	a.retried, _ = asynq.GetRetryCount(ctx)
+	return a.run(ctx)
+}
 
-	conn, err := h.Store.GetConnection(ctx, p.Namespace, p.Connection)
+// attempt is one processing of a delivery task.
+type attempt struct {
+	h       *Handler
+	p       DeliverPayload
+	ref     store.DeliveryRef
+	name    string // the connection's
+	retried int    // failed attempts so far
+	ce      *connEntry
+	lease   string
+	// recorded says the delivery's record exists; when its Enqueue was
+	// cut short, the attempt writes it.
+	recorded bool
+}
+
+func (a *attempt) log() *slog.Logger {
+	return a.h.log.With("connection", a.name, "delivery", a.p.Delivery, "event", a.p.Event)
+}
+
+func (a *attempt) run(ctx context.Context) error {
+	h := a.h
+	ce, err := h.conns.get(ctx, a.p.Namespace, a.p.Connection, 0)
 	if errors.Is(err, store.ErrNotFound) {
-		log.Warn("connection deleted; delivery dropped")
-		h.finish(ctx, p, models.DeliveryFailed, nil, models.Attempt{Time: time.Now().UTC(), Error: "connection deleted"})
-		return fmt.Errorf("notify: connection deleted: %w", asynq.SkipRetry)
+		return a.drop(ctx, "connection deleted")
 	}
 	if err != nil {
-		return err
+		return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
 	}
-	if conn.Disabled {
-		return &PostponeError{Reason: "connection disabled", After: time.Minute}
-	}
-	body, err := h.eventBody(ctx, p)
-	if errors.Is(err, store.ErrNotFound) {
-		log.Warn("event expired before delivery; dropped")
-		h.finish(ctx, p, models.DeliveryFailed, nil, models.Attempt{Time: time.Now().UTC(), Error: "event expired"})
-		return fmt.Errorf("notify: event expired: %w", asynq.SkipRetry)
-	}
+	a.ce = ce
+	grant, err := a.start(ctx)
 	if err != nil {
-		return err
+		return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
+	}
+	if grant.Version > a.ce.version {
+		// The connection may have changed: read it again and start over.
+		if grant.Wait == 0 {
+			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
+		}
+		ce, err := h.conns.get(ctx, a.p.Namespace, a.p.Connection, grant.Version)
+		if errors.Is(err, store.ErrNotFound) {
+			return a.drop(ctx, "connection deleted")
+		}
+		if err != nil {
+			return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
+		}
+		a.ce = ce
+		if grant, err = a.start(ctx); err != nil {
+			return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
+		}
+	}
+	a.recorded = grant.Recorded
+	if a.ce.conn.Disabled {
+		if grant.Wait == 0 {
+			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
+		}
+		return a.park(ctx)
+	}
+	if grant.Wait > 0 {
+		reason := "rate_limit"
+		if grant.Reason == store.ReasonConcurrency {
+			reason = "concurrency"
+		}
+		h.metrics.Postponed.WithLabelValues(a.name, reason).Inc()
+		return &PostponeError{Reason: grant.Reason, After: grant.Wait}
+	}
+	if grant.Event == nil {
+		return a.drop(ctx, "event expired before it was delivered")
+	}
+	body, err := renderEvent(a.p.EventType, grant.Event)
+	if err != nil {
+		return a.drop(ctx, err.Error())
 	}
 
-	secrets := []string{conn.Secret}
-	out := h.Sender.Send(ctx, conn, Message{WebhookID: p.Delivery, Body: body, Secrets: secrets})
-	att := models.Attempt{Time: time.Now().UTC(), StatusCode: out.StatusCode, LatencyMS: out.Latency.Milliseconds(), ResponseBody: out.Body}
+	now := time.Now()
+	out := h.sender.Send(ctx, a.ce.conn, Message{
+		WebhookID: a.p.Delivery,
+		Body:      body,
+		Secrets:   a.ce.secrets(now),
+		Timeout:   a.ce.policy.Timeout,
+	})
+	return a.conclude(ctx, out, now)
+}
+
+// start asks the store for the event and a place within the limits.
+func (a *attempt) start(ctx context.Context) (store.AttemptGrant, error) {
+	a.lease = newLease()
+	pol := a.ce.policy
+	return a.h.store.StartAttempt(ctx, store.AttemptStart{
+		Ref:           a.ref,
+		EventType:     a.p.EventType,
+		Event:         a.p.Event,
+		Lease:         a.lease,
+		LeaseTTL:      pol.Timeout + 10*time.Second,
+		RatePerMinute: pol.RateLimit,
+		Concurrency:   pol.Concurrency,
+	})
+}
+
+// conclude classifies an attempt's outcome once, records it, and tells
+// asynq what comes next.
+func (a *attempt) conclude(ctx context.Context, out Outcome, started time.Time) error {
+	h, pol := a.h, a.ce.policy
+	att := &models.Attempt{Time: started.UTC(), StatusCode: out.StatusCode, LatencyMS: out.Latency.Milliseconds(), ResponseBody: out.Body}
+	h.metrics.Attempts.WithLabelValues(a.name, resultLabel(out)).Inc()
+	if out.StatusCode > 0 {
+		h.metrics.AttemptDuration.WithLabelValues(a.name).Observe(out.Latency.Seconds())
+	}
 	if out.OK() {
-		log.Debug("delivered", "status", out.StatusCode, "latency_ms", att.LatencyMS)
-		h.finish(ctx, p, models.DeliveryDelivered, nil, att)
+		a.finish(ctx, models.DeliveryDelivered, att, "", time.Time{}, -1)
+		h.metrics.Deliveries.WithLabelValues(a.name, "delivered").Inc()
+		a.log().Debug("delivered", "status", out.StatusCode, "latency_ms", att.LatencyMS, "attempt", a.retried+1)
 		return nil
 	}
 	att.Error = out.Err.Error()
-	retried, _ := asynq.GetRetryCount(ctx)
-	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	if !out.Retry || retried >= maxRetry {
-		log.Warn("delivery failed", "status", out.StatusCode, "error", out.Err, "attempts", retried+1)
-		h.finish(ctx, p, models.DeliveryFailed, nil, att)
+	now := time.Now()
+
+	switch {
+	case out.StatusCode == http.StatusGone:
+		// The receiver says the endpoint is gone for good: stop sending
+		// anything to it until someone enables it again.
+		a.fail(ctx, att, "receiver answered 410 Gone; connection disabled", 0)
+		a.h.disable(ctx, a.p.Namespace, a.p.Connection, "the receiver answered 410 Gone", "gone", started)
+		return fmt.Errorf("%w: %w", out.Err, asynq.SkipRetry)
+
+	case out.RetryAfter > 0 && (out.StatusCode == http.StatusTooManyRequests || out.StatusCode == http.StatusServiceUnavailable):
+		// The receiver asked for a pause: honour it without using up an
+		// attempt (still a failure for the connection's health).
+		after := min(out.RetryAfter, h.cfg.MaxRetryAfter)
+		since := a.finish(ctx, models.DeliveryRetrying, att, att.Error, now.Add(after), +1)
+		h.metrics.Postponed.WithLabelValues(a.name, "retry_after").Inc()
+		h.warn.log(a.log(), a.name, fmt.Sprintf("receiver answered %d with Retry-After", out.StatusCode), "delivery postponed as the receiver asked", "after", after.String())
+		a.checkFailing(ctx, since)
+		return &PostponeError{Reason: fmt.Sprintf("receiver answered %d with Retry-After", out.StatusCode), After: after, NotEarly: true}
+
+	case !out.Retry:
+		// A final answer (other 4xx, a redirect) or a target that stays
+		// refused. The receiver is up: its health is not touched.
+		a.fail(ctx, att, att.Error, 0)
+		return fmt.Errorf("%w: %w", out.Err, asynq.SkipRetry)
+
+	case a.retried >= pol.Retries():
+		a.fail(ctx, att, fmt.Sprintf("%s (retries exhausted after %d attempts)", att.Error, a.retried+1), +1)
 		return fmt.Errorf("%w: %w", out.Err, asynq.SkipRetry)
 	}
-	next := time.Now().Add(h.nextDelay(retried, out.RetryAfter))
-	log.Warn("delivery attempt failed; will retry", "status", out.StatusCode, "error", out.Err, "next_attempt", next.UTC().Format(time.RFC3339))
-	h.finish(ctx, p, models.DeliveryRetrying, &next, att)
-	return &RetryError{Err: out.Err, After: out.RetryAfter}
-}
 
-func (h *Handler) nextDelay(n int, retryAfter time.Duration) time.Duration {
-	if len(h.Schedule) == 0 {
-		return max(time.Minute, retryAfter)
+	delay := pol.RetryDelay(a.retried)
+	notEarly := false
+	if out.RetryAfter > delay {
+		delay, notEarly = min(out.RetryAfter, h.cfg.MaxRetryAfter), true
 	}
-	return max(h.Schedule[min(n, len(h.Schedule)-1)], retryAfter)
+	since := a.finish(ctx, models.DeliveryRetrying, att, att.Error, now.Add(delay), +1)
+	h.metrics.Retries.WithLabelValues(a.name).Inc()
+	h.warn.log(a.log(), a.name, errorKey(out), "delivery attempt failed; will retry",
+		"status", out.StatusCode, "error", out.Err, "attempt", a.retried+1, "next_attempt", now.Add(delay).UTC().Format(time.RFC3339))
+	a.checkFailing(ctx, since)
+	return &RetryError{Err: out.Err, After: delay, NotEarly: notEarly}
 }
 
-func (h *Handler) eventBody(ctx context.Context, p DeliverPayload) ([]byte, error) {
-	switch p.EventType {
-	case models.EventScan:
-		ns, m, id, err := models.ParseScanName(p.Event)
-		if err != nil {
-			return nil, store.ErrNotFound
-		}
-		scan, err := h.Store.GetScan(ctx, ns, m, id)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(models.ScanEvent(scan))
-	default:
-		return nil, fmt.Errorf("notify: unknown event type %q: %w", p.EventType, asynq.SkipRetry)
+// fail records a dead letter.
+func (a *attempt) fail(ctx context.Context, att *models.Attempt, reason string, health int) {
+	since := a.finish(ctx, models.DeliveryFailed, att, reason, time.Time{}, health)
+	a.h.metrics.Deliveries.WithLabelValues(a.name, "failed").Inc()
+	a.h.metrics.DeadLetters.WithLabelValues(a.name).Inc()
+	a.h.warn.log(a.log(), a.name, "failed:"+reason, "delivery failed; kept as a dead letter", "reason", reason)
+	if health > 0 {
+		a.checkFailing(ctx, since)
 	}
 }
 
-// finish records an attempt and the delivery's new state. A record that
-// cannot be written is logged, not retried: the delivery itself happened.
-func (h *Handler) finish(ctx context.Context, p DeliverPayload, state string, next *time.Time, att models.Attempt) {
-	d, err := h.Store.GetDelivery(ctx, p.Namespace, p.Connection, p.Delivery)
+// finish records the attempt. A record that cannot be written is logged,
+// not retried: the delivery itself happened. It returns when the
+// connection's failure streak began.
+func (a *attempt) finish(ctx context.Context, state string, att *models.Attempt, lastError string, next time.Time, health int) time.Time {
+	var meta *models.Delivery
+	if !a.recorded {
+		meta = newRecord(a.p, time.Now())
+	}
+	since, err := a.h.store.FinishAttempt(ctx, store.AttemptFinish{
+		Ref:       a.ref,
+		Meta:      meta,
+		State:     state,
+		Attempt:   att,
+		LastError: lastError,
+		Next:      next,
+		Lease:     a.lease,
+		Health:    health,
+		Retention: a.h.cfg.Retention,
+	})
 	if err != nil {
-		now := time.Now().UTC()
-		d = &models.Delivery{
-			Name:       models.DeliveryName(p.Namespace, p.Connection, p.Delivery),
-			Event:      p.Event,
-			EventType:  p.EventType,
-			Connection: models.ConnectionName(p.Namespace, p.Connection),
-			WebhookID:  p.Delivery,
-			CreateTime: now,
-		}
+		a.log().Error("record delivery attempt", "error", err)
 	}
-	d.State = state
-	d.Attempts = append(d.Attempts, att)
-	d.NextAttemptTime = next
-	d.UpdateTime = time.Now().UTC()
-	if err := h.Store.SaveDelivery(ctx, p.Namespace, p.Connection, p.Delivery, d, h.Retention); err != nil {
-		h.Logger.Error("record delivery attempt", "delivery", p.Delivery, "error", err)
+	return since
+}
+
+// checkFailing disables the connection once it has failed without a
+// success for DisableAfter.
+func (a *attempt) checkFailing(ctx context.Context, since time.Time) {
+	if since.IsZero() || time.Since(since) < a.h.cfg.DisableAfter {
+		return
 	}
+	reason := fmt.Sprintf("every delivery failed since %s (delivery.disable_after is %s)", since.UTC().Format(time.RFC3339), a.h.cfg.DisableAfter)
+	a.h.disable(ctx, a.p.Namespace, a.p.Connection, reason, "failing", since)
+}
+
+// drop ends a delivery that can never be made (its connection or event is
+// gone).
+func (a *attempt) drop(ctx context.Context, reason string) error {
+	a.finish(ctx, models.DeliveryFailed, nil, reason, time.Time{}, 0)
+	a.h.metrics.Deliveries.WithLabelValues(a.name, "failed").Inc()
+	a.h.metrics.DeadLetters.WithLabelValues(a.name).Inc()
+	a.log().Warn("delivery dropped", "reason", reason)
+	return fmt.Errorf("notify: %s: %w", reason, asynq.SkipRetry)
+}
+
+// park sets a delivery to a disabled connection aside as a dead letter,
+// and marks the connection so that enabling it again redrives it.
+func (a *attempt) park(ctx context.Context) error {
+	if err := a.h.store.MarkConnectionDisabled(ctx, a.name, time.Now(), false); err != nil {
+		return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
+	}
+	a.lease = ""
+	a.finish(ctx, models.DeliveryFailed, nil, "connection disabled; redriven when it is enabled again", time.Time{}, 0)
+	a.h.warn.log(a.log(), a.name, "parked", "connection disabled; deliveries kept until it is enabled again")
+	// Not an asynq failure and nothing to archive: the record keeps it.
+	return fmt.Errorf("notify: connection %s disabled: %w", a.name, asynq.RevokeTask)
+}
+
+// disable disables a connection for reason, marking its deliveries since
+// then for a redrive when it is enabled again.
+func (h *Handler) disable(ctx context.Context, ns, id, reason, label string, since time.Time) {
+	name := models.ConnectionName(ns, id)
+	log := h.log.With("connection", name)
+	// Read it afresh: the cached one may be stale, and only the Disabled
+	// fields may change here.
+	c, err := h.store.GetConnection(ctx, ns, id)
+	if err != nil || c.Disabled {
+		return
+	}
+	c.Disabled, c.DisabledReason = true, reason
+	if err := h.store.PutConnection(ctx, ns, c); err != nil {
+		log.Error("disable connection", "error", err)
+		return
+	}
+	if err := h.store.MarkConnectionDisabled(ctx, name, since, true); err != nil {
+		log.Error("mark connection disabled", "error", err)
+	}
+	h.conns.forget(ns, id)
+	h.metrics.Disabled.WithLabelValues(name, label).Inc()
+	log.Warn("connection disabled; its deliveries are kept and redriven when it is enabled again", "reason", reason)
+}
+
+// renderEvent returns the webhook body of a stored event.
+func renderEvent(eventType string, stored []byte) ([]byte, error) {
+	if eventType != models.EventScan {
+		return stored, nil
+	}
+	var s models.Scan
+	if err := json.Unmarshal(stored, &s); err != nil {
+		return nil, fmt.Errorf("stored scan is unreadable: %v", err)
+	}
+	b, err := json.Marshal(models.ScanEvent(&s))
+	if err != nil {
+		return nil, fmt.Errorf("encode scan event: %v", err)
+	}
+	return b, nil
+}
+
+func newLease() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// resultLabel classifies an attempt for the attempts metric.
+func resultLabel(out Outcome) string {
+	switch {
+	case out.StatusCode >= 200 && out.StatusCode < 600:
+		return fmt.Sprintf("%dxx", out.StatusCode/100)
+	case errors.Is(out.Err, ErrTimeout):
+		return "timeout"
+	case errors.Is(out.Err, ErrPrivateTarget), errors.Is(out.Err, ErrInsecureTarget):
+		return "refused"
+	default:
+		return "error"
+	}
+}
+
+// errorKey is what makes two failures "the same" for logging.
+func errorKey(out Outcome) string {
+	if out.StatusCode > 0 {
+		return fmt.Sprintf("status %d", out.StatusCode)
+	}
+	return resultLabel(out)
 }

@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
 )
@@ -22,13 +24,29 @@ const TypeDeliver = "earshot:deliver"
 // QueueDeliveries is the asynq queue of delivery tasks.
 const QueueDeliveries = "deliveries"
 
+// maxTaskRetries is asynq's MaxRetry of a delivery task. The handler
+// decides when a delivery has failed for good, from its connection's
+// schedule; asynq's own limit is only a safety net. It must stay above any
+// schedule's length, or asynq would archive a postponed task (it checks
+// the limit before asking whether the error was a failure).
+const maxTaskRetries = models.MaxRetryScheduleLength + 25
+
+// taskTimeout bounds one processing of a delivery task in asynq, which
+// counts in whole seconds. The HTTP attempt's own, shorter timeout fires
+// first, so the attempt is recorded; this one only catches a stuck handler.
+var taskTimeout = models.MaxConnectionTimeout + 15*time.Second
+
 // DeliverPayload is a delivery task's payload.
 type DeliverPayload struct {
 	Namespace  string `json:"ns"`
 	Connection string `json:"connection"` // connection id
 	Delivery   string `json:"delivery"`   // delivery id (= webhook-id)
-	EventType  string `json:"eventType"`  // SCAN, SPIKE
+	EventType  string `json:"eventType"`  // SCAN, SPIKE, TEST
 	Event      string `json:"event"`      // the event's resource name
+}
+
+func (p DeliverPayload) ref() store.DeliveryRef {
+	return store.DeliveryRef{Namespace: p.Namespace, Connection: p.Connection, ID: p.Delivery}
 }
 
 // WebhookID is the stable id of one event's delivery to one connection:
@@ -39,75 +57,111 @@ func WebhookID(eventName, connectionName string) string {
 	return "msg_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }
 
-// TaskID is the asynq TaskID of a delivery, so enqueueing it twice is a no-op.
+// TaskID is the asynq TaskID of a delivery's first task, so enqueueing it
+// twice is a no-op.
 func TaskID(deliveryID string) string { return "deliver:" + deliveryID }
 
-// NewDeliverTask returns the task of one delivery.
-func NewDeliverTask(p DeliverPayload, maxRetry int, timeout time.Duration) (*asynq.Task, error) {
+// redriveTaskID is the TaskID of the n-th redrive of a delivery: asynq
+// keeps the ids of archived tasks, so a redrive needs a fresh one. The
+// webhook-id stays the delivery id.
+func redriveTaskID(deliveryID string, n int) string {
+	return TaskID(deliveryID) + ":r" + strconv.Itoa(n)
+}
+
+// NewDeliverTask returns a delivery task.
+func NewDeliverTask(p DeliverPayload, taskID string) (*asynq.Task, error) {
 	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("notify: encode task: %w", err)
 	}
-	// asynq keeps timeouts in whole seconds; round up and leave room for the
-	// HTTP timeout to fire first, so the attempt is recorded.
-	secs := int(timeout/time.Second) + 5
 	return asynq.NewTask(TypeDeliver, b,
-		asynq.TaskID(TaskID(p.Delivery)),
+		asynq.TaskID(taskID),
 		asynq.Queue(QueueDeliveries),
-		asynq.MaxRetry(maxRetry),
-		asynq.Timeout(time.Duration(secs)*time.Second),
+		asynq.MaxRetry(maxTaskRetries),
+		asynq.Timeout(taskTimeout),
 	), nil
 }
 
 // Enqueuer hands events on to delivery.
 type Enqueuer struct {
-	Client    *asynq.Client
-	Store     *store.Store
-	MaxRetry  int
-	Timeout   time.Duration
-	Retention time.Duration // of delivery records
+	client    *asynq.Client
+	store     *store.Store
+	retention time.Duration // of delivery records
+	eventTTL  time.Duration // of events stored by EnqueueEvent
+	metrics   *metrics.Delivery
 }
 
 // Enqueue creates the delivery of an event to a connection and its task.
-// It is idempotent: the record is created once, and the task's
+// It is idempotent: a delivery that exists is left alone, and the task's
 // deterministic TaskID makes a second enqueue a no-op, so a poll that is
 // retried after a crash never delivers an event twice.
+//
+// A SCAN's body is read from its stored Scan; any other event type's body
+// must have been stored first with store.PutEvent under eventName (or use
+// EnqueueEvent, which does both).
 func (e *Enqueuer) Enqueue(ctx context.Context, eventType, eventName, connectionName string) error {
 	ns, connID, err := models.ParseConnectionName(connectionName)
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
 	id := WebhookID(eventName, connectionName)
-	exists, err := e.Store.DeliveryExists(ctx, ns, connID, id)
+	ref := store.DeliveryRef{Namespace: ns, Connection: connID, ID: id}
+	exists, err := e.store.DeliveryExists(ctx, ref)
 	if err != nil {
 		return err
 	}
 	if exists {
 		return nil
 	}
-	task, err := NewDeliverTask(DeliverPayload{Namespace: ns, Connection: connID, Delivery: id, EventType: eventType, Event: eventName}, e.MaxRetry, e.Timeout)
+	p := DeliverPayload{Namespace: ns, Connection: connID, Delivery: id, EventType: eventType, Event: eventName}
+	task, err := NewDeliverTask(p, TaskID(id))
 	if err != nil {
 		return err
 	}
 	// The task first, then the record: a crash in between leaves a task
-	// whose record the next poll writes, never a record with no task.
-	if _, err := e.Client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	// whose record its attempt (or the next poll) writes, never a record
+	// with no task.
+	if _, err := e.client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("notify: enqueue delivery: %w", err)
 	}
-	now := time.Now().UTC()
-	d := &models.Delivery{
-		Name:       models.DeliveryName(ns, connID, id),
-		Event:      eventName,
-		EventType:  eventType,
-		Connection: connectionName,
-		WebhookID:  id,
-		State:      models.DeliveryPending,
-		Attempts:   []models.Attempt{},
-		CreateTime: now,
-		UpdateTime: now,
-	}
-	if _, err := e.Store.CreateDelivery(ctx, ns, connID, id, d, e.Retention); err != nil {
+	if err := e.store.CreateDelivery(ctx, ref, newRecord(p, time.Now()), TaskID(id), e.retention); err != nil {
 		return err
 	}
 	return nil
+}
+
+// EnqueueEvent stores an event that is not a Scan (a SPIKE, a TEST) and
+// enqueues its delivery to each connection.
+func (e *Enqueuer) EnqueueEvent(ctx context.Context, ev models.Event, connectionNames ...string) error {
+	if ev.Type == models.EventScan {
+		return errors.New("notify: a SCAN is delivered from its stored Scan: use Enqueue")
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("notify: encode event: %w", err)
+	}
+	if err := e.store.PutEvent(ctx, ev.Name, body, e.eventTTL); err != nil {
+		return err
+	}
+	for _, c := range connectionNames {
+		if err := e.Enqueue(ctx, ev.Type, ev.Name, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newRecord returns the record of a new delivery.
+func newRecord(p DeliverPayload, now time.Time) *models.Delivery {
+	return &models.Delivery{
+		Name:       models.DeliveryName(p.Namespace, p.Connection, p.Delivery),
+		Event:      p.Event,
+		EventType:  p.EventType,
+		Connection: models.ConnectionName(p.Namespace, p.Connection),
+		WebhookID:  p.Delivery,
+		State:      models.DeliveryPending,
+		Attempts:   []models.Attempt{},
+		CreateTime: now.UTC(),
+		UpdateTime: now.UTC(),
+	}
 }

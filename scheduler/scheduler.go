@@ -109,7 +109,8 @@ func (s *Scheduler) sync(ctx context.Context) error {
 	defer s.mu.Unlock()
 	want := make(map[string]*models.Manager)
 	for _, m := range managers {
-		if m.Enable {
+		// INGEST managers are fed by the API, never polled.
+		if m.Enable && m.Source.Type != models.SourceIngest {
 			want[m.Name] = m
 		}
 	}

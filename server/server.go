@@ -18,12 +18,12 @@ import (
 	"github.com/earshothq/earshot/api"
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/pipeline"
 	"github.com/earshothq/earshot/scheduler"
 	"github.com/earshothq/earshot/sources"
-	"github.com/earshothq/earshot/sources/reddit"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -59,6 +59,8 @@ type Server struct {
 	workers  *asynq.Server
 	sched    *scheduler.Scheduler
 	poller   *pipeline.Poller
+	notify   *notify.Service
+	metrics  *metrics.Metrics
 	api      *api.API
 	httpSrv  *http.Server
 	ln       net.Listener
@@ -104,14 +106,23 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		return nil, fmt.Errorf("server: apply config: %w", err)
 	}
 
-	schedule := make([]time.Duration, len(cfg.Delivery.RetrySchedule))
-	for i, d := range cfg.Delivery.RetrySchedule {
-		schedule[i] = d.D()
-	}
-	timeout := cfg.Delivery.Timeout.D()
-	deliveryRetention := 14 * 24 * time.Hour
-
 	s.client = asynq.NewClientFromRedisClient(s.rdb)
+	s.metrics = metrics.New()
+	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
+	s.notify, err = notify.New(notify.Options{
+		Config:    deliveryConfig(cfg.Delivery),
+		Store:     s.store,
+		Client:    s.client,
+		Inspector: inspector,
+		Metrics:   s.metrics.Delivery,
+		Logger:    s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.Registry.MustRegister(s.notify.Collector(),
+		metrics.NewQueueCollector(inspector, notify.QueueDeliveries, pipeline.QueuePolls))
+	timeout := s.notify.Config().Timeout
 	shutdown := opts.ShutdownTimeout
 	if shutdown <= 0 {
 		shutdown = timeout + 5*time.Second
@@ -122,12 +133,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 			notify.QueueDeliveries: 3,
 			pipeline.QueuePolls:    1,
 		},
-		RetryDelayFunc:           notify.RetryDelay(schedule),
+		RetryDelayFunc:           notify.RetryDelay,
 		IsFailure:                notify.IsFailure,
 		ShutdownTimeout:          shutdown,
 		DelayedTaskCheckInterval: opts.DelayedTaskCheckInterval,
-		Logger:                   asynqLogger{s.log.With("component", "asynq")},
-		LogLevel:                 asynq.WarnLevel,
+		// asynq polls an empty queue every TaskCheckInterval (default 1 s,
+		// which adds up to 1.5 s to a delivery arriving in a quiet queue);
+		// a dequeue is one cheap script.
+		TaskCheckInterval: 10 * time.Millisecond,
+		Logger:            asynqLogger{s.log.With("component", "asynq")},
+		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			// Handlers log their own failures; this catches panics.
 			if asynq.IsPanicError(err) {
@@ -136,21 +151,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		}),
 	})
 
-	registry := sources.Registry{
-		models.SourceReddit: reddit.New(cfg.Sources.Reddit,
-			reddit.WithLogger(s.log.With("source", "reddit")),
-			reddit.WithRateState(s.store)),
-	}
+	registry := NewSources(cfg.Sources, s.store, s.log, metrics.NewSources(s.metrics.Registry))
 	if opts.Sources != nil {
 		registry = opts.Sources
 	}
-	enq := &notify.Enqueuer{
-		Client:    s.client,
-		Store:     s.store,
-		MaxRetry:  len(schedule),
-		Timeout:   timeout,
-		Retention: deliveryRetention,
-	}
+	enq := s.notify.Enqueuer()
 	s.poller = &pipeline.Poller{
 		Store:     s.store,
 		Sources:   registry,
@@ -159,20 +164,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Logger:    s.log,
 		Retention: cfg.Scans.Retention.D(),
 	}
-	handler := &notify.Handler{
-		Store: s.store,
-		Sender: notify.NewSender(notify.SenderOptions{
-			Timeout:             timeout,
-			AllowPrivateTargets: cfg.Delivery.AllowPrivateTargets,
-			RequireHTTPS:        cfg.Delivery.RequireHTTPS,
-		}),
-		Logger:    s.log,
-		Retention: deliveryRetention,
-		Schedule:  schedule,
-	}
 	mux := asynq.NewServeMux()
 	mux.Handle(pipeline.TypePoll, s.poller)
-	mux.Handle(notify.TypeDeliver, handler)
+	mux.Handle(notify.TypeDeliver, s.notify.Handler())
 	if err := s.workers.Start(mux); err != nil {
 		return nil, fmt.Errorf("server: start workers: %w", err)
 	}
@@ -187,6 +181,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Logger:           s.log.With("component", "api"),
 		ValidateSchedule: scheduler.ValidateSchedule,
 		ValidateQuery:    matcher.ValidateQuery,
+		Deliveries:       s.notify,
+		Ingest: func(ctx context.Context, ns string, posts []models.Post) (api.IngestResult, error) {
+			st, err := s.poller.Ingest(ctx, ns, posts)
+			return api.IngestResult{Managers: st.Managers, Matched: st.Matched, New: st.New}, err
+		},
 	})
 
 	s.ln = opts.Listener
@@ -217,10 +216,17 @@ func (s *Server) Store() *store.Store { return s.store }
 // Poller returns the server's poller (for `earshot poll` and tests).
 func (s *Server) Poller() *pipeline.Poller { return s.poller }
 
+// Notify returns the server's delivery service.
+func (s *Server) Notify() *notify.Service { return s.notify }
+
+// Metrics returns the server's metrics registry (served at GET /metrics).
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.api)
 	mux.Handle("GET /openapi.json", s.api)
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -249,10 +255,14 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	schedCtx, stopSched := context.WithCancel(ctx)
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		_ = s.sched.Run(schedCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		_ = s.notify.Run(schedCtx) // redrives connections enabled again
 	}()
 	go func() {
 		defer wg.Done()

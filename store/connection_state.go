@@ -1,8 +1,14 @@
 package store
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/models"
 )
@@ -46,4 +52,31 @@ func carryConnectionState(c, prev *models.Connection, now time.Time) {
 		t := now.UTC()
 		c.DisableTime = &t
 	}
+}
+
+// ConnectionAtVersion returns a connection with the resource version it
+// was read at. The version is read first: a write landing in between makes
+// the version look older than the connection, never newer, so a cache
+// keyed on it can only refresh too often.
+func (s *Store) ConnectionAtVersion(ctx context.Context, ns, id string) (*models.Connection, int64, error) {
+	pipe := s.rdb.Pipeline()
+	version := pipe.Get(ctx, keyVersion())
+	raw := pipe.HGet(ctx, keyConnections(ns), id)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, fmt.Errorf("store: read connection: %w", err)
+	}
+	b, err := raw.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: read connection: %w", err)
+	}
+	var v storedConnection
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, 0, fmt.Errorf("store: decode connection %s/%s: %w", ns, id, err)
+	}
+	v.Connection.ID = v.ID
+	n, _ := version.Int64()
+	return &v.Connection, n, nil
 }

@@ -83,11 +83,15 @@ func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 // DeliveryExists reports whether a delivery record exists.
 func (s *Store) DeliveryExists(ctx context.Context, r DeliveryRef) (bool, error) {
-	n, err := s.rdb.Exists(ctx, keyDelivery(r)).Result()
+	var n *redis.IntCmd
+	err := s.batch.do(ctx, func(p redis.Pipeliner) []redis.Cmder {
+		n = p.Exists(ctx, keyDelivery(r))
+		return []redis.Cmder{n}
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: read delivery: %w", err)
 	}
-	return n == 1, nil
+	return n.Val() == 1, nil
 }
 
 // CreateDelivery records a new PENDING delivery whose task is taskID. It
@@ -102,21 +106,31 @@ func (s *Store) CreateDelivery(ctx context.Context, r DeliveryRef, d *models.Del
 	now := s.now()
 	pending := keyDeliveryIndex(r.Namespace, r.Connection, models.DeliveryPending)
 	all := keyDeliveryIndex(r.Namespace, r.Connection, indexAll)
-	pipe := s.rdb.TxPipeline()
-	pipe.HSetNX(ctx, key, fMeta, meta)
-	pipe.HSetNX(ctx, key, fState, models.DeliveryPending)
-	state := pipe.HGet(ctx, key, fState)
-	pipe.HSetNX(ctx, key, fUpdate, ms(now))
-	pipe.HSetNX(ctx, key, fTask, taskID)
-	pipe.PExpire(ctx, key, retention)
-	pipe.ZAddNX(ctx, all, redis.Z{Score: float64(d.CreateTime.UnixMilli()), Member: r.ID})
-	pipe.ZAddNX(ctx, pending, redis.Z{Score: float64(now.UnixMilli()), Member: r.ID})
-	// Records expire on their own; their index entries are trimmed here.
-	// The index of all deliveries keeps twice the retention, since a
-	// redriven record lives on past its create time.
-	pipe.ZRemRangeByScore(ctx, all, "-inf", "("+ms(now.Add(-2*retention)))
-	pipe.ZRemRangeByScore(ctx, pending, "-inf", "("+ms(now.Add(-retention)))
-	if _, err := pipe.Exec(ctx); err != nil {
+	trim := s.trims.due(all, now)
+	var state *redis.StringCmd
+	err = s.batchTx.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+		cmds := []redis.Cmder{
+			pipe.HSetNX(ctx, key, fMeta, meta),
+			pipe.HSetNX(ctx, key, fState, models.DeliveryPending),
+		}
+		state = pipe.HGet(ctx, key, fState)
+		cmds = append(cmds, state,
+			pipe.HSetNX(ctx, key, fUpdate, ms(now)),
+			pipe.HSetNX(ctx, key, fTask, taskID),
+			pipe.PExpire(ctx, key, retention),
+			pipe.ZAddNX(ctx, all, redis.Z{Score: float64(d.CreateTime.UnixMilli()), Member: r.ID}),
+			pipe.ZAddNX(ctx, pending, redis.Z{Score: float64(now.UnixMilli()), Member: r.ID}))
+		// Records expire on their own; their index entries are trimmed
+		// now and then. The index of all deliveries keeps twice the
+		// retention, since a redriven record lives on past its create time.
+		if trim {
+			cmds = append(cmds,
+				pipe.ZRemRangeByScore(ctx, all, "-inf", "("+ms(now.Add(-2*retention))),
+				pipe.ZRemRangeByScore(ctx, pending, "-inf", "("+ms(now.Add(-retention))))
+		}
+		return cmds
+	})
+	if err != nil {
 		return fmt.Errorf("store: write delivery: %w", err)
 	}
 	if state.Val() != models.DeliveryPending {
@@ -160,60 +174,76 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 	r := f.Ref
 	key := keyDelivery(r)
 	now := s.now()
-	pipe := s.rdb.TxPipeline()
+	var meta, attempt []byte
+	var err error
 	if f.Meta != nil {
-		meta, err := metaOf(f.Meta)
-		if err != nil {
+		if meta, err = metaOf(f.Meta); err != nil {
 			return time.Time{}, err
 		}
-		pipe.HSetNX(ctx, key, fMeta, meta)
-		pipe.ZAddNX(ctx, keyDeliveryIndex(r.Namespace, r.Connection, indexAll), redis.Z{Score: float64(f.Meta.CreateTime.UnixMilli()), Member: r.ID})
-	}
-	pipe.HSet(ctx, key, fState, f.State, fUpdate, ms(now))
-	if f.Next.IsZero() {
-		pipe.HDel(ctx, key, fNext)
-	} else {
-		pipe.HSet(ctx, key, fNext, ms(f.Next))
-	}
-	if f.LastError == "" {
-		pipe.HDel(ctx, key, fError)
-	} else {
-		pipe.HSet(ctx, key, fError, f.LastError)
 	}
 	if f.Attempt != nil {
-		b, err := json.Marshal(f.Attempt)
-		if err != nil {
+		if attempt, err = json.Marshal(f.Attempt); err != nil {
 			return time.Time{}, fmt.Errorf("store: encode attempt: %w", err)
 		}
-		att := keyDeliveryAttempts(r)
-		pipe.HIncrBy(ctx, key, fCount, 1)
-		pipe.RPush(ctx, att, b)
-		pipe.LTrim(ctx, att, -models.MaxKeptAttempts, -1)
-		pipe.PExpire(ctx, att, f.Retention)
 	}
-	pipe.PExpire(ctx, key, f.Retention)
 	idx := keyDeliveryIndex(r.Namespace, r.Connection, f.State)
-	pipe.ZAdd(ctx, idx, redis.Z{Score: float64(now.UnixMilli()), Member: r.ID})
-	pipe.ZRemRangeByScore(ctx, idx, "-inf", "("+ms(now.Add(-f.Retention)))
-	for _, st := range models.DeliveryStates {
-		if st != f.State {
-			pipe.ZRem(ctx, keyDeliveryIndex(r.Namespace, r.Connection, st), r.ID)
-		}
-	}
-	if f.Lease != "" {
-		pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), f.Lease)
-	}
+	trim := s.trims.due(idx, now)
 	var since *redis.StringCmd
-	switch {
-	case f.Health < 0:
-		pipe.Del(ctx, keyConnFailing(r.Namespace, r.Connection))
-	case f.Health > 0:
-		k := keyConnFailing(r.Namespace, r.Connection)
-		pipe.SetNX(ctx, k, ms(now), 0)
-		pipe.PExpire(ctx, k, failingTTL)
-		since = pipe.Get(ctx, k)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	err = s.batchTx.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+		var cmds []redis.Cmder
+		add := func(c ...redis.Cmder) { cmds = append(cmds, c...) }
+		if meta != nil {
+			add(pipe.HSetNX(ctx, key, fMeta, meta),
+				pipe.ZAddNX(ctx, keyDeliveryIndex(r.Namespace, r.Connection, indexAll), redis.Z{Score: float64(f.Meta.CreateTime.UnixMilli()), Member: r.ID}))
+		}
+		fields := []any{fState, f.State, fUpdate, ms(now)}
+		var drop []string
+		if f.Next.IsZero() {
+			drop = append(drop, fNext)
+		} else {
+			fields = append(fields, fNext, ms(f.Next))
+		}
+		if f.LastError == "" {
+			drop = append(drop, fError)
+		} else {
+			fields = append(fields, fError, f.LastError)
+		}
+		add(pipe.HSet(ctx, key, fields...))
+		if len(drop) > 0 {
+			add(pipe.HDel(ctx, key, drop...))
+		}
+		if attempt != nil {
+			att := keyDeliveryAttempts(r)
+			add(pipe.HIncrBy(ctx, key, fCount, 1),
+				pipe.RPush(ctx, att, attempt),
+				pipe.LTrim(ctx, att, -models.MaxKeptAttempts, -1),
+				pipe.PExpire(ctx, att, f.Retention))
+		}
+		add(pipe.PExpire(ctx, key, f.Retention),
+			pipe.ZAdd(ctx, idx, redis.Z{Score: float64(now.UnixMilli()), Member: r.ID}))
+		if trim {
+			add(pipe.ZRemRangeByScore(ctx, idx, "-inf", "("+ms(now.Add(-f.Retention))))
+		}
+		for _, st := range models.DeliveryStates {
+			if st != f.State {
+				add(pipe.ZRem(ctx, keyDeliveryIndex(r.Namespace, r.Connection, st), r.ID))
+			}
+		}
+		if f.Lease != "" {
+			add(pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), f.Lease))
+		}
+		switch {
+		case f.Health < 0:
+			add(pipe.Del(ctx, keyConnFailing(r.Namespace, r.Connection)))
+		case f.Health > 0:
+			k := keyConnFailing(r.Namespace, r.Connection)
+			add(pipe.SetNX(ctx, k, ms(now), 0), pipe.PExpire(ctx, k, failingTTL))
+			since = pipe.Get(ctx, k)
+			add(since)
+		}
+		return cmds
+	})
+	if err != nil {
 		return time.Time{}, fmt.Errorf("store: record delivery attempt: %w", err)
 	}
 	if since != nil {
@@ -413,14 +443,15 @@ type FailedDelivery struct {
 }
 
 // FailedDeliveries returns up to limit dead letters of a connection that
-// failed at or after since, oldest failure first, skipping the first skip.
-func (s *Store) FailedDeliveries(ctx context.Context, ns, conn string, since time.Time, skip, limit int) ([]FailedDelivery, error) {
+// failed at or after since (zero: any time) and not after until, oldest
+// failure first, skipping the first skip.
+func (s *Store) FailedDeliveries(ctx context.Context, ns, conn string, since, until time.Time, skip, limit int) ([]FailedDelivery, error) {
 	key := keyDeliveryIndex(ns, conn, models.DeliveryFailed)
 	min := "-inf"
 	if !since.IsZero() {
 		min = ms(since)
 	}
-	ids, err := s.rdb.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: min, Max: "+inf", Offset: int64(skip), Count: int64(limit)}).Result()
+	ids, err := s.rdb.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: min, Max: ms(until), Offset: int64(skip), Count: int64(limit)}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("store: list dead letters: %w", err)
 	}

@@ -64,7 +64,9 @@ type AttemptGrant struct {
 	Reason string
 	// Leased says the concurrency slot is held and must be given back.
 	Leased bool
-	rate   string // the counted rate window, to uncount a refused attempt
+	// Recorded says the delivery's record exists (its Enqueue completed).
+	Recorded bool
+	rate     string // the counted rate window, to uncount a refused attempt
 }
 
 // Limit reasons.
@@ -87,48 +89,61 @@ func rateWindow(perMinute int) (time.Duration, float64) {
 func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant, error) {
 	r := a.Ref
 	now := s.now()
-	pipe := s.rdb.Pipeline()
-	version := pipe.Get(ctx, keyVersion())
-	var event *redis.StringCmd
+	eventKey := keyEvent(a.Event)
 	if a.EventType == models.EventScan {
 		ns, m, id, err := models.ParseScanName(a.Event)
 		if err != nil {
 			return AttemptGrant{}, fmt.Errorf("store: %w", err)
 		}
-		event = pipe.Get(ctx, keyScan(ns, m, id))
-	} else {
-		event = pipe.Get(ctx, keyEvent(a.Event))
+		eventKey = keyScan(ns, m, id)
 	}
+	rateOn, concOn := a.RatePerMinute > 0, a.Concurrency > 0
 	var (
-		window         time.Duration
-		perWindow      float64
-		elapsed        float64
-		rateKey        string
-		cur            *redis.IntCmd
-		prev           *redis.StringCmd
-		inflight       *redis.IntCmd
-		rateOn, concOn = a.RatePerMinute > 0, a.Concurrency > 0
+		window     time.Duration
+		perWindow  float64
+		elapsed    float64
+		rateKey    string
+		prevKey    string
+		inflightK  = keyConnInflight(r.Namespace, r.Connection)
+		expireConc = rand.IntN(32) == 0 // the key's TTL only collects a deleted connection's
 	)
 	if rateOn {
 		window, perWindow = rateWindow(a.RatePerMinute)
 		n := now.UnixMilli() / window.Milliseconds()
 		elapsed = float64(now.UnixMilli()-n*window.Milliseconds()) / float64(window.Milliseconds())
 		rateKey = keyConnRate(r.Namespace, r.Connection, window, n)
-		cur = pipe.Incr(ctx, rateKey)
-		pipe.PExpire(ctx, rateKey, 2*window+time.Second)
-		prev = pipe.Get(ctx, keyConnRate(r.Namespace, r.Connection, window, n-1))
+		prevKey = keyConnRate(r.Namespace, r.Connection, window, n-1)
 	}
-	if concOn {
-		k := keyConnInflight(r.Namespace, r.Connection)
-		pipe.ZRemRangeByScore(ctx, k, "-inf", ms(now))
-		pipe.ZAdd(ctx, k, redis.Z{Score: float64(now.Add(a.LeaseTTL).UnixMilli()), Member: a.Lease})
-		pipe.PExpire(ctx, k, a.LeaseTTL+time.Minute)
-		inflight = pipe.ZCard(ctx, k)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	var (
+		version, event, prev, state *redis.StringCmd
+		cur, inflight               *redis.IntCmd
+	)
+	err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+		version = pipe.Get(ctx, keyVersion())
+		event = pipe.Get(ctx, eventKey)
+		state = pipe.HGet(ctx, keyDelivery(r), fState)
+		cmds := []redis.Cmder{version, event, state}
+		if rateOn {
+			cur = pipe.Incr(ctx, rateKey)
+			prev = pipe.Get(ctx, prevKey)
+			cmds = append(cmds, cur, pipe.PExpire(ctx, rateKey, 2*window+time.Second), prev)
+		}
+		if concOn {
+			cmds = append(cmds,
+				pipe.ZRemRangeByScore(ctx, inflightK, "-inf", ms(now)),
+				pipe.ZAdd(ctx, inflightK, redis.Z{Score: float64(now.Add(a.LeaseTTL).UnixMilli()), Member: a.Lease}))
+			inflight = pipe.ZCard(ctx, inflightK) // counts this attempt
+			cmds = append(cmds, inflight)
+			if expireConc {
+				cmds = append(cmds, pipe.PExpire(ctx, inflightK, a.LeaseTTL+time.Minute))
+			}
+		}
+		return cmds
+	})
+	if err != nil {
 		return AttemptGrant{}, fmt.Errorf("store: start delivery attempt: %w", err)
 	}
-	g := AttemptGrant{Leased: concOn, rate: rateKey}
+	g := AttemptGrant{Leased: concOn, rate: rateKey, Recorded: state.Val() != ""}
 	g.Version, _ = version.Int64()
 	if b, err := event.Bytes(); err == nil {
 		g.Event = b
@@ -147,26 +162,28 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	}
 	if g.Wait == 0 && concOn && inflight.Val() > int64(a.Concurrency) {
 		g.Reason = ReasonConcurrency
-		g.Wait = -1 // set below, once the waiters are counted
 	}
-	if g.Wait == 0 {
+	if g.Reason == "" {
 		return g, nil
 	}
 	// Refused: give back what was taken.
-	pipe = s.rdb.Pipeline()
-	if concOn {
-		pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), a.Lease)
-	}
 	var waiters *redis.IntCmd
-	if g.Reason == ReasonConcurrency {
-		if g.rate != "" {
-			pipe.Decr(ctx, g.rate)
+	err = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+		var cmds []redis.Cmder
+		if concOn {
+			cmds = append(cmds, pipe.ZRem(ctx, inflightK, a.Lease))
 		}
-		k := keyConnWaiters(r.Namespace, r.Connection)
-		waiters = pipe.Incr(ctx, k)
-		pipe.PExpire(ctx, k, 10*time.Second)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
+		if g.Reason == ReasonConcurrency {
+			if g.rate != "" {
+				cmds = append(cmds, pipe.Decr(ctx, g.rate))
+			}
+			k := keyConnWaiters(r.Namespace, r.Connection)
+			waiters = pipe.Incr(ctx, k)
+			cmds = append(cmds, waiters, pipe.PExpire(ctx, k, 10*time.Second))
+		}
+		return cmds
+	})
+	if err != nil {
 		return AttemptGrant{}, fmt.Errorf("store: release delivery limits: %w", err)
 	}
 	if waiters != nil {
@@ -183,14 +200,17 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 // ReleaseAttempt gives back what a granted attempt holds when it will not
 // send after all (its connection changed meanwhile).
 func (s *Store) ReleaseAttempt(ctx context.Context, r DeliveryRef, g AttemptGrant, lease string) error {
-	pipe := s.rdb.Pipeline()
-	if g.Leased {
-		pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), lease)
-	}
-	if g.rate != "" {
-		pipe.Decr(ctx, g.rate)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+		var cmds []redis.Cmder
+		if g.Leased {
+			cmds = append(cmds, pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), lease))
+		}
+		if g.rate != "" {
+			cmds = append(cmds, pipe.Decr(ctx, g.rate))
+		}
+		return cmds
+	})
+	if err != nil {
 		return fmt.Errorf("store: release delivery limits: %w", err)
 	}
 	return nil

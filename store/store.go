@@ -24,13 +24,17 @@ const Prefix = "earshot:"
 
 // Store is Earshot's state in Redis.
 type Store struct {
-	rdb redis.UniversalClient
-	now func() time.Time
+	rdb   redis.UniversalClient
+	now   func() time.Time
+	trims trimmer // when each index was last trimmed by this process
+	// batch and batchTx pipeline the delivery path's commands of
+	// concurrent callers together (see batcher).
+	batch, batchTx *batcher
 }
 
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient) *Store {
-	return &Store{rdb: rdb, now: time.Now}
+	return &Store{rdb: rdb, now: time.Now, batch: &batcher{rdb: rdb}, batchTx: &batcher{rdb: rdb, tx: true}}
 }
 
 // Redis returns the underlying client.
@@ -385,25 +389,32 @@ func (s *Store) CreateScan(ctx context.Context, ns, m, id string, scan *models.S
 	if err != nil {
 		return false, fmt.Errorf("store: encode scan: %w", err)
 	}
-	ok, err := s.rdb.SetNX(ctx, keyScan(ns, m, id), b, retention).Result()
+	score := float64(scan.CreateTime.UnixMilli())
+	now := s.now()
+	cutoff := strconv.FormatInt(now.Add(-retention).UnixMilli(), 10)
+	trimM, trimNS := s.trims.due(keyScansByManager(ns, m), now), s.trims.due(keyScansByNamespace(ns), now)
+	// One round trip, shared with concurrent callers (see batcher). The
+	// index entries are added with NX, so a scan that existed already
+	// keeps its place.
+	var created *redis.BoolCmd
+	err = s.batchTx.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+		created = pipe.SetNX(ctx, keyScan(ns, m, id), b, retention)
+		cmds := []redis.Cmder{created,
+			pipe.ZAddNX(ctx, keyScansByManager(ns, m), redis.Z{Score: score, Member: id}),
+			pipe.ZAddNX(ctx, keyScansByNamespace(ns), redis.Z{Score: score, Member: m + "/" + id})}
+		// Trim index entries whose scan has expired, now and then.
+		if trimM {
+			cmds = append(cmds, pipe.ZRemRangeByScore(ctx, keyScansByManager(ns, m), "-inf", "("+cutoff))
+		}
+		if trimNS {
+			cmds = append(cmds, pipe.ZRemRangeByScore(ctx, keyScansByNamespace(ns), "-inf", "("+cutoff))
+		}
+		return cmds
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: write scan: %w", err)
 	}
-	if !ok {
-		return false, nil
-	}
-	score := float64(scan.CreateTime.UnixMilli())
-	cutoff := strconv.FormatInt(s.now().Add(-retention).UnixMilli(), 10)
-	pipe := s.rdb.TxPipeline()
-	pipe.ZAdd(ctx, keyScansByManager(ns, m), redis.Z{Score: score, Member: id})
-	pipe.ZAdd(ctx, keyScansByNamespace(ns), redis.Z{Score: score, Member: m + "/" + id})
-	// Trim index entries whose scan has expired.
-	pipe.ZRemRangeByScore(ctx, keyScansByManager(ns, m), "-inf", "("+cutoff)
-	pipe.ZRemRangeByScore(ctx, keyScansByNamespace(ns), "-inf", "("+cutoff)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return false, fmt.Errorf("store: index scan: %w", err)
-	}
-	return true, nil
+	return created.Val(), nil
 }
 
 // GetScan returns one Scan.

@@ -22,6 +22,14 @@ Usage:
   earshot validate --config FILE                   check a configuration file
   earshot match    --config FILE --manager NS/ID [--posts FILE]
                                                    score posts (JSON lines) offline
+  earshot poll     --config FILE --manager NS/ID [--stored-cursor]
+                                                   poll the manager's source once and print
+                                                   the posts read (JSON lines); delivers nothing
+  earshot apikey   create --namespace NS | --admin  print a new API key (shown once);
+                   list, revoke ID                  see earshot apikey for more
+  earshot listen   [--port 9000] [--secret whsec_…] [--status 200]
+                                                   a local webhook receiver: verifies signatures,
+                                                   prints each event, answers the chosen status
   earshot version
 
 Environment:
@@ -51,6 +59,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdValidate(args[1:], stdout, stderr)
 	case "match":
 		err = cmdMatch(ctx, args[1:], stdin, stdout, stderr)
+	case "poll":
+		err = cmdPoll(ctx, args[1:], stdout, stderr)
+	case "apikey":
+		err = cmdAPIKey(ctx, args[1:], stdout, stderr)
+	case "listen":
+		err = cmdListen(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "earshot", version)
 	case "help", "-h", "--help":

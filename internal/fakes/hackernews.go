@@ -137,9 +137,9 @@ func (f *HackerNews) serve(w http.ResponseWriter, r *http.Request) {
 		id := strconv.FormatInt(it.ID, 10)
 		h := map[string]any{
 			"objectID": id, "author": it.Author,
-			"created_at":   it.Created.UTC().Format("2006-01-02T15:04:05Z"),
-			"created_at_i": it.Created.Unix(),
-			"updated_at":   it.Created.UTC().Format("2006-01-02T15:04:05Z"),
+			"created_at":       it.Created.UTC().Format("2006-01-02T15:04:05Z"),
+			"created_at_i":     it.Created.Unix(),
+			"updated_at":       it.Created.UTC().Format("2006-01-02T15:04:05Z"),
 			"_highlightResult": map[string]any{},
 		}
 		if it.Comment {

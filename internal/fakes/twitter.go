@@ -162,9 +162,9 @@ func (f *Twitter) serve(w http.ResponseWriter, r *http.Request) {
 		for _, p := range page {
 			data = append(data, map[string]any{
 				"id": p.ID, "text": p.Text, "author_id": p.AuthorID,
-				"created_at":      p.Created.UTC().Format("2006-01-02T15:04:05.000Z"),
-				"lang":            p.Lang,
-				"conversation_id": p.ID,
+				"created_at":             p.Created.UTC().Format("2006-01-02T15:04:05.000Z"),
+				"lang":                   p.Lang,
+				"conversation_id":        p.ID,
 				"edit_history_tweet_ids": []string{p.ID},
 			})
 			if p.Username != "" && !seen[p.AuthorID] {

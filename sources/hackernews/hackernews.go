@@ -3,6 +3,7 @@ package hackernews
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -201,7 +202,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	}
 	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
 	byID := map[string]models.Post{}
-	for _, se := range list {
+	for i, se := range list {
 		w, known := cur.Windows[se.key()]
 		if !known {
 			w = window.New(now, m.Source.BackfillOrDefault())
@@ -212,6 +213,17 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		res, err := window.Poll(ctx, w, read, window.Options{
 			Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known,
 		})
+		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
+			// Keep what the searches before read; this search and the
+			// rest keep their windows and are read after the block.
+			log.Info("hackernews: rate limited mid-poll; the remaining searches are read after the block", "query", se.query)
+			for _, rest := range list[i:] {
+				if w, ok := cur.Windows[rest.key()]; ok {
+					next.Windows[rest.key()] = w
+				}
+			}
+			break
+		}
 		if err != nil {
 			return sources.Result{}, err
 		}
@@ -259,6 +271,10 @@ func (s *Source) read(ctx context.Context, log *slog.Logger, se search, r window
 		q.Set("page", strconv.Itoa(n))
 		body, err := s.get(ctx, log, q)
 		if err != nil {
+			if n > 0 && errors.Is(err, sources.ErrRateLimited) {
+				// Keep what was read; the rest waits for the next poll.
+				return items, false, nil
+			}
 			return nil, false, err
 		}
 		*budget--

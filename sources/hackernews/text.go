@@ -47,7 +47,7 @@ func plainText(s string) string {
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " \t")
 	}
-	return strings.Trim(strings.Join(lines, "\n"), "\n ")
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
 }
 
 // tagName returns the lower-case name of the tag whose text (between < and

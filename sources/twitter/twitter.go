@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/window"
 )
 
 const (
@@ -267,9 +269,14 @@ func (s *Source) read(ctx context.Context, log *slog.Logger, query, sinceID stri
 	}
 
 	var r readResult
-	for {
+	for n := 0; ; n++ {
 		body, exhausted, err := s.get(ctx, log, q)
 		if err != nil {
+			if n > 0 && errors.Is(err, sources.ErrRateLimited) {
+				// Keep what was read; the rest waits for the reset.
+				r.limited = true
+				return r, nil
+			}
 			return readResult{}, err
 		}
 		*budget--
@@ -300,7 +307,7 @@ func (s *Source) read(ctx context.Context, log *slog.Logger, query, sinceID stri
 }
 
 func minID(a, b string) string {
-	if a == "" || (len(b) < len(a) || len(b) == len(a) && b < a) {
+	if a == "" || window.CompareIDs(b, a) < 0 {
 		return b
 	}
 	return a

@@ -1,0 +1,61 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/earshothq/earshot/models"
+)
+
+// IngestStats says what one pushed batch did.
+type IngestStats struct {
+	Posts    int // posts in the batch
+	Managers int // enabled INGEST managers of the namespace
+	Matched  int // (post, manager) pairs that matched
+	New      int // Scans created (not seen before)
+}
+
+// Ingest hands posts pushed to a namespace (POST …/posts:ingest) on like
+// polled ones: every enabled manager of the namespace with an INGEST
+// source matches each post, and each match is stored as a Scan and
+// enqueued for delivery. The caller has validated the posts.
+//
+// A batch that fails part-way (Redis unavailable) may be sent again whole:
+// a post a manager already has a Scan of keeps it, and its deliveries are
+// enqueued under the same task ids, so nothing is delivered twice.
+func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (IngestStats, error) {
+	st := IngestStats{Posts: len(posts)}
+	all, err := p.Store.ListManagers(ctx, ns)
+	if err != nil {
+		return st, fmt.Errorf("pipeline: ingest: %w", err)
+	}
+	for _, m := range all {
+		if !m.Enable || m.Source.Type != models.SourceIngest {
+			continue
+		}
+		if m.Name == "" {
+			m.Name = models.ManagerName(ns, m.ID)
+		}
+		st.Managers++
+		for i := range posts {
+			post := &posts[i]
+			r, err := p.Matcher.Evaluate(ctx, m, post)
+			if err != nil {
+				return st, fmt.Errorf("pipeline: ingest: match %s for %s: %w", post.ID, m.Name, err)
+			}
+			if !r.Matched {
+				continue
+			}
+			st.Matched++
+			created, err := p.handOn(ctx, m, post, r.Match)
+			if err != nil {
+				return st, fmt.Errorf("pipeline: ingest: %w", err)
+			}
+			if created {
+				st.New++
+			}
+		}
+	}
+	p.Logger.Debug("ingested", "namespace", ns, "posts", st.Posts, "managers", st.Managers, "matched", st.Matched, "new", st.New)
+	return st, nil
+}

@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// batcher pipelines the Redis commands of concurrent callers together.
+//
+// Each delivery attempt reads and writes a few keys; a round trip each
+// would cost a write and a read syscall on both sides for a few
+// microseconds of Redis work. Instead a caller queues its commands and
+// waits; an executor sends whatever has queued up in one pipeline (one
+// MULTI/EXEC for a transactional batcher), so under load many attempts
+// share a round trip, and alone a caller goes straight through with no
+// added delay. Executors exist only while there is work.
+type batcher struct {
+	rdb     redis.UniversalClient
+	tx      bool
+	mu      sync.Mutex
+	queue   []*batchReq
+	running int
+}
+
+// Bounds of a batcher: executors at once, and commands' callers per
+// pipeline.
+const (
+	batchExecutors = 2
+	batchMax       = 128
+	batchTimeout   = 10 * time.Second
+)
+
+type batchReq struct {
+	ctx   context.Context
+	build func(redis.Pipeliner) []redis.Cmder
+	cmds  []redis.Cmder
+	done  chan error
+}
+
+// do queues build's commands and waits for them to run. It returns the
+// first error of its own commands (redis.Nil excepted: the caller reads
+// each command's result).
+func (b *batcher) do(ctx context.Context, build func(redis.Pipeliner) []redis.Cmder) error {
+	r := &batchReq{ctx: ctx, build: build, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, r)
+	if b.running < batchExecutors {
+		b.running++
+		go b.execute()
+	}
+	b.mu.Unlock()
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		// The commands may still run; the caller no longer waits for them.
+		return ctx.Err()
+	}
+}
+
+func (b *batcher) execute() {
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), batchMax)
+		if n == 0 {
+			b.running--
+			b.mu.Unlock()
+			return
+		}
+		batch := make([]*batchReq, n)
+		copy(batch, b.queue)
+		b.queue = append(b.queue[:0], b.queue[n:]...)
+		b.mu.Unlock()
+		b.run(batch)
+	}
+}
+
+func (b *batcher) run(batch []*batchReq) {
+	// The first caller's values (not its cancellation) carry the batch.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), batchTimeout)
+	defer cancel()
+	var pipe redis.Pipeliner
+	if b.tx {
+		pipe = b.rdb.TxPipeline()
+	} else {
+		pipe = b.rdb.Pipeline()
+	}
+	live := batch[:0]
+	for _, r := range batch {
+		if r.ctx.Err() != nil {
+			r.done <- r.ctx.Err()
+			continue
+		}
+		r.cmds = r.build(pipe)
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	_, execErr := pipe.Exec(ctx)
+	for _, r := range live {
+		var err error
+		for _, c := range r.cmds {
+			if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+				err = e
+				break
+			}
+		}
+		if err == nil && execErr != nil && !errors.Is(execErr, redis.Nil) && len(r.cmds) == 0 {
+			err = execErr
+		}
+		r.done <- err
+	}
+}
