@@ -127,9 +127,11 @@ type attempt struct {
 	retried int    // failed attempts so far
 	ce      *connEntry
 	lease   string
-	// recorded says the delivery's record exists; when its Enqueue was
-	// cut short, the attempt writes it.
-	recorded bool
+	// prevState and prevAttempts are the record as the attempt found it
+	// (prevState "": no record, its Enqueue was cut short: the attempt
+	// writes it).
+	prevState    string
+	prevAttempts int
 }
 
 func (a *attempt) log() *slog.Logger {
@@ -167,7 +169,7 @@ func (a *attempt) run(ctx context.Context) error {
 			return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
 		}
 	}
-	a.recorded = grant.Recorded
+	a.prevState, a.prevAttempts = grant.State, grant.Attempts
 	if a.ce.conn.Disabled {
 		if grant.Wait == 0 {
 			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
@@ -227,7 +229,9 @@ func (a *attempt) conclude(ctx context.Context, out Outcome, started time.Time) 
 	if out.OK() {
 		a.finish(ctx, models.DeliveryDelivered, att, "", time.Time{}, -1)
 		h.metrics.Deliveries.WithLabelValues(a.name, "delivered").Inc()
-		a.log().Debug("delivered", "status", out.StatusCode, "latency_ms", att.LatencyMS, "attempt", a.retried+1)
+		if h.log.Enabled(ctx, slog.LevelDebug) {
+			a.log().Debug("delivered", "status", out.StatusCode, "latency_ms", att.LatencyMS, "attempt", a.retried+1)
+		}
 		return nil
 	}
 	att.Error = out.Err.Error()
@@ -291,19 +295,21 @@ func (a *attempt) fail(ctx context.Context, att *models.Attempt, reason string, 
 // connection's failure streak began.
 func (a *attempt) finish(ctx context.Context, state string, att *models.Attempt, lastError string, next time.Time, health int) time.Time {
 	var meta *models.Delivery
-	if !a.recorded {
+	if a.prevState == "" {
 		meta = newRecord(a.p, time.Now())
 	}
 	since, err := a.h.store.FinishAttempt(ctx, store.AttemptFinish{
-		Ref:       a.ref,
-		Meta:      meta,
-		State:     state,
-		Attempt:   att,
-		LastError: lastError,
-		Next:      next,
-		Lease:     a.lease,
-		Health:    health,
-		Retention: a.h.cfg.Retention,
+		Ref:          a.ref,
+		Meta:         meta,
+		State:        state,
+		Attempt:      att,
+		LastError:    lastError,
+		Next:         next,
+		Lease:        a.lease,
+		Health:       health,
+		Retention:    a.h.cfg.Retention,
+		PrevState:    a.prevState,
+		PrevAttempts: a.prevAttempts,
 	})
 	if err != nil {
 		a.log().Error("record delivery attempt", "error", err)
@@ -368,20 +374,38 @@ func (h *Handler) disable(ctx context.Context, ns, id, reason, label string, sin
 	log.Warn("connection disabled; its deliveries are kept and redriven when it is enabled again", "reason", reason)
 }
 
-// renderEvent returns the webhook body of a stored event.
+// renderEvent returns the webhook body of a stored event: a SCAN's
+// envelope around the stored Scan's post and match, any other event as
+// stored.
 func renderEvent(eventType string, stored []byte) ([]byte, error) {
 	if eventType != models.EventScan {
 		return stored, nil
 	}
-	var s models.Scan
+	// The post and match are copied as stored (json.Marshal of the same
+	// types, so byte for byte what marshalling models.ScanEvent would
+	// give) rather than decoded and encoded again: this is on the path of
+	// every delivery.
+	var s struct {
+		Name  string          `json:"name"`
+		Post  json.RawMessage `json:"post"`
+		Match json.RawMessage `json:"match"`
+	}
 	if err := json.Unmarshal(stored, &s); err != nil {
 		return nil, fmt.Errorf("stored scan is unreadable: %v", err)
 	}
-	b, err := json.Marshal(models.ScanEvent(&s))
-	if err != nil {
-		return nil, fmt.Errorf("encode scan event: %v", err)
+	name, _ := json.Marshal(s.Name)
+	b := make([]byte, 0, len(stored)+32)
+	b = append(b, `{"type":"`+models.EventScan+`","name":`...)
+	b = append(b, name...)
+	if len(s.Post) > 0 && string(s.Post) != "null" {
+		b = append(b, `,"post":`...)
+		b = append(b, s.Post...)
 	}
-	return b, nil
+	if len(s.Match) > 0 && string(s.Match) != "null" {
+		b = append(b, `,"match":`...)
+		b = append(b, s.Match...)
+	}
+	return append(b, '}'), nil
 }
 
 func newLease() string {

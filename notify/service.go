@@ -118,6 +118,9 @@ func (s *Service) Retry(ctx context.Context, ns, conn, id string) (*models.Deliv
 	if err != nil {
 		return nil, err
 	}
+	if taskID == "" {
+		taskID = TaskID(id) // never redriven: its first task
+	}
 	if (d.State == models.DeliveryPending || d.State == models.DeliveryRetrying) && s.inspector != nil && taskID != "" {
 		info, err := s.inspector.GetTaskInfo(QueueDeliveries, taskID)
 		switch {

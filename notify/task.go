@@ -124,7 +124,7 @@ func (e *Enqueuer) Enqueue(ctx context.Context, eventType, eventName, connection
 	if _, err := e.client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("notify: enqueue delivery: %w", err)
 	}
-	if err := e.store.CreateDelivery(ctx, ref, newRecord(p, time.Now()), TaskID(id), e.retention); err != nil {
+	if err := e.store.CreateDelivery(ctx, ref, newRecord(p, time.Now()), e.retention); err != nil {
 		return err
 	}
 	return nil

@@ -43,6 +43,11 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			if err != nil {
 				return st, fmt.Errorf("pipeline: ingest: match %s for %s: %w", post.ID, m.Name, err)
 			}
+			if r.Spike != nil {
+				if err := p.handOnSpike(ctx, m, r.Spike); err != nil {
+					return st, fmt.Errorf("pipeline: ingest: %w", err)
+				}
+			}
 			if !r.Matched {
 				continue
 			}

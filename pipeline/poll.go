@@ -72,6 +72,7 @@ type Stats struct {
 	Fetched int
 	Matched int
 	New     int // Scans created (not seen before)
+	Spikes  int // crisis episodes begun
 	Skipped bool
 }
 
@@ -144,6 +145,12 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 		if err != nil {
 			return st, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
 		}
+		if r.Spike != nil {
+			if err := p.handOnSpike(ctx, m, r.Spike); err != nil {
+				return st, err
+			}
+			st.Spikes++
+		}
 		if !r.Matched {
 			continue
 		}
@@ -191,4 +198,27 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 		}
 	}
 	return created, nil
+}
+
+// handOnSpike delivers the SPIKE event of a crisis episode to the
+// manager's connections. The spike's name is deterministic per episode and
+// so is each delivery's id, so a poll read again hands it on once.
+func (p *Poller) handOnSpike(ctx context.Context, m *models.Manager, spike *models.Spike) error {
+	ns, mid, err := models.ParseManagerName(m.Name)
+	if err != nil {
+		return err
+	}
+	if spike.Name == "" {
+		spike.Name = models.SpikeName(ns, mid, spike.ID)
+	}
+	conns := make([]string, 0, len(m.Notices))
+	for _, n := range m.Notices {
+		conns = append(conns, n.Connection)
+	}
+	ev := models.Event{Type: models.EventSpike, Name: spike.Name, Spike: spike}
+	if err := p.Enqueuer.EnqueueEvent(ctx, ev, conns...); err != nil {
+		return fmt.Errorf("pipeline: hand on spike %s: %w", spike.Name, err)
+	}
+	p.Logger.Info("crisis spike", "manager", m.Name, "spike", spike.Name, "count", spike.Count, "baseline", spike.Baseline)
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"io"
 	"log/slog"
 	"testing"
@@ -58,13 +60,17 @@ func setup(t *testing.T, src sources.Source) env {
 	client := asynq.NewClientFromRedisClient(rdb)
 	t.Cleanup(func() { client.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := notify.New(notify.Options{Store: st, Client: client, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return env{
 		st: st,
 		poller: &pipeline.Poller{
 			Store:     st,
 			Sources:   sources.Registry{models.SourceReddit: src},
 			Matcher:   matcher.New(matcher.Options{Redis: rdb, Logger: log}),
-			Enqueuer:  &notify.Enqueuer{Client: client, Store: st, MaxRetry: 3, Timeout: time.Second, Retention: time.Hour},
+			Enqueuer:  svc.Enqueuer(),
 			Logger:    log,
 			Retention: time.Hour,
 		},
@@ -154,5 +160,56 @@ func TestDisabledOrDeletedManagerIsNotPolled(t *testing.T) {
 	}
 	if st, err := e.poller.Poll(ctx, "acme", "leads"); err != nil || !st.Skipped {
 		t.Errorf("deleted: %+v %v", st, err)
+	}
+}
+
+func TestCrisisSpikeIsHandedOnOnce(t *testing.T) {
+	n := 0
+	src := sources.Func(func(ctx context.Context, m *models.Manager, cur json.RawMessage) (sources.Result, error) {
+		var posts []models.Post
+		for range 6 {
+			n++
+			p := post(fmt.Sprintf("t3_n%d", n), "Acme outage again, this is terrible and I hate it")
+			p.Text = "Awful, broken, worst service ever. Furious."
+			posts = append(posts, p)
+		}
+		return sources.Result{Posts: posts, Cursor: json.RawMessage(`{}`)}, nil
+	})
+	e := setup(t, src)
+	ctx := context.Background()
+	m, _ := e.st.GetManager(ctx, "acme", "leads")
+	m.Input.Keywords = []string{"acme"}
+	m.Input.Focus = models.Focus{Type: models.FocusCrisis, MinPosts: 5, Factor: 3, Window: models.Duration(time.Hour)}
+	if err := e.st.PutManager(ctx, "acme", m); err != nil {
+		t.Fatal(err)
+	}
+	var spikes int
+	for range 3 {
+		st, err := e.poller.Poll(ctx, "acme", "leads")
+		if err != nil {
+			t.Fatal(err)
+		}
+		spikes += st.Spikes
+	}
+	if spikes != 1 {
+		t.Fatalf("%d spikes over 3 polls of a surge, want 1 (one per episode)", spikes)
+	}
+	tasks, err := e.insp.ListPendingTasks(notify.QueueDeliveries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, task := range tasks {
+		var p notify.DeliverPayload
+		_ = json.Unmarshal(task.Payload, &p)
+		if p.EventType == models.EventSpike {
+			found++
+			if !strings.HasPrefix(p.Event, "namespaces/acme/managers/leads/spikes/") {
+				t.Errorf("spike name %q", p.Event)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d SPIKE deliveries, want 1", found)
 	}
 }

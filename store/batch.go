@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,10 +31,12 @@ type batcher struct {
 // Bounds of a batcher: executors at once, and commands' callers per
 // pipeline.
 const (
-	batchExecutors = 2
+	batchExecutors = 1
 	batchMax       = 128
 	batchTimeout   = 10 * time.Second
 )
+
+var BatchRuns, BatchReqs atomic.Int64
 
 type batchReq struct {
 	ctx   context.Context
@@ -64,6 +68,9 @@ func (b *batcher) do(ctx context.Context, build func(redis.Pipeliner) []redis.Cm
 
 func (b *batcher) execute() {
 	for {
+		// Let callers that are about to queue do so: one yield costs far
+		// less than the round trip it can save them.
+		runtime.Gosched()
 		b.mu.Lock()
 		n := min(len(b.queue), batchMax)
 		if n == 0 {
@@ -101,6 +108,8 @@ func (b *batcher) run(batch []*batchReq) {
 	if len(live) == 0 {
 		return
 	}
+	BatchRuns.Add(1)
+	BatchReqs.Add(int64(len(live)))
 	_, execErr := pipe.Exec(ctx)
 	for _, r := range live {
 		var err error

@@ -94,10 +94,15 @@ func (s *Store) DeliveryExists(ctx context.Context, r DeliveryRef) (bool, error)
 	return n.Val() == 1, nil
 }
 
-// CreateDelivery records a new PENDING delivery whose task is taskID. It
-// never overwrites what an attempt recorded already: the task may have
-// been delivered before its record was written.
-func (s *Store) CreateDelivery(ctx context.Context, r DeliveryRef, d *models.Delivery, taskID string, retention time.Duration) error {
+// CreateDelivery records a new PENDING delivery. It never overwrites what
+// an attempt recorded already: the task may have been delivered before its
+// record was written. Until it changes, a record's update time is its
+// create time and its task the first one (DeliveryTask answers "").
+//
+// Like every write of the delivery path it is pipelined, not a MULTI: a
+// process dying halfway leaves at worst an index entry out of step with
+// its record, which readers check and correct.
+func (s *Store) CreateDelivery(ctx context.Context, r DeliveryRef, d *models.Delivery, retention time.Duration) error {
 	meta, err := metaOf(d)
 	if err != nil {
 		return err
@@ -108,15 +113,13 @@ func (s *Store) CreateDelivery(ctx context.Context, r DeliveryRef, d *models.Del
 	all := keyDeliveryIndex(r.Namespace, r.Connection, indexAll)
 	trim := s.trims.due(all, now)
 	var state *redis.StringCmd
-	err = s.batchTx.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+	err = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 		cmds := []redis.Cmder{
 			pipe.HSetNX(ctx, key, fMeta, meta),
 			pipe.HSetNX(ctx, key, fState, models.DeliveryPending),
 		}
 		state = pipe.HGet(ctx, key, fState)
 		cmds = append(cmds, state,
-			pipe.HSetNX(ctx, key, fUpdate, ms(now)),
-			pipe.HSetNX(ctx, key, fTask, taskID),
 			pipe.PExpire(ctx, key, retention),
 			pipe.ZAddNX(ctx, all, redis.Z{Score: float64(d.CreateTime.UnixMilli()), Member: r.ID}),
 			pipe.ZAddNX(ctx, pending, redis.Z{Score: float64(now.UnixMilli()), Member: r.ID}))
@@ -159,6 +162,11 @@ type AttemptFinish struct {
 	// Health: +1 records a failure of the receiver, -1 a success, 0 neither.
 	Health    int
 	Retention time.Duration
+	// PrevState and PrevAttempts are what StartAttempt read (AttemptGrant
+	// State and Attempts), so only what may need it is cleaned up; with
+	// PrevState "" everything is.
+	PrevState    string
+	PrevAttempts int
 }
 
 // failingTTL forgets a failure streak when no attempt failed for this long,
@@ -189,13 +197,18 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 	idx := keyDeliveryIndex(r.Namespace, r.Connection, f.State)
 	trim := s.trims.due(idx, now)
 	var since *redis.StringCmd
-	err = s.batchTx.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+	err = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 		var cmds []redis.Cmder
 		add := func(c ...redis.Cmder) { cmds = append(cmds, c...) }
 		if meta != nil {
 			add(pipe.HSetNX(ctx, key, fMeta, meta),
 				pipe.ZAddNX(ctx, keyDeliveryIndex(r.Namespace, r.Connection, indexAll), redis.Z{Score: float64(f.Meta.CreateTime.UnixMilli()), Member: r.ID}))
 		}
+		// A first attempt of a fresh (or redriven) delivery has no next
+		// time, error nor attempts list yet, and its record already expires
+		// a retention after its creation: most of what follows is for the
+		// others.
+		fresh := f.PrevState == models.DeliveryPending && f.PrevAttempts == 0
 		fields := []any{fState, f.State, fUpdate, ms(now)}
 		var drop []string
 		if f.Next.IsZero() {
@@ -209,23 +222,26 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 			fields = append(fields, fError, f.LastError)
 		}
 		add(pipe.HSet(ctx, key, fields...))
-		if len(drop) > 0 {
+		if len(drop) > 0 && !fresh {
 			add(pipe.HDel(ctx, key, drop...))
 		}
 		if attempt != nil {
 			att := keyDeliveryAttempts(r)
-			add(pipe.HIncrBy(ctx, key, fCount, 1),
-				pipe.RPush(ctx, att, attempt),
-				pipe.LTrim(ctx, att, -models.MaxKeptAttempts, -1),
-				pipe.PExpire(ctx, att, f.Retention))
+			add(pipe.HIncrBy(ctx, key, fCount, 1), pipe.RPush(ctx, att, attempt))
+			if f.PrevState == "" || f.PrevAttempts >= models.MaxKeptAttempts {
+				add(pipe.LTrim(ctx, att, -models.MaxKeptAttempts, -1))
+			}
+			add(pipe.PExpire(ctx, att, f.Retention))
 		}
-		add(pipe.PExpire(ctx, key, f.Retention),
-			pipe.ZAdd(ctx, idx, redis.Z{Score: float64(now.UnixMilli()), Member: r.ID}))
+		if !fresh || f.State != models.DeliveryDelivered {
+			add(pipe.PExpire(ctx, key, f.Retention))
+		}
+		add(pipe.ZAdd(ctx, idx, redis.Z{Score: float64(now.UnixMilli()), Member: r.ID}))
 		if trim {
 			add(pipe.ZRemRangeByScore(ctx, idx, "-inf", "("+ms(now.Add(-f.Retention))))
 		}
 		for _, st := range models.DeliveryStates {
-			if st != f.State {
+			if st != f.State && (f.PrevState == "" || st == f.PrevState) {
 				add(pipe.ZRem(ctx, keyDeliveryIndex(r.Namespace, r.Connection, st), r.ID))
 			}
 		}
@@ -308,6 +324,7 @@ func decodeDelivery(h map[string]string, atts []string) (*models.Delivery, error
 	}
 	d.AttemptCount, _ = strconv.Atoi(h[fCount])
 	d.RedriveCount, _ = strconv.Atoi(h[fRedrives])
+	d.UpdateTime = d.CreateTime
 	if v, err := strconv.ParseInt(h[fUpdate], 10, 64); err == nil {
 		d.UpdateTime = time.UnixMilli(v).UTC()
 	}
@@ -499,7 +516,7 @@ func (s *Store) RequeueDelivery(ctx context.Context, r DeliveryRef, taskID strin
 	now := s.now()
 	pipe := s.rdb.TxPipeline()
 	pipe.HSet(ctx, key, fState, models.DeliveryPending, fUpdate, ms(now), fTask, taskID, fRedrives, redrives)
-	pipe.HDel(ctx, key, fNext)
+	pipe.HDel(ctx, key, fNext, fError)
 	pipe.PExpire(ctx, key, retention)
 	pipe.PExpire(ctx, keyDeliveryAttempts(r), retention)
 	pipe.ZAdd(ctx, keyDeliveryIndex(r.Namespace, r.Connection, models.DeliveryPending), redis.Z{Score: float64(now.UnixMilli()), Member: r.ID})

@@ -64,8 +64,11 @@ type AttemptGrant struct {
 	Reason string
 	// Leased says the concurrency slot is held and must be given back.
 	Leased bool
-	// Recorded says the delivery's record exists (its Enqueue completed).
-	Recorded bool
+	// State is the delivery's recorded state ("": no record yet, its
+	// Enqueue was cut short) and Attempts its attempts so far; pass them
+	// on to FinishAttempt.
+	State    string
+	Attempts int
 	rate     string // the counted rate window, to uncount a refused attempt
 }
 
@@ -115,14 +118,15 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 		prevKey = keyConnRate(r.Namespace, r.Connection, window, n-1)
 	}
 	var (
-		version, event, prev, state *redis.StringCmd
-		cur, inflight               *redis.IntCmd
+		version, event, prev *redis.StringCmd
+		record               *redis.SliceCmd
+		cur, inflight        *redis.IntCmd
 	)
 	err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 		version = pipe.Get(ctx, keyVersion())
 		event = pipe.Get(ctx, eventKey)
-		state = pipe.HGet(ctx, keyDelivery(r), fState)
-		cmds := []redis.Cmder{version, event, state}
+		record = pipe.HMGet(ctx, keyDelivery(r), fState, fCount)
+		cmds := []redis.Cmder{version, event, record}
 		if rateOn {
 			cur = pipe.Incr(ctx, rateKey)
 			prev = pipe.Get(ctx, prevKey)
@@ -143,7 +147,13 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	if err != nil {
 		return AttemptGrant{}, fmt.Errorf("store: start delivery attempt: %w", err)
 	}
-	g := AttemptGrant{Leased: concOn, rate: rateKey, Recorded: state.Val() != ""}
+	g := AttemptGrant{Leased: concOn, rate: rateKey}
+	if v := record.Val(); len(v) == 2 {
+		g.State, _ = v[0].(string)
+		if n, ok := v[1].(string); ok {
+			g.Attempts, _ = strconv.Atoi(n)
+		}
+	}
 	g.Version, _ = version.Int64()
 	if b, err := event.Bytes(); err == nil {
 		g.Event = b

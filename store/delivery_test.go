@@ -44,7 +44,7 @@ func TestListDeliveriesPages(t *testing.T) {
 				id := fmt.Sprintf("msg_%02d", i)
 				ref := store.DeliveryRef{Namespace: "a", Connection: "c", ID: id}
 				// Pairs share a create time, to exercise ties.
-				if err := st.CreateDelivery(ctx, ref, record("a", "c", id, base.Add(time.Duration(i/2)*time.Millisecond)), "deliver:"+id, time.Hour); err != nil {
+				if err := st.CreateDelivery(ctx, ref, record("a", "c", id, base.Add(time.Duration(i/2)*time.Millisecond)), time.Hour); err != nil {
 					t.Fatal(err)
 				}
 				if i%3 == 0 {
@@ -114,7 +114,7 @@ func TestCreateAfterFinish(t *testing.T) {
 		Attempt: &models.Attempt{Time: time.Now(), StatusCode: 200}, Retention: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateDelivery(ctx, ref, rec, "deliver:msg_x", time.Hour); err != nil {
+	if err := st.CreateDelivery(ctx, ref, rec, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	d, err := st.GetDelivery(ctx, ref)

@@ -27,14 +27,14 @@ type Store struct {
 	rdb   redis.UniversalClient
 	now   func() time.Time
 	trims trimmer // when each index was last trimmed by this process
-	// batch and batchTx pipeline the delivery path's commands of
-	// concurrent callers together (see batcher).
-	batch, batchTx *batcher
+	// batch pipelines the delivery path's commands of concurrent callers
+	// together (see batcher).
+	batch *batcher
 }
 
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient) *Store {
-	return &Store{rdb: rdb, now: time.Now, batch: &batcher{rdb: rdb}, batchTx: &batcher{rdb: rdb, tx: true}}
+	return &Store{rdb: rdb, now: time.Now, batch: &batcher{rdb: rdb}}
 }
 
 // Redis returns the underlying client.
@@ -397,7 +397,7 @@ func (s *Store) CreateScan(ctx context.Context, ns, m, id string, scan *models.S
 	// index entries are added with NX, so a scan that existed already
 	// keeps its place.
 	var created *redis.BoolCmd
-	err = s.batchTx.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+	err = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 		created = pipe.SetNX(ctx, keyScan(ns, m, id), b, retention)
 		cmds := []redis.Cmder{created,
 			pipe.ZAddNX(ctx, keyScansByManager(ns, m), redis.Z{Score: score, Member: id}),

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -122,23 +123,26 @@ func bench(ctx context.Context, out io.Writer, label, redisURL string, n int, o 
 	if err := flush(ctx, url); err != nil {
 		return err
 	}
+	cpu := startCPU(ctx, url)
 	raw, err := rawAsynq(ctx, url, n, o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "asynq no-op tasks:     %7.0f tasks/s      (%d tasks, same asynq settings)\n", raw, n)
+	fmt.Fprintf(out, "asynq no-op tasks:     %7.0f tasks/s      (%d tasks, same asynq settings; %s)\n", raw, n, cpu.per(n))
 
 	if err := flush(ctx, url); err != nil {
 		return err
 	}
+	cpu = startCPU(ctx, url)
 	r, err := deliveries(ctx, url, o, func(ctx context.Context, hand func(int) error) error {
 		return burst(ctx, n, o.producers, hand)
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "deliveries, flat out:  %7.0f deliveries/s (%d scans; latency p50 %s, p99 %s, max %s)\n",
-		r.rate, r.count, ms(r.p50), ms(r.p99), ms(r.max))
+	fmt.Fprintf(out, "batches %d reqs %d\n", store.BatchRuns.Load(), store.BatchReqs.Load())
+	fmt.Fprintf(out, "deliveries, flat out:  %7.0f deliveries/s (%d scans; latency p50 %s, p99 %s, max %s; %s)\n",
+		r.rate, r.count, ms(r.p50), ms(r.p99), ms(r.max), cpu.per(r.count))
 
 	if err := flush(ctx, url); err != nil {
 		return err
@@ -153,6 +157,61 @@ func bench(ctx context.Context, out io.Writer, label, redisURL string, n int, o 
 	fmt.Fprintf(out, "deliveries at %d/s:  %7.0f deliveries/s (%d scans over %s; latency p50 %s, p99 %s, max %s)\n\n",
 		o.rate, r.rate, r.count, o.duration, ms(r.p50), ms(r.p99), ms(r.max))
 	return nil
+}
+
+// cpuMark notes the CPU time used so far by this process and by the Redis
+// server (when it is a real one), to report the CPU cost of each task:
+// unlike throughput, it hardly depends on what else the machine runs.
+type cpuMark struct {
+	ctx   context.Context
+	url   string
+	self  time.Duration
+	redis time.Duration
+}
+
+func startCPU(ctx context.Context, url string) cpuMark {
+	return cpuMark{ctx: ctx, url: url, self: selfCPU(), redis: redisCPU(ctx, url)}
+}
+
+func (m cpuMark) per(n int) string {
+	self := (selfCPU() - m.self) / time.Duration(n)
+	s := fmt.Sprintf("CPU per task: %d µs here", self.Microseconds())
+	if r := redisCPU(m.ctx, m.url); r > 0 {
+		s += fmt.Sprintf(" + %d µs redis-server", ((r - m.redis) / time.Duration(n)).Microseconds())
+	}
+	return s
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU reads used_cpu_sys + used_cpu_user from INFO cpu (0 for the
+// embedded Redis, whose CPU is this process's).
+func redisCPU(ctx context.Context, url string) time.Duration {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return 0
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil || !strings.Contains(info, "used_cpu_user:") {
+		return 0
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms" }
