@@ -2,14 +2,20 @@ package notify_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/earshothq/earshot/internal/testredis"
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 )
@@ -447,4 +453,38 @@ func counterValue(c prometheus.Counter) float64 {
 		return -1
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestMetricsExposed: after deliveries, the registry serves the delivery
+// metrics, the dead letters held and the queue depth.
+func TestMetricsExposed(t *testing.T) {
+	h := newHarness(t, testredis.Embedded(t), notify.Config{RetrySchedule: []time.Duration{}})
+	rcv := newReceiver(t, reply{status: 200}, reply{status: 400})
+	conn := h.connection("crm", rcv.URL)
+	h.waitState(conn, h.deliver(conn), models.DeliveryDelivered, 10*time.Second)
+	h.waitState(conn, h.deliver(conn), models.DeliveryFailed, 10*time.Second)
+	h.metrics.Registry.MustRegister(h.svc.Collector(),
+		metrics.NewQueueCollector(asynq.NewInspectorFromRedisClient(h.rdb), notify.QueueDeliveries))
+	srv := httptest.NewServer(h.metrics.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`earshot_deliveries_total{connection="namespaces/acme/connections/crm",outcome="delivered"} 1`,
+		`earshot_deliveries_total{connection="namespaces/acme/connections/crm",outcome="failed"} 1`,
+		`earshot_delivery_attempts_total{connection="namespaces/acme/connections/crm",result="4xx"} 1`,
+		`earshot_delivery_attempt_duration_seconds_count{connection="namespaces/acme/connections/crm"} 2`,
+		`earshot_delivery_dead_letters_total{connection="namespaces/acme/connections/crm"} 1`,
+		`earshot_delivery_dead_letters{connection="namespaces/acme/connections/crm"} 1`,
+		`earshot_queue_tasks{queue="deliveries",state="archived"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

@@ -100,18 +100,32 @@ type Enqueuer struct {
 // must have been stored first with store.PutEvent under eventName (or use
 // EnqueueEvent, which does both).
 func (e *Enqueuer) Enqueue(ctx context.Context, eventType, eventName, connectionName string) error {
+	return e.enqueue(ctx, eventType, eventName, connectionName, true)
+}
+
+// EnqueueNew is Enqueue for an event its caller has just created (a
+// CreateScan that reported true): its deliveries cannot exist yet, so the
+// check is skipped. A caller that crashed after creating the event calls
+// Enqueue for it on its next attempt, which checks.
+func (e *Enqueuer) EnqueueNew(ctx context.Context, eventType, eventName, connectionName string) error {
+	return e.enqueue(ctx, eventType, eventName, connectionName, false)
+}
+
+func (e *Enqueuer) enqueue(ctx context.Context, eventType, eventName, connectionName string, check bool) error {
 	ns, connID, err := models.ParseConnectionName(connectionName)
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
 	id := WebhookID(eventName, connectionName)
 	ref := store.DeliveryRef{Namespace: ns, Connection: connID, ID: id}
-	exists, err := e.store.DeliveryExists(ctx, ref)
-	if err != nil {
-		return err
-	}
-	if exists {
-		return nil
+	if check {
+		exists, err := e.store.DeliveryExists(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if exists {
+			return nil
+		}
 	}
 	p := DeliverPayload{Namespace: ns, Connection: connID, Delivery: id, EventType: eventType, Event: eventName}
 	task, err := NewDeliverTask(p, TaskID(id))

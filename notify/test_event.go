@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -48,7 +49,7 @@ func (s *Service) Test(ctx context.Context, ns, conn string) (*TestResult, error
 	}
 	now := time.Now()
 	entry := &connEntry{conn: c, policy: s.cfg.PolicyFor(c)}
-	r := &TestResult{WebhookID: "msg_test_" + strings.ToLower(randomToken(12)), Challenge: challenge}
+	r := &TestResult{WebhookID: "msg_test_" + randomHex(12), Challenge: challenge}
 	out := s.sender.Send(ctx, c, Message{WebhookID: r.WebhookID, Body: body, Secrets: entry.secrets(now), Timeout: entry.policy.Timeout})
 	r.Success = out.OK()
 	r.StatusCode = out.StatusCode
@@ -65,4 +66,10 @@ func randomToken(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

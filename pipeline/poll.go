@@ -193,7 +193,11 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 		return false, err
 	}
 	for _, n := range m.Notices {
-		if err := p.Enqueuer.Enqueue(ctx, models.EventScan, scan.Name, n.Connection); err != nil {
+		enqueue := p.Enqueuer.Enqueue
+		if created {
+			enqueue = p.Enqueuer.EnqueueNew // a new Scan has no deliveries yet
+		}
+		if err := enqueue(ctx, models.EventScan, scan.Name, n.Connection); err != nil {
 			return created, err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,27 +15,25 @@ import (
 // Each delivery attempt reads and writes a few keys; a round trip each
 // would cost a write and a read syscall on both sides for a few
 // microseconds of Redis work. Instead a caller queues its commands and
-// waits; an executor sends whatever has queued up in one pipeline (one
-// MULTI/EXEC for a transactional batcher), so under load many attempts
-// share a round trip, and alone a caller goes straight through with no
-// added delay. Executors exist only while there is work.
+// waits; an executor sends whatever has queued up in one pipeline, so
+// under load many attempts share a round trip, and alone a caller goes
+// straight through with no added delay. Executors exist only while there
+// is work. (Pipelines, not MULTI: a process dying halfway leaves at worst
+// an index entry out of step with its record, which readers check.)
 type batcher struct {
 	rdb     redis.UniversalClient
-	tx      bool
 	mu      sync.Mutex
 	queue   []*batchReq
 	running int
 }
 
-// Bounds of a batcher: executors at once, and commands' callers per
-// pipeline.
+// Bounds of a batcher: executors at once (one: while its pipeline is in
+// flight the next batch gathers), and callers per pipeline.
 const (
 	batchExecutors = 1
 	batchMax       = 128
 	batchTimeout   = 10 * time.Second
 )
-
-var BatchRuns, BatchReqs atomic.Int64
 
 type batchReq struct {
 	ctx   context.Context
@@ -90,12 +87,7 @@ func (b *batcher) run(batch []*batchReq) {
 	// The first caller's values (not its cancellation) carry the batch.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), batchTimeout)
 	defer cancel()
-	var pipe redis.Pipeliner
-	if b.tx {
-		pipe = b.rdb.TxPipeline()
-	} else {
-		pipe = b.rdb.Pipeline()
-	}
+	pipe := b.rdb.Pipeline()
 	live := batch[:0]
 	for _, r := range batch {
 		if r.ctx.Err() != nil {
@@ -108,8 +100,6 @@ func (b *batcher) run(batch []*batchReq) {
 	if len(live) == 0 {
 		return
 	}
-	BatchRuns.Add(1)
-	BatchReqs.Add(int64(len(live)))
 	_, execErr := pipe.Exec(ctx)
 	for _, r := range live {
 		var err error

@@ -59,6 +59,7 @@ const (
 	fError    = "error"    // last error
 	fTask     = "task"     // asynq TaskID of the current task
 	fRedrives = "redrives" // redrives and manual retries
+	fFirst    = "first"    // the first attempt, JSON (the others are in the attempts list)
 )
 
 // deliveryMeta is what never changes in a delivery.
@@ -221,17 +222,23 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 		} else {
 			fields = append(fields, fError, f.LastError)
 		}
-		add(pipe.HSet(ctx, key, fields...))
-		if len(drop) > 0 && !fresh {
-			add(pipe.HDel(ctx, key, drop...))
-		}
-		if attempt != nil {
+		switch {
+		case attempt == nil:
+		case fresh:
+			// The first attempt lives in the record itself: most deliveries
+			// make one, and then need no list.
+			fields = append(fields, fFirst, attempt, fCount, 1)
+		default:
 			att := keyDeliveryAttempts(r)
 			add(pipe.HIncrBy(ctx, key, fCount, 1), pipe.RPush(ctx, att, attempt))
 			if f.PrevState == "" || f.PrevAttempts >= models.MaxKeptAttempts {
-				add(pipe.LTrim(ctx, att, -models.MaxKeptAttempts, -1))
+				add(pipe.LTrim(ctx, att, -(models.MaxKeptAttempts - 1), -1))
 			}
 			add(pipe.PExpire(ctx, att, f.Retention))
+		}
+		add(pipe.HSet(ctx, key, fields...))
+		if len(drop) > 0 && !fresh {
+			add(pipe.HDel(ctx, key, drop...))
 		}
 		if !fresh || f.State != models.DeliveryDelivered {
 			add(pipe.PExpire(ctx, key, f.Retention))
@@ -331,6 +338,9 @@ func decodeDelivery(h map[string]string, atts []string) (*models.Delivery, error
 	if v, err := strconv.ParseInt(h[fNext], 10, 64); err == nil {
 		t := time.UnixMilli(v).UTC()
 		d.NextAttemptTime = &t
+	}
+	if first := h[fFirst]; first != "" {
+		atts = append([]string{first}, atts...)
 	}
 	for _, a := range atts {
 		var att models.Attempt

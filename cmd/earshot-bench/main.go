@@ -140,7 +140,6 @@ func bench(ctx context.Context, out io.Writer, label, redisURL string, n int, o 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "batches %d reqs %d\n", store.BatchRuns.Load(), store.BatchReqs.Load())
 	fmt.Fprintf(out, "deliveries, flat out:  %7.0f deliveries/s (%d scans; latency p50 %s, p99 %s, max %s; %s)\n",
 		r.rate, r.count, ms(r.p50), ms(r.p99), ms(r.max), cpu.per(r.count))
 
@@ -214,7 +213,9 @@ func redisCPU(ctx context.Context, url string) time.Duration {
 	return time.Duration(total * float64(time.Second))
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms" }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms"
+}
 
 func flush(ctx context.Context, url string) error {
 	opts, err := redis.ParseURL(url)
@@ -405,10 +406,15 @@ namespaces:
 		scan := &models.Scan{Name: models.ScanName("bench", "m", id), CreateTime: time.Now().UTC(), Post: p,
 			Match: &models.Match{Focus: models.FocusSales, Score: 0.9, Terms: []string{"social listening"}}}
 		rcv.expect(notify.WebhookID(scan.Name, conn), time.Now())
-		if _, err := st.CreateScan(ctx, "bench", "m", id, scan, time.Hour); err != nil {
+		// As pipeline.Poller hands a matched post on.
+		created, err := st.CreateScan(ctx, "bench", "m", id, scan, time.Hour)
+		if err != nil {
 			return err
 		}
 		handed.Add(1)
+		if created {
+			return enq.EnqueueNew(ctx, models.EventScan, scan.Name, conn)
+		}
 		return enq.Enqueue(ctx, models.EventScan, scan.Name, conn)
 	}
 	start := time.Now()
