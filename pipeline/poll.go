@@ -83,13 +83,17 @@ func (p *Poller) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("pipeline: bad poll payload: %v: %w", err, asynq.SkipRetry)
 	}
 	_, err := p.Poll(ctx, pl.Namespace, pl.Manager)
-	var rl *sources.RateLimitError
-	if errors.As(err, &rl) {
-		// Expected and self-healing: the next tick after the reset polls.
+	if errors.Is(err, ErrSourceFailed) {
+		// Logged by Poll, and self-healing: the cursor stayed, and the
+		// next tick reads the same posts again.
 		return nil
 	}
 	return err
 }
+
+// ErrSourceFailed is wrapped by Poll's error when the source could not be
+// read (network, 5xx, 429, a malformed answer): the cursor is kept.
+var ErrSourceFailed = errors.New("source failed")
 
 // Poll runs one poll of a manager.
 func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
@@ -136,7 +140,7 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 		} else {
 			log.Warn("poll failed; cursor kept", "error", err)
 		}
-		return Stats{}, fmt.Errorf("pipeline: poll %s: %w", m.Name, err)
+		return Stats{}, fmt.Errorf("pipeline: poll %s: %w: %w", m.Name, ErrSourceFailed, err)
 	}
 	st := Stats{Fetched: len(res.Posts)}
 	for i := range res.Posts {
