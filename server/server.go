@@ -54,6 +54,7 @@ type Server struct {
 
 	embedded *store.Embedded
 	rdb      redis.UniversalClient
+	queueRDB redis.UniversalClient // asynq's, with store.PipelineHook
 	store    *store.Store
 	client   *asynq.Client
 	workers  *asynq.Server
@@ -106,7 +107,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		return nil, fmt.Errorf("server: apply config: %w", err)
 	}
 
-	s.client = asynq.NewClientFromRedisClient(s.rdb)
+	// asynq gets a client of its own whose scripts share round trips with
+	// the delivery path's commands (see store.PipelineHook): at a few
+	// thousand deliveries a second, round trips are most of the CPU.
+	s.queueRDB = redis.NewClient(ropts)
+	s.queueRDB.AddHook(s.store.PipelineHook())
+	s.client = asynq.NewClientFromRedisClient(s.queueRDB)
 	s.metrics = metrics.New()
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
 	s.notify, err = notify.New(notify.Options{
@@ -127,7 +133,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	if shutdown <= 0 {
 		shutdown = timeout + 5*time.Second
 	}
-	s.workers = asynq.NewServerFromRedisClient(s.rdb, asynq.Config{
+	s.workers = asynq.NewServerFromRedisClient(s.queueRDB, asynq.Config{
 		Concurrency: cfg.Delivery.Concurrency + 4,
 		Queues: map[string]int{
 			notify.QueueDeliveries: 3,
@@ -292,6 +298,9 @@ func (s *Server) close() {
 	}
 	if s.client != nil {
 		_ = s.client.Close()
+	}
+	if s.queueRDB != nil {
+		_ = s.queueRDB.Close()
 	}
 	if s.rdb != nil {
 		_ = s.rdb.Close()
