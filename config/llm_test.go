@@ -34,3 +34,19 @@ func TestMatcherLLM(t *testing.T) {
 		})
 	}
 }
+
+func TestDeliveryLimits(t *testing.T) {
+	tests := []struct{ name, yaml, want string }{
+		{"timeout too long", "delivery:\n  timeout: 5m\n", "t.yaml:2: delivery.timeout: must be at most 1m0s"},
+		{"negative rate", "delivery:\n  rate_limit: -1\n", "t.yaml:2: delivery.rate_limit: must not be negative"},
+		{"negative concurrency", "delivery:\n  connection_concurrency: -3\n", "t.yaml:2: delivery.connection_concurrency: must not be negative"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(tc.yaml), nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -41,6 +41,18 @@ func (p *parser) validate(c *Config) {
 	if c.Delivery.Concurrency < 0 {
 		p.problemAt("delivery.concurrency", "must not be negative")
 	}
+	if c.Delivery.Timeout.D() > models.MaxConnectionTimeout {
+		p.problemAt("delivery.timeout", fmt.Sprintf("must be at most %s", models.MaxConnectionTimeout))
+	}
+	if len(c.Delivery.RetrySchedule) > models.MaxRetryScheduleLength {
+		p.problemAt("delivery.retry_schedule", fmt.Sprintf("must have at most %d entries", models.MaxRetryScheduleLength))
+	}
+	if c.Delivery.RateLimit < 0 {
+		p.problemAt("delivery.rate_limit", "must not be negative")
+	}
+	if c.Delivery.ConnectionConcurrency < 0 {
+		p.problemAt("delivery.connection_concurrency", "must not be negative")
+	}
 	if !slices.Contains(LogLevels, c.Log.Level) {
 		p.problemAt("log.level", "must be one of "+strings.Join(LogLevels, ", "))
 	}
