@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -135,8 +136,11 @@ func (s *Scheduler) sync(ctx context.Context) error {
 			continue
 		}
 		j := &pollJob{s: s, ns: ns, id: id, every: interval(sched, time.Now())}
-		j.entry = s.cron.Schedule(sched, j)
-		s.entries[name] = entry{id: j.entry, spec: spec}
+		eid := s.cron.Schedule(sched, j)
+		// The job may already be running (cron starts it on its own
+		// goroutine), so its entry id is published atomically.
+		j.entry.Store(int64(eid))
+		s.entries[name] = entry{id: eid, spec: spec}
 	}
 	s.version = v
 	if s.onChange != nil {
@@ -149,13 +153,16 @@ type pollJob struct {
 	s      *Scheduler
 	ns, id string
 	every  time.Duration
-	entry  cron.EntryID
+	entry  atomic.Int64 // cron.EntryID, once scheduled
 }
 
 func (j *pollJob) Run() {
 	// Prev is the time the tick was scheduled for, not when it ran: the
 	// same in every process, so the task id is too.
-	tick := j.s.cron.Entry(j.entry).Prev
+	var tick time.Time
+	if id := j.entry.Load(); id != 0 {
+		tick = j.s.cron.Entry(cron.EntryID(id)).Prev
+	}
 	if tick.IsZero() {
 		tick = time.Now().Truncate(time.Second)
 	}
