@@ -27,6 +27,11 @@ type Options struct {
 	Redis redis.UniversalClient
 	// HTTPClient fetches input.urls pages (and carries LLM calls).
 	HTTPClient *http.Client
+	// SiteClient, when set, fetches input.urls pages instead of
+	// HTTPClient: the server gives it a dialer that refuses private
+	// addresses, since anyone who may write a manager chooses those URLs,
+	// while the LLM endpoint (often a local Ollama) is the operator's.
+	SiteClient *http.Client
 	// LLM turns on the LLM judge; nil leaves it off.
 	LLM    *LLMConfig
 	Logger *slog.Logger
@@ -94,7 +99,11 @@ func New(opts Options) *Matcher {
 	if m.siteWait <= 0 {
 		m.siteWait = siteFetchTimeout
 	}
-	m.sites = newSites(m.kv, opts.HTTPClient, m.log, m.now, m.siteWait)
+	siteClient := opts.SiteClient
+	if siteClient == nil {
+		siteClient = opts.HTTPClient
+	}
+	m.sites = newSites(m.kv, siteClient, m.log, m.now, m.siteWait)
 	m.sites.updated = m.siteLearnt
 	if opts.LLM != nil {
 		m.llm = newLLMJudge(*opts.LLM, opts.HTTPClient, m.kv, m.log, m.now)

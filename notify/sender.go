@@ -207,3 +207,18 @@ func redactURL(u string) string {
 	}
 	return u
 }
+
+// GuardedClient returns an HTTP client that refuses, at dial time, the
+// addresses webhooks may not go to (unless allowPrivate) and gives up after
+// timeout: for fetching URLs that API users choose, such as a manager's
+// site pages. Redirects are followed: each hop is dialled, and checked, anew.
+func GuardedClient(allowPrivate bool, timeout time.Duration) *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	if !allowPrivate {
+		dialer.Control = dialControl
+	}
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: &http.Transport{Proxy: nil, DialContext: dialer.DialContext, TLSHandshakeTimeout: 5 * time.Second},
+	}
+}

@@ -163,9 +163,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	}
 	enq := s.notify.Enqueuer()
 	s.poller = &pipeline.Poller{
-		Store:     s.store,
-		Sources:   registry,
-		Matcher:   matcher.New(matcher.Options{Redis: s.rdb, LLM: cfg.Matcher.LLM, Logger: s.log.With("component", "matcher")}),
+		Store:   s.store,
+		Sources: registry,
+		Matcher: matcher.New(matcher.Options{
+			Redis:      s.rdb,
+			LLM:        cfg.Matcher.LLM,
+			SiteClient: notify.GuardedClient(cfg.Delivery.AllowPrivateTargets, 10*time.Second),
+			Logger:     s.log.With("component", "matcher"),
+		}),
 		Enqueuer:  enq,
 		Logger:    s.log,
 		Retention: cfg.Scans.Retention.D(),
