@@ -207,7 +207,7 @@ func TestStaleEtag(t *testing.T) {
 		if r.str("error.status") != "ABORTED" || !strings.Contains(r.str("error.message"), "etag") {
 			t.Errorf("stale etag: %s", r.Raw)
 		}
-		r = must(t, e.call(request{method: "PATCH", path: "/v1/namespaces/acme/managers/leads", key: acmeKey,
+		must(t, e.call(request{method: "PATCH", path: "/v1/namespaces/acme/managers/leads", key: acmeKey,
 			body: `{"nickname":"B"}`, header: map[string]string{"If-Match": `"` + old + `"`}}), 409)
 		must(t, e.call(request{method: "DELETE", path: "/v1/namespaces/acme/managers/leads", key: acmeKey,
 			body: fmt.Sprintf(`{"etag":%q}`, old)}), 409)

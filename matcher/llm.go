@@ -162,8 +162,11 @@ func (j *llmJudge) judge(ctx context.Context, c *compiled, profiles []SiteProfil
 			{Role: openai.ChatMessageRoleSystem, Content: llmSystemPrompt},
 			{Role: openai.ChatMessageRoleUser, Content: prompt},
 		},
-		Temperature:    0,
-		MaxTokens:      200,
+		Temperature: 0,
+		// max_tokens, not max_completion_tokens: the OpenAI-compatible
+		// servers we target (Ollama, vLLM, llama.cpp) read only the former.
+		MaxTokens: 200, //nolint:staticcheck // see above
+
 		ResponseFormat: &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject},
 	})
 	if err != nil {

@@ -1,10 +1,6 @@
 package models
 
-import (
-	"fmt"
-	"strings"
-	"time"
-)
+import "time"
 
 // Delivery states.
 const (
@@ -58,11 +54,3 @@ func DeliveryName(ns, conn, id string) string {
 	return ConnectionName(ns, conn) + "/deliveries/" + id
 }
 
-// ParseDeliveryName splits "namespaces/{ns}/connections/{c}/deliveries/{id}".
-func ParseDeliveryName(name string) (ns, conn, id string, err error) {
-	p := strings.Split(name, "/")
-	if len(p) != 6 || p[0] != "namespaces" || p[2] != "connections" || p[4] != "deliveries" || p[1] == "" || p[3] == "" || p[5] == "" {
-		return "", "", "", fmt.Errorf("%q is not a delivery name (want namespaces/{namespace}/connections/{connection}/deliveries/{delivery})", name)
-	}
-	return p[1], p[3], p[5], nil
-}

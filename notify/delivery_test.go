@@ -131,13 +131,13 @@ func TestDeliveryOutcomes(t *testing.T) {
 					rcv := newReceiver(t, tc.script...)
 					conn := h.connection("crm", rcv.URL)
 					id := h.deliver(conn)
-					d := h.waitState(conn, id, tc.want, 10*time.Second)
+					h.waitState(conn, id, tc.want, 10*time.Second)
 					time.Sleep(300 * time.Millisecond) // nothing more arrives
 					got := rcv.requests()
 					if len(got) != tc.requests {
 						t.Fatalf("receiver got %d requests, want %d", len(got), tc.requests)
 					}
-					d = h.waitState(conn, id, tc.want, time.Second)
+					d := h.waitState(conn, id, tc.want, time.Second)
 					if d.AttemptCount != tc.attempts || len(d.Attempts) != tc.attempts {
 						t.Fatalf("%d attempts recorded (%d kept), want %d", d.AttemptCount, len(d.Attempts), tc.attempts)
 					}

@@ -223,10 +223,9 @@ func newReceiver(t *testing.T, script ...reply) *receiver {
 	return r
 }
 
-// setScript replaces what is still to answer; setAlways answers every
-// request with one reply (nil: back to the script).
-func (r *receiver) setScript(s ...reply) { r.mu.Lock(); r.script = s; r.mu.Unlock() }
-func (r *receiver) setAlways(a *reply)   { r.mu.Lock(); r.always = a; r.mu.Unlock() }
+// setAlways answers every request with one reply (nil: back to the
+// script).
+func (r *receiver) setAlways(a *reply) { r.mu.Lock(); r.always = a; r.mu.Unlock() }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	n := r.inflight.Add(1)

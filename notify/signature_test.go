@@ -83,7 +83,7 @@ func TestRotationSendsBothSignatures(t *testing.T) {
 		t.Fatalf("rotated secret %q", c.Secret)
 	}
 	if len(c.PreviousSecrets) != 1 || c.PreviousSecrets[0].Secret != testSecret ||
-		c.PreviousSecrets[0].ExpireTime.Sub(time.Now()) < 23*time.Hour {
+		time.Until(c.PreviousSecrets[0].ExpireTime) < 23*time.Hour {
 		t.Fatalf("previous secrets = %+v, want the old one for 24 h", c.PreviousSecrets)
 	}
 	second := h.deliver(conn)

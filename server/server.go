@@ -230,9 +230,6 @@ func (s *Server) Poller() *pipeline.Poller { return s.poller }
 // Notify returns the server's delivery service.
 func (s *Server) Notify() *notify.Service { return s.notify }
 
-// Metrics returns the server's metrics registry (served at GET /metrics).
-func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
-
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.api)

@@ -137,14 +137,14 @@ func TestServeDeliversMatchingPostsOfEverySourceOnce(t *testing.T) {
 				publish(4, "earshot, but two days ago", now.Add(-48*time.Hour))
 
 				start(t, sourceConfig(t, redisURL, p.sources(apiURL), p.source, rcv.URL))
-				got := rcv.WaitFor(2, 20*time.Second)
+				rcv.WaitFor(2, 20*time.Second)
 				// Later polls find nothing new…
 				time.Sleep(2500 * time.Millisecond)
 				// …until a new matching post.
 				want[publish(5, "Switched our brand monitoring to earshot", time.Now().UTC())] = true
-				got = rcv.WaitFor(3, 20*time.Second)
+				rcv.WaitFor(3, 20*time.Second)
 				time.Sleep(2500 * time.Millisecond)
-				got = rcv.Requests()
+				got := rcv.Requests()
 
 				seen := map[string]int{}
 				for _, req := range got {

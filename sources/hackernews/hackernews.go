@@ -88,16 +88,6 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithTimeout bounds each HTTP request (default DefaultTimeout); d <= 0 is
-// ignored.
-func WithTimeout(d time.Duration) Option {
-	return func(s *Source) {
-		if d > 0 {
-			s.timeout = d
-		}
-	}
-}
-
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
