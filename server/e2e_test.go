@@ -1,14 +1,8 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +12,7 @@ import (
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
-	"github.com/earshothq/earshot/server"
+	"github.com/earshothq/earshot/internal/testserver"
 )
 
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -71,58 +65,10 @@ namespaces:
 	return cfg
 }
 
-func logger(t *testing.T) *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
 // start runs a server until the test ends (or stop is called).
 func start(t *testing.T, cfg *config.Config) (stop func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, server.Options{
-		Logger:                   logger(t),
-		Listener:                 ln,
-		DelayedTaskCheckInterval: 200 * time.Millisecond,
-		SchedulerReload:          200 * time.Millisecond,
-		ShutdownTimeout:          3 * time.Second,
-	})
-	if err != nil {
-		cancel()
-		t.Fatalf("server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	var once bool
-	stop = func() {
-		if once {
-			return
-		}
-		once = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop within 15s")
-		}
-	}
-	t.Cleanup(stop)
-	// The API is up.
-	resp, err := http.Get("http://" + srv.Addr() + "/readyz")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("readyz: %v %v", err, resp)
-	}
-	resp.Body.Close()
-	return stop
+	return testserver.Start(t, cfg).Stop
 }
 
 func TestServeDeliversMatchingRedditPostsOnce(t *testing.T) {

@@ -3,13 +3,13 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/internal/testredis"
+	"github.com/earshothq/earshot/internal/testserver"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/server"
 	"github.com/earshothq/earshot/sources"
@@ -31,22 +31,9 @@ func TestReplicasPollOncePerTick(t *testing.T) {
 			})
 			cfg := testConfig(t, redisURL, "http://127.0.0.1:1", "http://127.0.0.1:1")
 			startWith := func(cfg *config.Config) {
-				ln, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithCancel(context.Background())
-				srv, err := server.New(ctx, cfg, server.Options{
-					Logger: logger(t), Listener: ln, SchedulerReload: 200 * time.Millisecond,
-					Sources: sources.Registry{models.SourceReddit: src},
+				testserver.Start(t, cfg, func(o *server.Options) {
+					o.Sources = sources.Registry{models.SourceReddit: src}
 				})
-				if err != nil {
-					cancel()
-					t.Fatal(err)
-				}
-				done := make(chan struct{})
-				go func() { _ = srv.Run(ctx); close(done) }()
-				t.Cleanup(func() { cancel(); <-done })
 			}
 			startWith(cfg)
 			startWith(cfg)

@@ -1,11 +1,9 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,7 +12,7 @@ import (
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
-	"github.com/earshothq/earshot/server"
+	"github.com/earshothq/earshot/internal/testserver"
 )
 
 const (
@@ -188,44 +186,12 @@ func TestServeDeliversMatchingPostsOfEverySourceOnce(t *testing.T) {
 	}
 }
 
-// serve runs a server until the test ends and returns its API's base URL.
-func serve(t *testing.T, cfg *config.Config) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, server.Options{
-		Logger:                   logger(t),
-		Listener:                 ln,
-		DelayedTaskCheckInterval: 200 * time.Millisecond,
-		SchedulerReload:          200 * time.Millisecond,
-		ShutdownTimeout:          3 * time.Second,
-	})
-	if err != nil {
-		cancel()
-		t.Fatalf("server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop within 15s")
-		}
-	})
-	return "http://" + srv.Addr()
-}
-
 func TestIngestedPostsAreDeliveredOnce(t *testing.T) {
 	for _, b := range testredis.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			rcv := fakes.NewReceiver()
 			defer rcv.Close()
-			base := serve(t, sourceConfig(t, b.URL(t), "  {}", "{type: INGEST}", rcv.URL))
+			base := testserver.Start(t, sourceConfig(t, b.URL(t), "  {}", "{type: INGEST}", rcv.URL)).URL
 			push := func(body string) (int, string) {
 				t.Helper()
 				req, _ := http.NewRequest("POST", base+"/v1/namespaces/acme/posts:ingest", strings.NewReader(body))

@@ -10,10 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +18,7 @@ import (
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
+	"github.com/earshothq/earshot/internal/testserver"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/server"
 )
@@ -53,13 +51,6 @@ namespaces:
 	return cfg
 }
 
-func logger() *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
 // process is one running earshot.
 type process struct {
 	srv  *server.Server
@@ -69,41 +60,8 @@ type process struct {
 
 func start(t *testing.T, cfg *config.Config) *process {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, server.Options{
-		Logger: logger(), Listener: ln,
-		DelayedTaskCheckInterval: 200 * time.Millisecond,
-		SchedulerReload:          200 * time.Millisecond,
-		ShutdownTimeout:          3 * time.Second,
-	})
-	if err != nil {
-		cancel()
-		t.Fatalf("server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server run: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("server did not stop within 20s")
-		}
-	}
-	t.Cleanup(stop)
-	return &process{srv: srv, url: "http://" + srv.Addr(), stop: stop}
+	p := testserver.Start(t, cfg)
+	return &process{srv: p.Server, url: p.URL, stop: p.Stop}
 }
 
 // call makes an API request with acme's key and decodes the answer.
