@@ -53,4 +53,3 @@ type Attempt struct {
 func DeliveryName(ns, conn, id string) string {
 	return ConnectionName(ns, conn) + "/deliveries/" + id
 }
-
