@@ -146,27 +146,14 @@ func pageByID[T any](items []T, id func(T) string, tok pageToken, size int) ([]T
 }
 
 func (a *API) updateConnection(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := query(r, "updateMask")
-	if err != nil {
-		return err
-	}
-	var patch models.Connection
-	b, e := decodeBody(w, r, &patch, false)
-	if e != nil {
-		return e
-	}
-	paths, err := updateMask[models.Connection](q, b)
-	if err != nil {
-		return err
-	}
-	etag, err := preconditionEtag(r, patch.Etag)
+	patch, paths, etag, err := readPatch(w, r, func(p *models.Connection) string { return p.Etag })
 	if err != nil {
 		return err
 	}
 	id := r.PathValue("c")
 	name := models.ConnectionName(c.ns, id)
 	conn, err := a.store.UpdateConnection(r.Context(), c.ns, id, etag, func(cur *models.Connection) error {
-		applyMask(cur, &patch, paths)
+		applyMask(cur, patch, paths)
 		return vetConnection(cur, nil)
 	})
 	if err != nil {
@@ -178,14 +165,7 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (a *API) deleteConnection(w http.ResponseWriter, r *http.Request, c *call) error {
-	if _, err := query(r); err != nil {
-		return err
-	}
-	var req deleteRequest
-	if _, e := decodeBody(w, r, &req, true); e != nil {
-		return e
-	}
-	etag, err := preconditionEtag(r, req.Etag)
+	etag, err := readDelete(w, r)
 	if err != nil {
 		return err
 	}

@@ -124,26 +124,13 @@ func (a *API) listManagers(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 func (a *API) updateManager(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := query(r, "updateMask")
-	if err != nil {
-		return err
-	}
-	var patch models.Manager
-	b, e := decodeBody(w, r, &patch, false)
-	if e != nil {
-		return e
-	}
-	paths, err := updateMask[models.Manager](q, b)
-	if err != nil {
-		return err
-	}
-	etag, err := preconditionEtag(r, patch.Etag)
+	patch, paths, etag, err := readPatch(w, r, func(p *models.Manager) string { return p.Etag })
 	if err != nil {
 		return err
 	}
 	id := r.PathValue("m")
 	m, err := a.store.UpdateManager(r.Context(), c.ns, id, etag, func(cur *models.Manager, exists func(string) bool) error {
-		applyMask(cur, &patch, paths)
+		applyMask(cur, patch, paths)
 		return a.vetManager(c.ns, cur, nil, exists)
 	})
 	if err != nil {
@@ -156,14 +143,7 @@ func (a *API) updateManager(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (a *API) deleteManager(w http.ResponseWriter, r *http.Request, c *call) error {
-	if _, err := query(r); err != nil {
-		return err
-	}
-	var req deleteRequest
-	if _, e := decodeBody(w, r, &req, true); e != nil {
-		return e
-	}
-	etag, err := preconditionEtag(r, req.Etag)
+	etag, err := readDelete(w, r)
 	if err != nil {
 		return err
 	}

@@ -84,14 +84,7 @@ func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *call) er
 // deleteNamespace deletes a namespace with everything in it: its
 // connections, managers, scans and API keys.
 func (a *API) deleteNamespace(w http.ResponseWriter, r *http.Request, c *call) error {
-	if _, err := query(r); err != nil {
-		return err
-	}
-	var req deleteRequest
-	if _, e := decodeBody(w, r, &req, true); e != nil {
-		return e
-	}
-	etag, err := preconditionEtag(r, req.Etag)
+	etag, err := readDelete(w, r)
 	if err != nil {
 		return err
 	}

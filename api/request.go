@@ -173,3 +173,38 @@ type empty struct{}
 type deleteRequest struct {
 	Etag string `json:"etag"`
 }
+
+// readDelete reads a delete request: no query parameters, and an optional
+// body whose etag (or an If-Match header) is the precondition ("" for none).
+func readDelete(w http.ResponseWriter, r *http.Request) (etag string, err error) {
+	if _, err := query(r); err != nil {
+		return "", err
+	}
+	var req deleteRequest
+	if _, e := decodeBody(w, r, &req, true); e != nil {
+		return "", e
+	}
+	return preconditionEtag(r, req.Etag)
+}
+
+// readPatch reads an update of a T: the partial resource in the body, the
+// field paths to write (the updateMask, or else the fields present) and
+// the etag precondition (from the body's etag or If-Match).
+func readPatch[T any](w http.ResponseWriter, r *http.Request, etagOf func(*T) string) (patch *T, paths []string, etag string, err error) {
+	q, err := query(r, "updateMask")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	patch = new(T)
+	b, e := decodeBody(w, r, patch, false)
+	if e != nil {
+		return nil, nil, "", e
+	}
+	if paths, err = updateMask[T](q, b); err != nil {
+		return nil, nil, "", err
+	}
+	if etag, err = preconditionEtag(r, etagOf(patch)); err != nil {
+		return nil, nil, "", err
+	}
+	return patch, paths, etag, nil
+}
