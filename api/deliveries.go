@@ -141,12 +141,8 @@ func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request, c *call) err
 	if a.opts.Deliveries == nil {
 		return errNoDeliveries
 	}
-	if _, err := query(r); err != nil {
+	if err := readEmptyCall(w, r); err != nil {
 		return err
-	}
-	var req struct{}
-	if _, e := decodeBody(w, r, &req, true); e != nil {
-		return e
 	}
 	conn, id := r.PathValue("c"), r.PathValue("d")
 	if err := a.connectionExists(r.Context(), c.ns, conn); err != nil {
@@ -206,12 +202,8 @@ func (a *API) testConnection(w http.ResponseWriter, r *http.Request, c *call) er
 	if a.opts.Deliveries == nil {
 		return errNoDeliveries
 	}
-	if _, err := query(r); err != nil {
+	if err := readEmptyCall(w, r); err != nil {
 		return err
-	}
-	var req struct{}
-	if _, e := decodeBody(w, r, &req, true); e != nil {
-		return e
 	}
 	conn := r.PathValue("c")
 	res, err := a.opts.Deliveries.Test(r.Context(), c.ns, conn)
@@ -228,12 +220,8 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request, c *call) erro
 	if a.opts.Deliveries == nil {
 		return errNoDeliveries
 	}
-	if _, err := query(r); err != nil {
+	if err := readEmptyCall(w, r); err != nil {
 		return err
-	}
-	var req struct{}
-	if _, e := decodeBody(w, r, &req, true); e != nil {
-		return e
 	}
 	id := r.PathValue("c")
 	conn, err := a.opts.Deliveries.RotateSecret(r.Context(), c.ns, id)

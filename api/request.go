@@ -208,3 +208,16 @@ func readPatch[T any](w http.ResponseWriter, r *http.Request, etagOf func(*T) st
 	}
 	return patch, paths, etag, nil
 }
+
+// readEmptyCall reads a custom method that takes no arguments: no query
+// parameters and an empty (or {}) body.
+func readEmptyCall(w http.ResponseWriter, r *http.Request) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	var req struct{}
+	if _, e := decodeBody(w, r, &req, true); e != nil {
+		return e
+	}
+	return nil
+}
