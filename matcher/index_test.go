@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/earshothq/earshot/models"
@@ -138,5 +139,58 @@ func TestBuildIndexReportsBadManager(t *testing.T) {
 	err = m.SetManagers([]*models.Manager{manager("bad", models.Input{Query: "a OR"}), manager("ok", models.Input{Keywords: []string{"acme"}})})
 	if err == nil || m.Index().Stats().Managers != 1 {
 		t.Fatalf("want the good manager indexed and the bad one reported: %v", err)
+	}
+}
+
+// The index is swapped atomically: matching goes on while managers change,
+// and every post is matched against one whole generation of managers —
+// never a mix, never none.
+func TestSetManagersSwapsWithoutPausingMatching(t *testing.T) {
+	genA := []*models.Manager{manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}})}
+	genB := []*models.Manager{manager("b", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}})}
+	m := offline(t)
+	if err := m.SetManagers(genA); err != nil {
+		t.Fatal(err)
+	}
+	p := post("1", "Acme rocks", "love it")
+	stop := make(chan struct{})
+	errs := make(chan string, 4)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got, err := m.MatchAll(context.Background(), p)
+				if err != nil || len(got) != 1 {
+					select {
+					case errs <- fmt.Sprintf("MatchAll during a swap: %d results, err %v", len(got), err):
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+	for i := range 200 {
+		gen := genA
+		if i%2 == 0 {
+			gen = genB
+		}
+		if err := m.SetManagers(gen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	select {
+	case e := <-errs:
+		t.Fatal(e)
+	default:
 	}
 }
