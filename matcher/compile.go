@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 	"time"
 
@@ -153,7 +152,7 @@ func compileManager(mgr *models.Manager, siteNames []string) (*compiled, error) 
 		subject = append(subject, &cnode{op: opTerm, term: addTerm(t, kindBrand, false), mask: fieldTitle | fieldText})
 	}
 	for _, u := range mgr.Input.URLs {
-		host, brand := domainBrand(u)
+		host, brand := models.SiteBrand(u)
 		if host == "" {
 			continue
 		}
@@ -365,34 +364,6 @@ func (c *compiled) termHits(d *doc, hits []uint8) []uint8 {
 	}
 	return hits
 }
-
-// domainBrand returns the host of a site URL (without "www.") and its brand
-// word: mycompany.com → mycompany, shop.mycompany.co.uk → mycompany.
-func domainBrand(raw string) (host, brand string) {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return "", ""
-	}
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Hostname() == "" {
-		return "", ""
-	}
-	host = strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
-	labels := strings.Split(host, ".")
-	switch {
-	case len(labels) == 1:
-		return host, labels[0]
-	case len(labels) >= 3 && len(labels[len(labels)-1]) == 2 && secondLevel[labels[len(labels)-2]]:
-		return host, labels[len(labels)-3]
-	default:
-		return host, labels[len(labels)-2]
-	}
-}
-
-var secondLevel = map[string]bool{"co": true, "com": true, "org": true, "net": true, "ac": true, "gov": true, "edu": true, "ne": true, "or": true}
 
 func applyFocusDefaults(f *models.Focus) error {
 	switch f.Type {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/earshothq/earshot/matcher/query"
+	"github.com/earshothq/earshot/models"
 	"github.com/go-resty/resty/v2"
 )
 
@@ -75,7 +76,7 @@ func (s *sites) profile(ctx context.Context, rawURL string, wait time.Duration) 
 	s.mu.Lock()
 	e := s.m[rawURL]
 	if e == nil || (!e.expires.IsZero() && s.now().After(e.expires)) {
-		host, brand := domainBrand(rawURL)
+		host, brand := models.SiteBrand(rawURL)
 		e = &siteEntry{done: make(chan struct{}), profile: SiteProfile{URL: rawURL, Domain: host, Brand: brand}}
 		s.m[rawURL] = e
 		go s.load(e, rawURL)
@@ -94,7 +95,7 @@ func (s *sites) profile(ctx context.Context, rawURL string, wait time.Duration) 
 	case <-e.done:
 		return e.profile, e.profile.Name != ""
 	default:
-		host, brand := domainBrand(rawURL)
+		host, brand := models.SiteBrand(rawURL)
 		return SiteProfile{URL: rawURL, Domain: host, Brand: brand}, false
 	}
 }
@@ -142,7 +143,7 @@ func (s *sites) load(e *siteEntry, rawURL string) {
 }
 
 func (s *sites) fetch(ctx context.Context, rawURL string) (SiteProfile, error) {
-	host, brand := domainBrand(rawURL)
+	host, brand := models.SiteBrand(rawURL)
 	p := SiteProfile{URL: rawURL, Domain: host, Brand: brand}
 	u := rawURL
 	if !strings.Contains(u, "://") {

@@ -36,17 +36,6 @@ func TestParseSitePage(t *testing.T) {
 	}
 }
 
-func TestDomainBrand(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://mycompany.com": "mycompany", "https://www.MyCompany.com/pricing": "mycompany",
-		"shop.globex.co.uk": "globex", "https://app.initech.io": "initech", "localhost": "localhost",
-	} {
-		if _, got := domainBrand(in); got != want {
-			t.Errorf("domainBrand(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestSiteProfileForMentions(t *testing.T) {
 	page, _ := os.ReadFile("testdata/site.html")
 	var hits atomic.Int32

@@ -442,12 +442,8 @@ func SearchQuery(in models.Input) string {
 		add(k)
 	}
 	for _, u := range in.URLs {
-		if pu, err := url.Parse(u); err == nil {
-			host := strings.TrimPrefix(strings.ToLower(pu.Hostname()), "www.")
-			if brand, _, ok := strings.Cut(host, "."); ok {
-				add(brand)
-			}
-		}
+		_, brand := models.SiteBrand(u)
+		add(brand)
 	}
 	for i, t := range terms {
 		if strings.ContainsAny(t, " \t") {

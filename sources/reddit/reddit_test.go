@@ -1338,6 +1338,7 @@ func TestSearchQuery(t *testing.T) {
 		{"advite guide: urls only", models.Input{URLs: []string{"https://mycompany.com"}}, "mycompany"},
 		{"keywords and url", models.Input{Keywords: []string{"social listening", "crm"}, URLs: []string{"https://www.acme.io/pricing"}}, `"social listening" OR crm OR acme`},
 		{"prefix and dupes", models.Input{Keywords: []string{"plug*", "acme"}, URLs: []string{"https://acme.com"}}, "plug OR acme"},
+		{"subdomain and country suffix", models.Input{URLs: []string{"https://blog.globex.co.uk"}}, "globex"},
 		{"nothing", models.Input{}, ""},
 	}
 	for _, tc := range tests {
