@@ -141,4 +141,3 @@ const (
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
 )
-

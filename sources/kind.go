@@ -50,7 +50,7 @@ type Env struct {
 // with json and yaml tags, the same names in both) and whose operator
 // settings are a C (yaml tags). Use struct{} for either when there is none.
 type Spec[S, C any] struct {
-	Type, Section, Doc string
+	Type, Section, Doc  string
 	PostTypes, Includes []string
 	Pushed              bool
 	// Validate checks a manager of this kind; paths are the manager's
