@@ -21,6 +21,8 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/twitter"
 )
 
 // t0 is the fake clock's start: the fixtures' posts are from the 24 hours
@@ -1036,6 +1038,11 @@ func TestTooManyRequests(t *testing.T) {
 		{"Retry-After date", []string{"Retry-After", t0.Add(90 * time.Second).Format(http.TimeFormat)}, 90 * time.Second},
 		{"reset header", []string{"X-Ratelimit-Remaining", "0.0", "X-Ratelimit-Reset", "45"}, 45 * time.Second},
 		{"no hint", nil, 60 * time.Second},
+		// The shared parser's rules (internal/retryafter): a wait past a
+		// day is cut to one, NaN and negative values are no hint.
+		{"Retry-After capped at a day", []string{"Retry-After", "604800"}, 24 * time.Hour},
+		{"Retry-After NaN", []string{"Retry-After", "NaN"}, 60 * time.Second},
+		{"Retry-After negative, reset header used", []string{"Retry-After", "-30", "X-Ratelimit-Reset", "45"}, 45 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1118,6 +1125,15 @@ func TestFailures(t *testing.T) {
 			var re *RequestError
 			if !errors.As(err, &re) || re.Path != "/r/marketing/new" {
 				t.Errorf("err = %#v, want a *RequestError for /r/marketing/new", err)
+			}
+			// One error family for every source: what Reddit fails with
+			// is what twitter, facebook and hackernews fail with.
+			var fe *fetch.RequestError
+			if !errors.As(err, &fe) || fe.Source != "reddit" || fe.StatusCode != re.StatusCode {
+				t.Errorf("err = %#v, want a *fetch.RequestError from reddit", err)
+			}
+			if tt.wantIs == ErrServer && !errors.Is(err, twitter.ErrServer) {
+				t.Errorf("errors.Is(err, twitter.ErrServer) = false for Reddit's %v", err)
 			}
 			for _, s := range append([]string{testSecret, testClientID, "limit=", "raw_json"}, e.f.tokens...) {
 				if strings.Contains(err.Error(), s) {

@@ -101,7 +101,7 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 		SetFormData(form).
 		Post(s.cfg.TokenURL)
 	if err != nil {
-		return "", 0, s.transportError(ctx, log, http.MethodPost, path, err)
+		return "", 0, s.api.TransportError(ctx, log, http.MethodPost, path, err)
 	}
 	code := resp.StatusCode()
 	if code == http.StatusTooManyRequests || code >= 500 {
@@ -112,7 +112,7 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 	decodeErr := json.Unmarshal(resp.Body(), &tr)
 	fail := func(format string, args ...any) (string, time.Duration, error) {
 		err := fmt.Errorf("%w: "+format, append([]any{ErrAuth}, args...)...)
-		return "", 0, &RequestError{Method: http.MethodPost, Path: path, StatusCode: code, Err: err}
+		return "", 0, s.api.Error(http.MethodPost, path, code, err)
 	}
 	switch {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
