@@ -109,6 +109,3 @@ const (
 	DefaultTwitterBaseURL  = "https://api.x.com"
 	DefaultFacebookBaseURL = "https://graph.facebook.com/v21.0"
 )
-
-// DefaultRetrySchedule is the delay before each retry of a failed delivery.
-var DefaultRetrySchedule = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour}

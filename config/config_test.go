@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources/facebook"
 	"github.com/earshothq/earshot/sources/reddit"
 	"github.com/earshothq/earshot/sources/twitter"
@@ -142,7 +143,7 @@ func TestParseArchitectureExample(t *testing.T) {
 }
 
 func TestParseDefaults(t *testing.T) {
-	defaultRetries := durations(DefaultRetrySchedule...)
+	defaultRetries := durations(notify.DefaultRetrySchedule...)
 	tests := []struct {
 		name  string
 		yaml  string

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/notify"
 )
 
 // Option adds a check that belongs to another package to Load and Parse.
@@ -218,7 +219,7 @@ func (c *Config) applyDefaults() {
 	// An explicit empty list (retry_schedule: []) means no retries; only
 	// an absent one takes the default.
 	if c.Delivery.RetrySchedule == nil {
-		for _, d := range DefaultRetrySchedule {
+		for _, d := range notify.DefaultRetrySchedule {
 			c.Delivery.RetrySchedule = append(c.Delivery.RetrySchedule, models.Duration(d))
 		}
 	}
