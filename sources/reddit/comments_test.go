@@ -301,7 +301,7 @@ func TestCommentJSONHasEveryRequiredString(t *testing.T) {
 	e.f.push(file("comments_page1.json"), file("comments_page2.json"))
 	res := mustPoll(t, e, withInclude(manager(bothSubs, ""), "comments"), nil)
 	for _, p := range res.Posts {
-		b, err := json.Marshal(models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p}))
+		b, err := models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p})
 		if err != nil {
 			t.Fatal(err)
 		}

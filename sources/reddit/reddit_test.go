@@ -1268,7 +1268,7 @@ func TestPostJSONHasEveryRequiredString(t *testing.T) {
 	res2 := mustPoll(t, e2, manager(bothSubs, ""), nil)
 
 	for _, p := range append(res.Posts, res2.Posts...) {
-		b, err := json.Marshal(models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p}))
+		b, err := models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p})
 		if err != nil {
 			t.Fatal(err)
 		}
