@@ -350,19 +350,28 @@ func (a *attempt) park(ctx context.Context) error {
 	return fmt.Errorf("notify: connection %s disabled: %w", a.name, asynq.RevokeTask)
 }
 
+// errAlreadyDisabled aborts disabling a connection someone disabled first.
+var errAlreadyDisabled = errors.New("notify: connection already disabled")
+
 // disable disables a connection for reason, marking its deliveries since
 // then for a redrive when it is enabled again.
 func (h *Handler) disable(ctx context.Context, ns, id, reason, label string, since time.Time) {
 	name := models.ConnectionName(ns, id)
 	log := h.log.With("connection", name)
-	// Read it afresh: the cached one may be stale, and only the Disabled
-	// fields may change here.
-	c, err := h.store.GetConnection(ctx, ns, id)
-	if err != nil || c.Disabled {
+	// The store's conditional update, not the cached connection: only the
+	// Disabled fields change, a concurrent edit is kept, and a connection
+	// deleted meanwhile stays deleted.
+	_, err := h.store.UpdateConnection(ctx, ns, id, "", func(c *models.Connection) error {
+		if c.Disabled {
+			return errAlreadyDisabled
+		}
+		c.Disabled, c.DisabledReason = true, reason
+		return nil
+	})
+	switch {
+	case errors.Is(err, errAlreadyDisabled), errors.Is(err, store.ErrNotFound):
 		return
-	}
-	c.Disabled, c.DisabledReason = true, reason
-	if err := h.store.PutConnection(ctx, ns, c); err != nil {
+	case err != nil:
 		log.Error("disable connection", "error", err)
 		return
 	}
