@@ -13,6 +13,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/earshothq/earshot/internal/retryafter"
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 const (
@@ -100,7 +101,7 @@ func (s *Source) observeRate(ctx context.Context, log *slog.Logger, h http.Heade
 }
 
 // statusError turns a non-200 answer into an error: a *sources.RateLimitError
-// for 429, a *RequestError otherwise.
+// for 429, a *fetch.RequestError otherwise.
 func (s *Source) statusError(ctx context.Context, log *slog.Logger, method, path string, resp *resty.Response) error {
 	code, h := resp.StatusCode(), resp.Header()
 	now := s.now()
@@ -118,21 +119,21 @@ func (s *Source) statusError(ctx context.Context, log *slog.Logger, method, path
 	var err error
 	switch {
 	case code >= 500:
-		err = fmt.Errorf("%w: %s", ErrServer, resp.Status())
+		err = fmt.Errorf("%w: %s", fetch.ErrServer, resp.Status())
 		if hasWait { // 503 with Retry-After: everyone waits
 			s.api.Block(ctx, log, now.Add(wait))
 		}
 		log.Warn("server error", "method", method, "path", path, "status", code)
 	case code == http.StatusUnauthorized:
-		err = fmt.Errorf("%w: %s", ErrAuth, resp.Status())
+		err = fmt.Errorf("%w: %s", fetch.ErrAuth, resp.Status())
 	case code == http.StatusForbidden:
-		err = fmt.Errorf("%w: %s (private, quarantined or banned subreddit?)", ErrStatus, resp.Status())
+		err = fmt.Errorf("%w: %s (private, quarantined or banned subreddit?)", fetch.ErrStatus, resp.Status())
 	case code == http.StatusNotFound:
-		err = fmt.Errorf("%w: %s (no such subreddit, or banned?)", ErrStatus, resp.Status())
+		err = fmt.Errorf("%w: %s (no such subreddit, or banned?)", fetch.ErrStatus, resp.Status())
 	case code >= 300 && code < 400:
-		err = fmt.Errorf("%w: %s (Reddit redirects unknown subreddits to a search)", ErrStatus, resp.Status())
+		err = fmt.Errorf("%w: %s (Reddit redirects unknown subreddits to a search)", fetch.ErrStatus, resp.Status())
 	default:
-		err = fmt.Errorf("%w: %s", ErrStatus, resp.Status())
+		err = fmt.Errorf("%w: %s", fetch.ErrStatus, resp.Status())
 	}
 	return s.api.Error(method, path, code, err)
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 	"unicode"
+
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 const (
@@ -111,7 +113,7 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 	var tr tokenResponse
 	decodeErr := json.Unmarshal(resp.Body(), &tr)
 	fail := func(format string, args ...any) (string, time.Duration, error) {
-		err := fmt.Errorf("%w: "+format, append([]any{ErrAuth}, args...)...)
+		err := fmt.Errorf("%w: "+format, append([]any{fetch.ErrAuth}, args...)...)
 		return "", 0, s.api.Error(http.MethodPost, path, code, err)
 	}
 	switch {
@@ -126,7 +128,7 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 	case code != http.StatusOK:
 		return fail("%s", resp.Status())
 	case decodeErr != nil:
-		return fail("%v: %v", ErrMalformed, decodeErr)
+		return fail("%v: %v", fetch.ErrMalformed, decodeErr)
 	case tr.AccessToken == "":
 		return fail("no access_token in the answer")
 	}
