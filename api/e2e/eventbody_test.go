@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"testing"
 	"time"
 
@@ -12,23 +10,6 @@ import (
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/models"
 )
-
-// rawGet makes an API GET with acme's key and returns the body as sent.
-func (p *process) rawGet(t *testing.T, path string) []byte {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, p.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+acmeKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, raw)
-	}
-	return raw
-}
 
 // A scan's webhook body is the same bytes whether delivered, listed or
 // shown: the body the receiver got is, byte for byte, what
@@ -69,7 +50,7 @@ func TestScanBodySameDeliveredListedShown(t *testing.T) {
 				t.Fatalf("delivered %s: %v", delivered, err)
 			}
 
-			shown, err := models.ScanEventBody(p.rawGet(t, "/v1/"+ev.Name))
+			shown, err := models.ScanEventBody(p.send(t, "GET", "/v1/"+ev.Name, "", 200))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +58,7 @@ func TestScanBodySameDeliveredListedShown(t *testing.T) {
 				t.Errorf("shown scan's body differs from the delivered one:\nshown     %s\ndelivered %s", shown, delivered)
 			}
 			var list struct{ Scans []json.RawMessage }
-			if err := json.Unmarshal(p.rawGet(t, "/v1/namespaces/acme/managers/-/scans"), &list); err != nil || len(list.Scans) != 1 {
+			if err := json.Unmarshal(p.send(t, "GET", "/v1/namespaces/acme/managers/-/scans", "", 200), &list); err != nil || len(list.Scans) != 1 {
 				t.Fatalf("scans list: %d scans, %v", len(list.Scans), err)
 			}
 			listed, err := models.ScanEventBody(list.Scans[0])
