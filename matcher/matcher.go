@@ -71,6 +71,11 @@ type Matcher struct {
 	index    atomic.Pointer[Index]
 	managers atomic.Pointer[[]*models.Manager]
 	rebuild  atomic.Bool
+
+	siteGen atomic.Uint64
+	keyedMu sync.Mutex
+	keyed   map[string]*keyedIndex
+	pruned  time.Time
 }
 
 type cacheEntry struct {
@@ -528,6 +533,7 @@ func managerLabel(mg *models.Manager) string {
 // siteLearnt rebuilds the index after a site profile brought a brand name,
 // coalescing profiles that arrive together.
 func (m *Matcher) siteLearnt() {
+	m.siteGen.Add(1) // the indexes of IndexOf are rebuilt at their next use
 	if m.index.Load() == nil || !m.rebuild.CompareAndSwap(false, true) {
 		return
 	}
@@ -550,7 +556,16 @@ func (m *Matcher) Index() *Index { return m.index.Load() }
 // (Redis failures of the crisis detector) are joined; the other managers'
 // results are still returned.
 func (m *Matcher) MatchAll(ctx context.Context, post *models.Post) ([]ManagerResult, error) {
-	ix := m.index.Load()
+	return m.MatchIndex(ctx, m.index.Load(), post, nil)
+}
+
+// MatchIndex evaluates a post against every manager of ix at once (see
+// MatchAll); want, when not nil, leaves out the candidates it refuses
+// before they are scored (a post of a subreddit a manager does not watch
+// neither matches nor counts towards its crisis window). The results are
+// those Evaluate gives the managers one by one, less the ones that neither
+// matched nor began a spike.
+func (m *Matcher) MatchIndex(ctx context.Context, ix *Index, post *models.Post, want func(*models.Manager) bool) ([]ManagerResult, error) {
 	if ix == nil {
 		return nil, nil
 	}
@@ -560,6 +575,9 @@ func (m *Matcher) MatchAll(ctx context.Context, post *models.Post) ([]ManagerRes
 	var errs []error
 	for _, ci := range st.cands {
 		c := ix.managers[ci]
+		if want != nil && !want(c.mgr) {
+			continue
+		}
 		hits := st.localHits(ix, ci)
 		var profiles []SiteProfile
 		if m.llm != nil {

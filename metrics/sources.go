@@ -63,7 +63,7 @@ func (s *Sources) Measure(sourceType string, src sources.Source) sources.Source 
 	s.PostsFetched.WithLabelValues(label)
 	s.PollsFailed.WithLabelValues(label)
 	s.RateLimitWaits.WithLabelValues(label)
-	return sources.Func(func(ctx context.Context, m *models.Manager, cursor json.RawMessage) (sources.Result, error) {
+	return measured{src: src, poll: func(ctx context.Context, m *models.Manager, cursor json.RawMessage) (sources.Result, error) {
 		res, err := src.Poll(ctx, m, cursor)
 		s.Polls.WithLabelValues(label).Inc()
 		switch {
@@ -78,5 +78,19 @@ func (s *Sources) Measure(sourceType string, src sources.Source) sources.Source 
 			s.PostsFetched.WithLabelValues(label).Add(float64(len(res.Posts)))
 		}
 		return res, err
-	})
+	}}
 }
+
+// measured is a Source counted by Measure; what the source it wraps
+// implements besides Poll (sources.Shared, …) is found through Unwrap.
+type measured struct {
+	src  sources.Source
+	poll sources.Func
+}
+
+func (m measured) Poll(ctx context.Context, mg *models.Manager, cursor json.RawMessage) (sources.Result, error) {
+	return m.poll(ctx, mg, cursor)
+}
+
+// Unwrap implements sources.Unwrapper.
+func (m measured) Unwrap() sources.Source { return m.src }

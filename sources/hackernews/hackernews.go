@@ -134,8 +134,8 @@ type search struct {
 
 func (s search) key() string { return s.tags + " " + s.query }
 
-// searches returns the searches of a manager: its source.query, or each of
-// its input.keywords, for the tags its source.include asks for.
+// searches returns the searches of a manager: its source.query, or every
+// new item, for the tags its source.include asks for.
 func searches(m *models.Manager) ([]search, error) {
 	tags := "(story,comment)"
 	posts, comments := slices.Contains(m.Source.Include, "posts"), slices.Contains(m.Source.Include, "comments")
@@ -149,24 +149,10 @@ func searches(m *models.Manager) ([]search, error) {
 	if err != nil {
 		return nil, err
 	}
-	var queries []string
-	if q := strings.TrimSpace(st.Query); q != "" {
-		queries = []string{q}
-	} else {
-		for _, k := range m.Input.Keywords {
-			if k = strings.Join(strings.Fields(k), " "); k != "" && !slices.Contains(queries, k) {
-				queries = append(queries, k)
-			}
-		}
-	}
-	if len(queries) == 0 {
-		return nil, fmt.Errorf("hackernews: the manager has neither source.query nor input.keywords")
-	}
-	out := make([]search, len(queries))
-	for i, q := range queries {
-		out[i] = search{query: q, tags: tags}
-	}
-	return out, nil
+	// Without a query of its own a manager reads every new item (an empty
+	// query), shared by all such managers (see StreamKey), and the matcher
+	// picks what its input asks for.
+	return []search{{query: strings.Join(strings.Fields(st.Query), " "), tags: tags}}, nil
 }
 
 // Poll implements sources.Source.

@@ -57,7 +57,8 @@ func validate(m *models.Manager, s *Settings) []models.FieldError {
 	}
 	// Reddit's comments are read from the subreddits' /comments listing:
 	// its search finds links only, so a query alone has no comments to read.
-	if slices.Contains(m.Source.Include, includeComments) && len(s.Subreddits) == 0 {
+	// All of Reddit (neither subreddits nor a query) reads /r/all/comments.
+	if slices.Contains(m.Source.Include, includeComments) && len(s.Subreddits) == 0 && strings.TrimSpace(s.Query) != "" {
 		errs = append(errs, models.FieldError{Field: "source.include", Description: "comments needs source.subreddits (Reddit search does not return comments)"})
 	}
 	return errs

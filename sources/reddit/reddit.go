@@ -152,9 +152,10 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	if len(src.Subreddits) == 0 && strings.TrimSpace(src.Query) == "" {
-		// The Advite guide's monitor names only the platform: search all of
-		// Reddit for the manager's own terms.
-		src.Query = SearchQuery(m.Input)
+		// The Advite guide's monitor names only the platform: it reads all
+		// of Reddit's newest posts (and comments), as F5Bot does, shared by
+		// every such manager (see StreamKey) and matched by the matcher.
+		src.Subreddits = []string{"all"}
 	}
 	t, err := newTarget(*src, m.Source.Include)
 	if err != nil {
