@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/earshothq/earshot/models"
-	"github.com/earshothq/earshot/sources/ingest"
 )
 
 // IngestStats says what one pushed batch did.
@@ -26,26 +25,30 @@ type IngestStats struct {
 // enqueued under the same task ids, so nothing is delivered twice.
 func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (IngestStats, error) {
 	st := IngestStats{Posts: len(posts)}
-	all, err := p.Store.ListManagers(ctx, ns)
+	snap, err := p.snapshot(ctx)
 	if err != nil {
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
 	}
-	for _, m := range all {
-		if !m.Enable || m.Source.Type != ingest.Type {
-			continue
+	managers := snap.ingest[ns]
+	st.Managers = len(managers)
+	if len(managers) == 0 {
+		return st, nil
+	}
+	// One index pass per post against all of the namespace's INGEST
+	// managers, then the candidates' scorers.
+	ix, err := p.Matcher.IndexOf("ingest:"+ns, managers)
+	if err != nil {
+		p.Logger.Warn("some managers cannot be matched", "namespace", ns, "error", err)
+	}
+	for i := range posts {
+		post := &posts[i]
+		results, err := p.Matcher.MatchIndex(ctx, ix, post, nil)
+		if err != nil {
+			return st, fmt.Errorf("pipeline: ingest: match %s: %w", post.ID, err)
 		}
-		if m.Name == "" {
-			m.Name = models.ManagerName(ns, m.ID)
-		}
-		st.Managers++
-		for i := range posts {
-			post := &posts[i]
-			r, err := p.Matcher.Evaluate(ctx, m, post)
-			if err != nil {
-				return st, fmt.Errorf("pipeline: ingest: match %s for %s: %w", post.ID, m.Name, err)
-			}
+		for _, r := range results {
 			if r.Spike != nil {
-				if err := p.handOnSpike(ctx, m, r.Spike); err != nil {
+				if err := p.handOnSpike(ctx, r.Manager, r.Spike); err != nil {
 					return st, fmt.Errorf("pipeline: ingest: %w", err)
 				}
 			}
@@ -53,7 +56,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 				continue
 			}
 			st.Matched++
-			created, err := p.handOn(ctx, m, post, r.Match)
+			created, err := p.handOn(ctx, r.Manager, post, r.Match)
 			if err != nil {
 				return st, fmt.Errorf("pipeline: ingest: %w", err)
 			}

@@ -27,10 +27,12 @@ const QueuePolls = "polls"
 // pollTimeout bounds one poll, paging included.
 const pollTimeout = 5 * time.Minute
 
-// PollPayload is a poll task's payload.
+// PollPayload is a poll task's payload: a manager read alone (Namespace
+// and Manager) or a shared read (Read, its Read.ID).
 type PollPayload struct {
-	Namespace string `json:"ns"`
-	Manager   string `json:"manager"`
+	Namespace string `json:"ns,omitempty"`
+	Manager   string `json:"manager,omitempty"`
+	Read      string `json:"read,omitempty"`
 	Tick      int64  `json:"tick"` // unix seconds of the scheduled tick
 }
 
@@ -38,14 +40,23 @@ type PollPayload struct {
 // TaskID names the tick and it is Unique for the interval, so every
 // process that ticks at that time enqueues the same task once.
 func NewPollTask(ns, manager string, tick time.Time, every time.Duration) (*asynq.Task, error) {
-	p := PollPayload{Namespace: ns, Manager: manager, Tick: tick.Unix()}
+	return newPollTask(PollPayload{Namespace: ns, Manager: manager, Tick: tick.Unix()}, ns+"/"+manager, every)
+}
+
+// NewReadTask returns the poll task of a shared read (Read.ID) for one
+// tick, named and made unique as NewPollTask's.
+func NewReadTask(read string, tick time.Time, every time.Duration) (*asynq.Task, error) {
+	return newPollTask(PollPayload{Read: read, Tick: tick.Unix()}, "stream:"+store.StreamKey(read), every)
+}
+
+func newPollTask(p PollPayload, name string, every time.Duration) (*asynq.Task, error) {
 	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: encode poll task: %w", err)
 	}
 	unique := max(every, time.Second)
 	return asynq.NewTask(TypePoll, b,
-		asynq.TaskID("poll:"+ns+"/"+manager+":"+strconv.FormatInt(tick.Unix(), 10)),
+		asynq.TaskID("poll:"+name+":"+strconv.FormatInt(p.Tick, 10)),
 		asynq.Unique(unique),
 		// Keeping the finished task keeps its id taken, so a replica whose
 		// tick fires a little late cannot enqueue the same tick again.
@@ -65,6 +76,10 @@ type Poller struct {
 	Logger   *slog.Logger
 	// Retention is how long Scans are kept.
 	Retention time.Duration
+	// Metrics, when set, counts each read's work (see StreamMetrics).
+	Metrics *StreamMetrics
+
+	snap snapshots
 }
 
 // Stats says what one poll did.
@@ -76,13 +91,26 @@ type Stats struct {
 	Skipped bool
 }
 
+func (s *Stats) add(o Stats) {
+	s.Fetched += o.Fetched
+	s.Matched += o.Matched
+	s.New += o.New
+	s.Spikes += o.Spikes
+	s.Skipped = s.Skipped && o.Skipped
+}
+
 // ProcessTask runs a poll task.
 func (p *Poller) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var pl PollPayload
 	if err := json.Unmarshal(t.Payload(), &pl); err != nil {
 		return fmt.Errorf("pipeline: bad poll payload: %v: %w", err, asynq.SkipRetry)
 	}
-	_, err := p.Poll(ctx, pl.Namespace, pl.Manager)
+	var err error
+	if pl.Read != "" {
+		_, err = p.PollRead(ctx, pl.Read)
+	} else {
+		_, err = p.Poll(ctx, pl.Namespace, pl.Manager)
+	}
 	if errors.Is(err, ErrSourceFailed) {
 		// Logged by Poll, and self-healing: the cursor stayed, and the
 		// next tick reads the same posts again.
@@ -95,27 +123,66 @@ func (p *Poller) ProcessTask(ctx context.Context, t *asynq.Task) error {
 // read (network, 5xx, 429, a malformed answer): the cursor is kept.
 var ErrSourceFailed = errors.New("source failed")
 
-// Poll runs one poll of a manager.
+// Poll runs the reads that serve one manager now: its own, or those of
+// the streams it is part of (which serve their other managers too).
 func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
-	log := p.Logger.With("manager", models.ManagerName(ns, id))
-	m, err := p.Store.GetManager(ctx, ns, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return Stats{Skipped: true}, nil // deleted since the tick
-	}
+	snap, err := p.snapshot(ctx)
 	if err != nil {
 		return Stats{}, err
 	}
-	if !m.Enable {
+	m := snap.byName[models.ManagerName(ns, id)]
+	if m == nil || !m.Enable {
+		return Stats{Skipped: true}, nil // deleted or disabled since the tick
+	}
+	if _, err := p.Sources.For(m); err != nil {
+		return Stats{}, err
+	}
+	reads := snap.readsOf(m.Name)
+	if len(reads) == 0 {
+		return Stats{}, errNoSource(m)
+	}
+	total := Stats{Skipped: true}
+	var errs []error
+	for _, r := range reads {
+		st, err := p.pollRead(ctx, r)
+		total.add(st)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// PollRead runs one read, by its Read.ID; a read no manager makes any
+// more is skipped.
+func (p *Poller) PollRead(ctx context.Context, id string) (Stats, error) {
+	snap, err := p.snapshot(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
+	r := snap.byID[id]
+	if r == nil {
 		return Stats{Skipped: true}, nil
 	}
-	src, err := p.Sources.For(m)
-	if err != nil {
-		return Stats{}, err
-	}
+	return p.pollRead(ctx, r)
+}
 
-	// One poll of a manager at a time: a slow poll overlapping the next
-	// tick would read from the same cursor and race to store it.
-	release, ok, err := p.Store.TryLock(ctx, "poll:"+ns+":"+id, pollTimeout+time.Minute)
+// pollRead reads once and hands on what every manager of the read
+// matched; only then does the read's cursor move.
+func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
+	log := p.Logger.With("read", r.ID)
+	ns, mid, alone := r.manager()
+	if alone {
+		log = p.Logger.With("manager", r.Managers[0].Name)
+	}
+	// One poll of a read at a time, across every process: a slow poll
+	// overlapping the next tick would read from the same cursor and race
+	// to store it.
+	lock := "poll:stream:" + store.StreamKey(r.ID)
+	if alone {
+		lock = "poll:" + ns + ":" + mid
+	}
+	release, ok, err := p.Store.TryLock(ctx, lock, pollTimeout+time.Minute)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -128,52 +195,102 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
 	defer cancel()
 
-	cursor, err := p.Store.Cursor(ctx, ns, id)
+	var cursor json.RawMessage
+	if alone {
+		cursor, err = p.Store.Cursor(ctx, ns, mid)
+	} else {
+		cursor, err = p.Store.StreamCursor(ctx, r.ID)
+	}
 	if err != nil {
 		return Stats{}, err
 	}
-	res, err := src.Poll(ctx, m, cursor)
+	res, err := r.source.Poll(ctx, r.Poll, cursor)
 	if err != nil {
+		p.Metrics.failed(r)
 		var rl *sources.RateLimitError
 		if errors.As(err, &rl) {
 			log.Info("source rate limited; waiting", "until", rl.Until.UTC().Format(time.RFC3339))
 		} else {
 			log.Warn("poll failed; cursor kept", "error", err)
 		}
-		return Stats{}, fmt.Errorf("pipeline: poll %s: %w: %w", m.Name, ErrSourceFailed, err)
+		return Stats{}, fmt.Errorf("pipeline: poll %s: %w: %w", r.ID, ErrSourceFailed, err)
 	}
-	st := Stats{Fetched: len(res.Posts)}
-	for i := range res.Posts {
-		post := &res.Posts[i]
-		r, err := p.Matcher.Evaluate(ctx, m, post)
-		if err != nil {
-			return st, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
-		}
-		if r.Spike != nil {
-			if err := p.handOnSpike(ctx, m, r.Spike); err != nil {
-				return st, err
-			}
-			st.Spikes++
-		}
-		if !r.Matched {
-			continue
-		}
-		st.Matched++
-		created, err := p.handOn(ctx, m, post, r.Match)
-		if err != nil {
-			return st, err
-		}
-		if created {
-			st.New++
-		}
+	st, err := p.match(ctx, r, res.Posts)
+	p.Metrics.read(r, res.Posts, st)
+	if err != nil {
+		return st, err
 	}
 	// Only now, with every Scan stored and enqueued, may the cursor move.
 	if res.Cursor != nil {
-		if err := p.Store.SetCursor(ctx, ns, id, res.Cursor); err != nil {
+		if alone {
+			err = p.Store.SetCursor(ctx, ns, mid, res.Cursor)
+		} else {
+			err = p.Store.SetStreamCursor(ctx, r.ID, res.Cursor)
+		}
+		if err != nil {
 			return st, err
 		}
 	}
-	log.Debug("polled", "fetched", st.Fetched, "matched", st.Matched, "new", st.New)
+	log.Debug("polled", "managers", len(r.Managers), "fetched", st.Fetched, "matched", st.Matched, "new", st.New)
+	return st, nil
+}
+
+// match matches the posts of one read against all of its managers, one
+// index pass per post, and hands every match on.
+//
+// A shared read offers a manager only what it asked for (Wants: its
+// subreddits, its kind of item) and, as a manager's own first poll would,
+// nothing created more than its backfill before the manager itself: a
+// stream read for the first time reaches back as far as the longest
+// backfill among its managers, and a manager joining a stream that is
+// already read starts where the stream stands.
+func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats, error) {
+	st := Stats{Fetched: len(posts)}
+	if len(posts) == 0 {
+		return st, nil
+	}
+	ix, err := p.Matcher.IndexOf("read:"+r.ID, r.Managers)
+	if err != nil {
+		// Managers that slipped past validation match nothing; the
+		// others go on.
+		p.Logger.Warn("some managers cannot be matched", "read", r.ID, "error", err)
+	}
+	for i := range posts {
+		post := &posts[i]
+		var want func(*models.Manager) bool
+		if r.Shared {
+			want = func(m *models.Manager) bool {
+				if r.wants != nil && !r.wants(m, post) {
+					return false
+				}
+				return m.CreateTime.IsZero() || !post.Time.Before(m.CreateTime.Add(-m.Source.BackfillOrDefault()))
+			}
+		}
+		results, err := p.Matcher.MatchIndex(ctx, ix, post, want)
+		if err != nil {
+			return st, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
+		}
+		for _, res := range results {
+			if res.Spike != nil {
+				if err := p.handOnSpike(ctx, res.Manager, res.Spike); err != nil {
+					return st, err
+				}
+				st.Spikes++
+			}
+			if !res.Matched {
+				continue
+			}
+			st.Matched++
+			p.Metrics.matched(r, res.Manager)
+			created, err := p.handOn(ctx, res.Manager, post, res.Match)
+			if err != nil {
+				return st, err
+			}
+			if created {
+				st.New++
+			}
+		}
+	}
 	return st, nil
 }
 

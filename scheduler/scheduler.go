@@ -13,6 +13,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/pipeline"
+	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/ingest"
 	"github.com/earshothq/earshot/store"
 )
@@ -29,7 +30,8 @@ type Scheduler struct {
 	cron    *cron.Cron
 	ctx     context.Context // Run's, for the enqueues of cron's jobs
 	mu      sync.Mutex
-	entries map[string]entry // by manager name
+	entries map[string]entry // by read id
+	sources sources.Registry
 	version int64
 	// onChange is told every manager whenever they change.
 	onChange func([]*models.Manager)
@@ -41,8 +43,54 @@ type Scheduler struct {
 func (s *Scheduler) OnChange(f func([]*models.Manager)) { s.onChange = f }
 
 type entry struct {
-	id   cron.EntryID
-	spec string
+	id       cron.EntryID
+	spec     string
+	managers []string // names of the managers the read serves
+}
+
+// want is what sync wants scheduled for one read.
+type want struct {
+	spec     string
+	sched    cron.Schedule
+	shared   bool
+	managers []string
+}
+
+// reads groups the polled managers into their reads (each its own read
+// when no sources are set).
+func (s *Scheduler) reads(polled []*models.Manager) []pipeline.Read {
+	if s.sources == nil {
+		out := make([]pipeline.Read, 0, len(polled))
+		for _, m := range polled {
+			out = append(out, pipeline.Read{ID: "manager/" + m.Name, Type: m.Source.Type, Managers: []*models.Manager{m}})
+		}
+		return out
+	}
+	return pipeline.Reads(s.sources, polled)
+}
+
+// plan picks the most frequent of a read's managers' schedules (the
+// earliest spec of those that tick as often, so that every replica picks
+// the same one).
+func (s *Scheduler) plan(r pipeline.Read) (want, bool) {
+	var best want
+	var bestEvery time.Duration
+	now := time.Now()
+	for _, m := range r.Managers {
+		spec := m.ScheduleOrDefault()
+		sched, err := ParseSchedule(spec)
+		if err != nil {
+			s.log.Warn("scheduler: manager has an invalid schedule; not scheduled", "manager", m.Name, "error", err)
+			continue
+		}
+		every := interval(sched, now)
+		if best.sched == nil || every < bestEvery || every == bestEvery && spec < best.spec {
+			best.spec, best.sched, bestEvery = spec, sched, every
+		}
+		best.managers = append(best.managers, m.Name)
+	}
+	best.shared = r.Shared
+	return best, best.sched != nil
 }
 
 // New returns a Scheduler. reload is how often it checks Redis for managers
@@ -85,12 +133,28 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func (s *Scheduler) Scheduled() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.entries))
-	for n := range s.entries {
-		out = append(out, n)
+	var out []string
+	for _, e := range s.entries {
+		out = append(out, e.managers...)
 	}
 	return out
 }
+
+// Reads returns the ids of the reads currently scheduled.
+func (s *Scheduler) Reads() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.entries))
+	for id := range s.entries {
+		out = append(out, id)
+	}
+	return out
+}
+
+// UseSources makes the scheduler group managers into the reads of
+// pipeline.Reads (streams shared by managers); without it each manager is
+// read alone. Call it before Run.
+func (s *Scheduler) UseSources(reg sources.Registry) { s.sources = reg }
 
 func (s *Scheduler) sync(ctx context.Context) error {
 	v, err := s.store.Version(ctx)
@@ -109,39 +173,43 @@ func (s *Scheduler) sync(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	want := make(map[string]*models.Manager)
+	var polled []*models.Manager
 	for _, m := range managers {
 		// INGEST managers are fed by the API, never polled.
 		if m.Enable && m.Source.Type != ingest.Type {
-			want[m.Name] = m
+			polled = append(polled, m)
 		}
 	}
-	for name, e := range s.entries {
-		if m, ok := want[name]; !ok || m.ScheduleOrDefault() != e.spec {
+	// One entry per read: a manager read alone, or a stream's read shared
+	// by its managers, at the most frequent of their schedules.
+	want := map[string]want{}
+	for _, r := range s.reads(polled) {
+		w, ok := s.plan(r)
+		if ok {
+			want[r.ID] = w
+		}
+	}
+	for id, e := range s.entries {
+		if w, ok := want[id]; !ok || w.spec != e.spec {
 			s.cron.Remove(e.id)
-			delete(s.entries, name)
+			delete(s.entries, id)
 		}
 	}
-	for name, m := range want {
-		if _, ok := s.entries[name]; ok {
+	for id, w := range want {
+		if e, ok := s.entries[id]; ok {
+			e.managers = w.managers
+			s.entries[id] = e
 			continue
 		}
-		spec := m.ScheduleOrDefault()
-		sched, err := ParseSchedule(spec)
-		if err != nil {
-			s.log.Warn("scheduler: manager has an invalid schedule; not scheduled", "manager", name, "error", err)
-			continue
+		j := &pollJob{s: s, read: id, every: interval(w.sched, time.Now())}
+		if !w.shared {
+			j.ns, j.id, _ = models.ParseManagerName(w.managers[0])
 		}
-		ns, id, err := models.ParseManagerName(name)
-		if err != nil {
-			continue
-		}
-		j := &pollJob{s: s, ns: ns, id: id, every: interval(sched, time.Now())}
-		eid := s.cron.Schedule(sched, j)
+		eid := s.cron.Schedule(w.sched, j)
 		// The job may already be running (cron starts it on its own
 		// goroutine), so its entry id is published atomically.
 		j.entry.Store(int64(eid))
-		s.entries[name] = entry{id: eid, spec: spec}
+		s.entries[id] = entry{id: eid, spec: w.spec, managers: w.managers}
 	}
 	s.version = v
 	if s.onChange != nil {
@@ -152,7 +220,8 @@ func (s *Scheduler) sync(ctx context.Context) error {
 
 type pollJob struct {
 	s      *Scheduler
-	ns, id string
+	read   string // its pipeline.Read's ID
+	ns, id string // a manager read alone
 	every  time.Duration
 	entry  atomic.Int64 // cron.EntryID, once scheduled
 }
@@ -167,7 +236,13 @@ func (j *pollJob) Run() {
 	if tick.IsZero() {
 		tick = time.Now().Truncate(time.Second)
 	}
-	task, err := pipeline.NewPollTask(j.ns, j.id, tick, j.every)
+	var task *asynq.Task
+	var err error
+	if j.id != "" {
+		task, err = pipeline.NewPollTask(j.ns, j.id, tick, j.every)
+	} else {
+		task, err = pipeline.NewReadTask(j.read, tick, j.every)
+	}
 	if err != nil {
 		j.s.log.Error("scheduler: build poll task", "error", err)
 		return
@@ -177,10 +252,10 @@ func (j *pollJob) Run() {
 	_, err = j.s.client.EnqueueContext(ctx, task)
 	switch {
 	case err == nil:
-		j.s.log.Debug("poll enqueued", "manager", models.ManagerName(j.ns, j.id), "tick", tick.UTC().Format(time.RFC3339))
+		j.s.log.Debug("poll enqueued", "read", j.read, "tick", tick.UTC().Format(time.RFC3339))
 	case errors.Is(err, asynq.ErrDuplicateTask), errors.Is(err, asynq.ErrTaskIDConflict):
 		// Another process enqueued this tick already.
 	default:
-		j.s.log.Warn("scheduler: enqueue poll failed", "manager", models.ManagerName(j.ns, j.id), "error", err)
+		j.s.log.Warn("scheduler: enqueue poll failed", "read", j.read, "error", err)
 	}
 }

@@ -176,6 +176,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Enqueuer:  enq,
 		Logger:    s.log,
 		Retention: cfg.Scans.Retention.D(),
+		Metrics:   pipeline.NewStreamMetrics(metrics.NewStreams(s.metrics.Registry)),
 	}
 	mux := asynq.NewServeMux()
 	mux.Handle(pipeline.TypePoll, s.poller)
@@ -184,6 +185,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		return nil, fmt.Errorf("server: start workers: %w", err)
 	}
 	s.sched = scheduler.New(s.store, s.client, s.log, opts.SchedulerReload)
+	s.sched.UseSources(registry)
 	s.sched.OnChange(func(ms []*models.Manager) {
 		if err := s.poller.Matcher.SetManagers(ms); err != nil {
 			s.log.Warn("some managers cannot be matched", "error", err)

@@ -34,14 +34,15 @@ type RedditComment struct {
 
 // Reddit is a fake of Reddit's public JSON API listing endpoints
 // (/r/{subs}/new.json and /r/{subs}/new for posts, /r/{subs}/comments.json
-// and /r/{subs}/comments for comments), honouring limit, before and after
-// the way Reddit does.
+// and /r/{subs}/comments for comments; /r/all is every subreddit),
+// honouring limit, before and after the way Reddit does.
 type Reddit struct {
 	*httptest.Server
 	mu       sync.Mutex
 	posts    []RedditPost    // newest first
 	comments []RedditComment // newest first
 	requests int
+	paths    []string
 }
 
 // NewReddit starts a fake Reddit.
@@ -74,6 +75,13 @@ func (r *Reddit) Requests() int {
 	return r.requests
 }
 
+// Paths returns the path of every listing request served, in order.
+func (r *Reddit) Paths() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.paths...)
+}
+
 func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 	path := strings.TrimSuffix(req.URL.Path, ".json")
 	parts := strings.Split(strings.Trim(path, "/"), "/")
@@ -103,6 +111,7 @@ func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	r.requests++
+	r.paths = append(r.paths, req.URL.Path)
 	var list []listed
 	if parts[2] == "comments" {
 		titles := map[string]string{}
@@ -110,13 +119,13 @@ func (r *Reddit) serve(w http.ResponseWriter, req *http.Request) {
 			titles[p.ID] = p.Title
 		}
 		for _, c := range r.comments {
-			if subs[strings.ToLower(c.Subreddit)] {
+			if subs["all"] || subs[strings.ToLower(c.Subreddit)] {
 				list = append(list, c.listed(titles[c.LinkID]))
 			}
 		}
 	} else {
 		for _, p := range r.posts {
-			if subs["*"] && matchesAny(p.Title+"\n"+p.Selftext, terms) || subs[strings.ToLower(p.Subreddit)] {
+			if subs["*"] && matchesAny(p.Title+"\n"+p.Selftext, terms) || subs["all"] || subs[strings.ToLower(p.Subreddit)] {
 				list = append(list, p.listed())
 			}
 		}

@@ -142,9 +142,10 @@ func TestIncludeAndKeywordsChooseTheSearches(t *testing.T) {
 		{name: "stories only", query: "earshot", include: []string{"posts"}, want: []string{"story earshot"}},
 		{name: "comments only", query: "earshot", include: []string{"comments"}, want: []string{"comment earshot"}},
 		{name: "both", query: "earshot", include: []string{"posts", "comments"}, want: []string{"(story,comment) earshot"}},
-		{name: "a search per keyword", keywords: []string{"social  listening", "earshot", "earshot"},
-			want: []string{"(story,comment) social listening", "(story,comment) earshot"}},
-		{name: "nothing", keywords: []string{" "}, err: true},
+		// Without a query every new item is read (one stream for all such
+		// managers) and the matcher picks the keywords' matches.
+		{name: "every new item", keywords: []string{"social  listening", "earshot"}, want: []string{"(story,comment) "}},
+		{name: "every new story", keywords: []string{"earshot"}, include: []string{"posts"}, want: []string{"story "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,7 +237,7 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	hn := fakes.NewHackerNews()
 	defer hn.Close()
 	e := newEnv(t, hn.URL+"/api/v1", 10)
-	m := manager("", "earshot", "social listening")
+	m := manager("earshot")
 
 	var want []string
 	add := func(it fakes.HNItem) {

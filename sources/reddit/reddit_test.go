@@ -619,7 +619,6 @@ func TestInvalidSource(t *testing.T) {
 		query      string
 		want       string
 	}{
-		{"neither subreddits nor query", nil, "  ", "reddit: the manager's source names neither subreddits nor a query"},
 		{"path in a subreddit name", []string{"marketing/../../api/v1/me"}, "", `reddit: invalid subreddit name`},
 		{"empty subreddit name", []string{""}, "", `reddit: invalid subreddit name ""`},
 	}
