@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/pipeline"
 	"github.com/earshothq/earshot/server"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/store"
@@ -50,12 +50,6 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
-	var cursor json.RawMessage
-	if *stored {
-		if cursor, err = storedCursor(ctx, cfg.Redis.URL, mgr); err != nil {
-			return err
-		}
-	}
 	if catalog.Pushed(mgr) {
 		return fmt.Errorf("manager %s has a %s source: its posts are pushed to POST /v1/namespaces/{ns}/posts:ingest; there is nothing to poll", mgr.Name, mgr.Source.Type)
 	}
@@ -64,56 +58,86 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if d, ok := src.(sources.Describer); ok {
+	if d, ok := sources.As[sources.Describer](src); ok {
 		// What the source will ask for (X's query built from the
 		// keywords, say) is the usual suspect when it finds nothing.
 		if what := d.Describe(mgr); what != "" {
 			fmt.Fprintln(stderr, what)
 		}
 	}
-	res, err := src.Poll(ctx, mgr, cursor)
-	if err != nil {
-		var rl *sources.RateLimitError
-		if errors.As(err, &rl) {
-			return fmt.Errorf("poll %s: %s rate limited until %s; try again then", mgr.Name, rl.Source, rl.Until.Local().Format(time.DateTime))
+	// The manager's reads: its own, or those of the streams it shares
+	// with the managers of a running Earshot (--stored-cursor) or, alone,
+	// as its first poll would make them.
+	var st *store.Store
+	managers := []*models.Manager{mgr}
+	if *stored {
+		var closeStore func()
+		if os.Getenv("REDIS_URL") == "" && cfg.Redis.URL == "" {
+			return fmt.Errorf("--stored-cursor needs the Redis of a running Earshot (REDIS_URL or redis.url)")
 		}
-		return fmt.Errorf("poll %s: %w", mgr.Name, err)
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetEscapeHTML(false)
-	for i := range res.Posts {
-		if err := enc.Encode(&res.Posts[i]); err != nil {
+		if st, closeStore, err = openStore(ctx, *path); err != nil {
 			return err
 		}
+		defer closeStore()
+		if managers, err = st.AllManagers(ctx); err != nil {
+			return fmt.Errorf("reading the managers: %w", err)
+		}
+		managers = slices.DeleteFunc(managers, func(m *models.Manager) bool { return m.Name == mgr.Name })
+		managers = append(managers, mgr)
+	}
+	total := 0
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, r := range pipeline.Reads(registry, managers) {
+		if !slices.ContainsFunc(r.Managers, func(m *models.Manager) bool { return m.Name == mgr.Name }) {
+			continue
+		}
+		var cursor json.RawMessage
+		if st != nil {
+			if cursor, err = storedCursor(ctx, st, r); err != nil {
+				return err
+			}
+		}
+		if r.Shared {
+			fmt.Fprintf(stderr, "reading %s, shared by %d manager(s)\n", r.ID, len(r.Managers))
+		}
+		res, err := src.Poll(ctx, r.Poll, cursor)
+		if err != nil {
+			var rl *sources.RateLimitError
+			if errors.As(err, &rl) {
+				return fmt.Errorf("poll %s: %s rate limited until %s; try again then", mgr.Name, rl.Source, rl.Until.Local().Format(time.DateTime))
+			}
+			return fmt.Errorf("poll %s: %w", mgr.Name, err)
+		}
+		for i := range res.Posts {
+			if err := enc.Encode(&res.Posts[i]); err != nil {
+				return err
+			}
+		}
+		total += len(res.Posts)
 	}
 	first := "first poll, reaching back " + mgr.Source.BackfillOrDefault().String()
-	if cursor != nil {
+	if *stored {
 		first = "from the stored cursor"
 	}
-	fmt.Fprintf(stderr, "%d posts from %s (%s); nothing matched, stored or delivered\n", len(res.Posts), mgr.Source.Type, first)
+	fmt.Fprintf(stderr, "%d posts from %s (%s); nothing matched, stored or delivered\n", total, mgr.Source.Type, first)
 	return nil
 }
 
-// storedCursor reads a manager's cursor from the Redis a running Earshot
-// uses; nil when none is stored yet.
-func storedCursor(ctx context.Context, url string, mgr *models.Manager) (json.RawMessage, error) {
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		url = u
+// storedCursor reads a read's cursor from the Redis a running Earshot
+// uses: a manager's own, or its stream's; nil when none is stored yet.
+func storedCursor(ctx context.Context, st *store.Store, r pipeline.Read) (json.RawMessage, error) {
+	var c json.RawMessage
+	var err error
+	if r.Shared {
+		c, err = st.StreamCursor(ctx, r.ID)
+	} else {
+		var ns, id string
+		if ns, id, err = models.ParseManagerName(r.Managers[0].Name); err != nil {
+			return nil, err
+		}
+		c, err = st.Cursor(ctx, ns, id)
 	}
-	if url == "" {
-		return nil, fmt.Errorf("--stored-cursor needs the Redis of a running Earshot (REDIS_URL or redis.url)")
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
-	}
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	ns, id, err := models.ParseManagerName(mgr.Name)
-	if err != nil {
-		return nil, err
-	}
-	c, err := store.New(rdb).Cursor(ctx, ns, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading the stored cursor: %w", err)
 	}

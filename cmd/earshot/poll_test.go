@@ -113,10 +113,12 @@ func TestPollFromTheStoredCursor(t *testing.T) {
 	opts, _ := redis.ParseURL(redisURL)
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	cur := fmt.Sprintf(`{"v":1,"windows":{"(story,comment) earshot":{"since":%q,"newest":%q,"seen":[{"id":"2","t":%d}]}}}`,
+	// The manager has no query of its own: it is served by the stream of
+	// every new item, whose cursor is the stream's.
+	cur := fmt.Sprintf(`{"v":1,"windows":{"(story,comment) ":{"since":%q,"newest":%q,"seen":[{"id":"2","t":%d}]}}}`,
 		now.Add(-24*time.Hour).Format(time.RFC3339), now.Add(-time.Hour).Format(time.RFC3339), now.Add(-time.Hour).Unix())
 	st := store.New(rdb)
-	if err := st.SetCursor(context.Background(), "acme", "hn", json.RawMessage(cur)); err != nil {
+	if err := st.SetStreamCursor(context.Background(), "HACKERNEWS/all", json.RawMessage(cur)); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
@@ -127,7 +129,7 @@ func TestPollFromTheStoredCursor(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("printed %q, want nothing new", out.String())
 	}
-	if got, _ := st.Cursor(context.Background(), "acme", "hn"); string(got) != cur {
+	if got, _ := st.StreamCursor(context.Background(), "HACKERNEWS/all"); string(got) != cur {
 		t.Errorf("the stored cursor changed: %s", got)
 	}
 }
