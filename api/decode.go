@@ -110,7 +110,7 @@ func decodeJSON(data []byte, dst any) (body, *Error) {
 		// still answers precisely.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return out, invalidField(te.Field, "must be %s", jsonTypeOf(te.Type))
+			return out, invalidField(te.Field, "must be %s", models.JSONTypeName(te.Type))
 		}
 		return out, newError(http.StatusBadRequest, "invalid request body")
 	}
@@ -338,6 +338,8 @@ func jsonKind(raw []byte) string {
 	default:
 		return "a number"
 	}
+}
+
 }
 
 // jsonTypeOf names the JSON type a Go type is written as, with its article.
