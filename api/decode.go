@@ -342,24 +342,6 @@ func jsonKind(raw []byte) string {
 
 }
 
-// jsonTypeOf names the JSON type a Go type is written as, with its article.
-func jsonTypeOf(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	default:
-		return "an object"
-	}
-}
 
 func joinPath(path, key string) string {
 	if path == "" {
