@@ -340,9 +340,6 @@ func jsonKind(raw []byte) string {
 	}
 }
 
-}
-
-
 func joinPath(path, key string) string {
 	if path == "" {
 		return key
