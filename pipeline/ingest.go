@@ -40,30 +40,23 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 	if err != nil {
 		p.Logger.Warn("some managers cannot be matched", "namespace", ns, "error", err)
 	}
+	h := p.newHandOns(ctx)
 	for i := range posts {
 		post := &posts[i]
 		results, err := p.Matcher.MatchIndex(ctx, ix, post, nil)
 		if err != nil {
+			_, _ = h.wait()
 			return st, fmt.Errorf("pipeline: ingest: match %s: %w", post.ID, err)
 		}
 		for _, r := range results {
-			if r.Spike != nil {
-				if err := p.handOnSpike(ctx, r.Manager, r.Spike); err != nil {
-					return st, fmt.Errorf("pipeline: ingest: %w", err)
-				}
+			if r.Matched {
+				st.Matched++
 			}
-			if !r.Matched {
-				continue
-			}
-			st.Matched++
-			created, err := p.handOn(ctx, r.Manager, post, r.Match)
-			if err != nil {
-				return st, fmt.Errorf("pipeline: ingest: %w", err)
-			}
-			if created {
-				st.New++
-			}
+			h.add(post, r)
 		}
+	}
+	if st.New, err = h.wait(); err != nil {
+		return st, fmt.Errorf("pipeline: ingest: %w", err)
 	}
 	p.Logger.Debug("ingested", "namespace", ns, "posts", st.Posts, "managers", st.Managers, "matched", st.Matched, "new", st.New)
 	return st, nil

@@ -255,6 +255,7 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 		// others go on.
 		p.Logger.Warn("some managers cannot be matched", "read", r.ID, "error", err)
 	}
+	h := p.newHandOns(ctx)
 	for i := range posts {
 		post := &posts[i]
 		var want func(*models.Manager) bool
@@ -268,28 +269,23 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 		}
 		results, err := p.Matcher.MatchIndex(ctx, ix, post, want)
 		if err != nil {
+			_, _ = h.wait()
 			return st, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
 		}
 		for _, res := range results {
 			if res.Spike != nil {
-				if err := p.handOnSpike(ctx, res.Manager, res.Spike); err != nil {
-					return st, err
-				}
 				st.Spikes++
 			}
-			if !res.Matched {
-				continue
+			if res.Matched {
+				st.Matched++
+				p.Metrics.matched(r, res.Manager)
 			}
-			st.Matched++
-			p.Metrics.matched(r, res.Manager)
-			created, err := p.handOn(ctx, res.Manager, post, res.Match)
-			if err != nil {
-				return st, err
-			}
-			if created {
-				st.New++
-			}
+			h.add(post, res)
 		}
+	}
+	st.New, err = h.wait()
+	if err != nil {
+		return st, err
 	}
 	return st, nil
 }
