@@ -14,6 +14,7 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/bluesky"
 	"github.com/earshothq/earshot/sources/facebook"
 	"github.com/earshothq/earshot/sources/hackernews"
 	"github.com/earshothq/earshot/sources/ingest"
@@ -27,6 +28,7 @@ var Sources = sources.NewKinds(
 	twitter.Kind,
 	facebook.Kind,
 	hackernews.Kind,
+	bluesky.Kind,
 	ingest.Kind,
 )
 

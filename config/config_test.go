@@ -13,6 +13,7 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/bluesky"
 	"github.com/earshothq/earshot/sources/facebook"
 	"github.com/earshothq/earshot/sources/hackernews"
 	"github.com/earshothq/earshot/sources/reddit"
@@ -103,6 +104,7 @@ func TestParseArchitectureExample(t *testing.T) {
 			"twitter":    &twitter.Config{BaseURL: "https://api.x.com", BearerToken: "x-bearer-token", MaxPages: twitter.DefaultMaxPages},
 			"facebook":   &facebook.Config{BaseURL: "https://graph.facebook.com/v21.0", AccessToken: "facebook-access-token", MaxPages: facebook.DefaultMaxPages},
 			"hackernews": &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
+			"bluesky":    &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
 		},
 		Log: LogConfig{Level: "info", Format: "text"},
 		Namespaces: []Namespace{{
@@ -164,6 +166,8 @@ func TestParseDefaults(t *testing.T) {
 					"twitter":    &twitter.Config{BaseURL: twitter.DefaultBaseURL, MaxPages: twitter.DefaultMaxPages},
 					"facebook":   &facebook.Config{BaseURL: facebook.DefaultBaseURL, MaxPages: facebook.DefaultMaxPages},
 					"hackernews": &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
+					"bluesky":    &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
+					"bluesky":    &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
 				},
 				Log: LogConfig{Level: "info", Format: "text"},
 			}
@@ -355,7 +359,7 @@ func TestParseProblems(t *testing.T) {
 		}},
 		{"bad enums and url scheme", "bad-enum.yaml", nil, nil, []string{
 			`earshot.yaml:5: namespaces[0].connections[0].type: must be one of HTTP_CONNECTION`,
-			`earshot.yaml:10: namespaces[0].managers[0].source.type: must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, INGEST`,
+			`earshot.yaml:10: namespaces[0].managers[0].source.type: must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, BLUESKY, INGEST`,
 			`earshot.yaml:14: namespaces[0].managers[0].input.focus.type: must be one of SALES, MENTIONS, SENTIMENT, CRISIS`,
 			`earshot.yaml:16: log.level: must be one of debug, info, warn, error`,
 		}},

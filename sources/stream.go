@@ -2,6 +2,8 @@ package sources
 
 import (
 	"cmp"
+	"context"
+	"encoding/json"
 	"slices"
 
 	"github.com/earshothq/earshot/models"
@@ -103,4 +105,16 @@ func As[T any](src Source) (T, bool) {
 	}
 	var zero T
 	return zero, false
+}
+
+// Streamer is implemented by sources read as one continuous stream (a
+// firehose over a WebSocket) rather than polled on a schedule. Stream
+// reads from cursor (nil: from now) until ctx is done, handing each batch
+// of posts on to hand with the cursor to store once they are; it
+// reconnects by itself, with backoff, after the platform fails, resuming
+// after the last batch handed on. It returns hand's error as soon as hand
+// fails (the caller starts over from its stored cursor), and ctx.Err()
+// when ctx is done.
+type Streamer interface {
+	Stream(ctx context.Context, m *models.Manager, cursor json.RawMessage, hand func(ctx context.Context, batch Result) error) error
 }
