@@ -167,7 +167,6 @@ func TestParseDefaults(t *testing.T) {
 					"facebook":   &facebook.Config{BaseURL: facebook.DefaultBaseURL, MaxPages: facebook.DefaultMaxPages},
 					"hackernews": &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
 					"bluesky":    &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
-					"bluesky":    &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
 				},
 				Log: LogConfig{Level: "info", Format: "text"},
 			}
