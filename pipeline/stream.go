@@ -33,6 +33,9 @@ type Read struct {
 	Poll *models.Manager
 	// Managers are the managers its posts are matched against, by name.
 	Managers []*models.Manager
+	// Streamed says the read is a continuous stream (a sources.Streamer's):
+	// RunStreams reads it, the scheduler does not poll it.
+	Streamed bool
 
 	source sources.Source
 	wants  func(m *models.Manager, p *models.Post) bool // nil: every post for every manager
@@ -80,7 +83,8 @@ func Reads(reg sources.Registry, managers []*models.Manager) []Read {
 		base := id.typ + "/" + id.key
 		comb, ok := sources.As[sources.Combiner](src)
 		if !ok {
-			out = append(out, Read{ID: base, Type: id.typ, Shared: true, Poll: sources.Representative(ms, nil), Managers: ms, source: src})
+			_, streamed := sources.As[sources.Streamer](src)
+			out = append(out, Read{ID: base, Type: id.typ, Shared: true, Streamed: streamed, Poll: sources.Representative(ms, nil), Managers: ms, source: src})
 			continue
 		}
 		for _, r := range comb.Combine(ms) {

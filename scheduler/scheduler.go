@@ -73,6 +73,9 @@ func (s *Scheduler) reads(polled []*models.Manager) []pipeline.Read {
 // earliest spec of those that tick as often, so that every replica picks
 // the same one).
 func (s *Scheduler) plan(r pipeline.Read) (want, bool) {
+	if r.Streamed {
+		return want{}, false // read continuously by pipeline.RunStreams
+	}
 	var best want
 	var bestEvery time.Duration
 	now := time.Now()

@@ -266,10 +266,14 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	schedCtx, stopSched := context.WithCancel(ctx)
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		_ = s.sched.Run(schedCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.poller.RunStreams(schedCtx, s.opts.SchedulerReload) // firehoses
 	}()
 	go func() {
 		defer wg.Done()
