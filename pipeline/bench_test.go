@@ -12,11 +12,13 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/bluesky"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -55,7 +57,7 @@ func benchPoller(b *testing.B, n int, typ string, src sources.Source) (*Poller, 
 		m := models.DefaultManager()
 		m.ID = fmt.Sprintf("m%05d", i)
 		m.Source.Type = typ
-		if typ != "INGEST" {
+		if typ == "FEED" {
 			m.Source.Settings = models.SettingsOf(map[string]any{"feed": "x"})
 		}
 		m.Input.Keywords = []string{fmt.Sprintf("widget%05d", i), fmt.Sprintf("gizmo%05d pro", i)}
@@ -189,6 +191,77 @@ func BenchmarkPollRead(b *testing.B) {
 				matched += st.Matched
 			}
 			reportPosts(b, matched)
+		})
+	}
+}
+
+// BenchmarkJetstreamReplay: a recorded Jetstream of 100,000 posts (one in
+// ten naming one manager's keyword) replayed by a local WebSocket server
+// as fast as it can send, read by the pipeline's stream reader against n
+// BLUESKY managers: decoded, matched in one index pass, Scans stored and
+// deliveries enqueued, cursor stored after every batch. One iteration is
+// the whole replay.
+//
+//	go test ./pipeline/ -run XXX -bench JetstreamReplay -benchtime 1x
+func BenchmarkJetstreamReplay(b *testing.B) {
+	const total = 100_000
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("managers=%d", n), func(b *testing.B) {
+			js := fakes.NewJetstream()
+			defer js.Close()
+			base := time.Now().Add(-time.Minute).UnixMicro()
+			events := make([]string, total)
+			for i := range events {
+				text := "we are looking at new dashboards and reports for the team this week, any thoughts on pricing?"
+				if i%10 == 0 {
+					text += fmt.Sprintf(" someone said widget%05d is good", (i*7919)%n)
+				}
+				us := base + int64(i)*500
+				events[i] = fmt.Sprintf(`{"did":"did:plc:bench%d","time_us":%d,"kind":"commit","commit":{"rev":"r%d","operation":"create","collection":"app.bsky.feed.post","rkey":"k%d","record":{"$type":"app.bsky.feed.post","createdAt":%q,"langs":["en"],"text":%q},"cid":"c"}}`,
+					i%1000, us, i, i, time.UnixMicro(us).UTC().Format(time.RFC3339Nano), text)
+			}
+			js.Add(events...)
+			last := base + int64(total-1)*500
+			src := bluesky.New(bluesky.Config{JetstreamURL: js.SubscribeURL()}, bluesky.WithLogger(slog.New(slog.DiscardHandler)))
+			for range b.N {
+				b.StopTimer()
+				p, _ := benchPoller(b, n, bluesky.Type, src)
+				ctx, cancel := context.WithCancel(context.Background())
+				id := "BLUESKY/jetstream"
+				b.StartTimer()
+				start := time.Now()
+				done := make(chan error, 1)
+				go func() { done <- p.stream(ctx, id) }()
+				for {
+					cur, err := p.Store.StreamCursor(context.Background(), id)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var c struct {
+						TimeUS int64 `json:"time_us"`
+					}
+					_ = json.Unmarshal(cur, &c)
+					if c.TimeUS >= last {
+						break
+					}
+					select {
+					case err := <-done:
+						b.Fatalf("stream ended: %v", err)
+					case <-time.After(20 * time.Millisecond):
+					}
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				cancel()
+				<-done
+				last := total - 10 // the last post that matches
+				postID := fmt.Sprintf("at://did:plc:bench%d/app.bsky.feed.post/k%d", last%1000, last)
+				if _, err := p.Store.GetScan(context.Background(), "acme", fmt.Sprintf("m%05d", (last*7919)%n), store.ScanID(postID)); err != nil {
+					b.Fatalf("the last match has no Scan: %v", err)
+				}
+				b.ReportMetric(total/elapsed.Seconds(), "posts/s")
+				b.ReportMetric(elapsed.Seconds()*1e6/total, "µs/post")
+			}
 		})
 	}
 }

@@ -164,6 +164,7 @@ func (p *Poller) stream(ctx context.Context, id string) error {
 		if err := p.Store.SetStreamCursor(ctx, id, batch.Cursor); err != nil {
 			return err
 		}
+		p.Logger.Debug("stream batch handed on", "read", id, "managers", len(r.Managers), "posts", st.Fetched, "matched", st.Matched, "new", st.New)
 		if n := len(batch.Posts); n > 0 {
 			lag := time.Since(batch.Posts[n-1].Time.Time)
 			switch {
