@@ -117,6 +117,9 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		total += len(res.Posts)
 	}
 	first := "first poll, reaching back " + mgr.Source.BackfillOrDefault().String()
+	if _, firehose := sources.As[sources.Streamer](src); firehose {
+		first = "a few seconds of the stream, from now"
+	}
 	if *stored {
 		first = "from the stored cursor"
 	}
