@@ -33,6 +33,10 @@ type RedisConfig struct {
 	// URL is a redis:// or rediss:// URL; empty runs an embedded, in-memory
 	// Redis (not durable). The REDIS_URL environment variable overrides it.
 	URL string `yaml:"url"`
+	// Cluster, for a Redis Cluster, and Sentinel, for a Sentinel-guarded
+	// primary, are set instead of URL (see redis.go).
+	Cluster  *RedisClusterConfig  `yaml:"cluster"`
+	Sentinel *RedisSentinelConfig `yaml:"sentinel"`
 }
 
 // DeliveryConfig governs webhook delivery.

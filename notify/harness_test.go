@@ -20,6 +20,7 @@ import (
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -42,16 +43,15 @@ type harness struct {
 	store   *store.Store
 	svc     *notify.Service
 	metrics *metrics.Metrics
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 }
 
 func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
 	t.Helper()
-	opts, err := redis.ParseURL(redisURL)
+	rdb, err := redisconn.NewClient(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
 	st := store.New(rdb)
 	ctx := context.Background()

@@ -14,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
+	"github.com/earshothq/earshot/redisconn"
 )
 
 // TestKilledMidDeliveryLosesNothing runs `earshot serve` on a real Redis,
@@ -150,8 +149,10 @@ namespaces:
 	}
 
 	start()
-	opts, _ := redis.ParseURL(redisURL)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer rdb.Close()
 	deadline = time.Now().Add(4 * time.Minute)
 	for {

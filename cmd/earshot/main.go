@@ -30,6 +30,9 @@ Usage:
   earshot listen   [--port 9000] [--secret whsec_…] [--status 200]
                                                    a local webhook receiver: verifies signatures,
                                                    prints each event, answers the chosen status
+  earshot healthcheck [--url http://127.0.0.1:8080/readyz]
+                                                   exit 0 when a running earshot is ready
+                                                   (Docker HEALTHCHECK, Kubernetes exec probes)
   earshot version
 
 Environment:
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAPIKey(ctx, args[1:], stdout, stderr)
 	case "listen":
 		err = cmdListen(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "earshot", version)
 	case "help", "-h", "--help":
