@@ -29,6 +29,24 @@ type RedisSentinelConfig struct {
 	SentinelPassword string   `yaml:"sentinel_password"` // the sentinels' own, when they have one
 	DB               int      `yaml:"db"`
 	TLS              bool     `yaml:"tls"`
+	// WaitReplicas is how many replicas must hold a Scan or a delivery
+	// before it counts as written, so a failover cannot lose it (Redis
+	// replicates asynchronously). Default 1; 0 does not wait.
+	WaitReplicas *int `yaml:"wait_replicas"`
+}
+
+// DefaultWaitReplicas is RedisSentinelConfig.WaitReplicas's default.
+const DefaultWaitReplicas = 1
+
+// Replicas returns WaitReplicas or its default.
+func (s *RedisSentinelConfig) Replicas() int {
+	if s == nil {
+		return 0
+	}
+	if s.WaitReplicas == nil {
+		return DefaultWaitReplicas
+	}
+	return *s.WaitReplicas
 }
 
 // Configured reports whether a cluster is configured.
@@ -44,7 +62,7 @@ func (s *RedisSentinelConfig) Configured() bool {
 // redis-sentinel:// form:
 //
 //	redis-cluster://[user:password@]host:port[,host:port…][?tls=true]
-//	redis-sentinel://[:sentinel_password@]host:port[,host:port…]?master=NAME[&password=…][&db=N][&tls=true]
+//	redis-sentinel://[:sentinel_password@]host:port[,host:port…]?master=NAME[&password=…][&db=N][&tls=true][&wait_replicas=N]
 const (
 	SchemeCluster  = "redis-cluster"
 	SchemeSentinel = "redis-sentinel"
@@ -73,6 +91,10 @@ func ResolveRedisURL(raw string) (RedisConfig, error) {
 			Username: q.Get("username"), TLS: q.Get("tls") == "true"}
 		s.SentinelPassword, _ = u.User.Password()
 		s.DB, _ = strconv.Atoi(q.Get("db"))
+		if w := q.Get("wait_replicas"); w != "" {
+			n, _ := strconv.Atoi(w)
+			s.WaitReplicas = &n
+		}
 		return RedisConfig{Sentinel: s}, nil
 	}
 	return RedisConfig{URL: raw}, nil
@@ -115,9 +137,11 @@ func checkMultiHostURL(u *url.URL) string {
 		if q.Get("master") == "" {
 			return "must name the primary (redis-sentinel://host:26379?master=mymaster)"
 		}
-		if db := q.Get("db"); db != "" {
-			if n, err := strconv.Atoi(db); err != nil || n < 0 {
-				return "db must be a number"
+		for _, k := range []string{"db", "wait_replicas"} {
+			if v := q.Get(k); v != "" {
+				if n, err := strconv.Atoi(v); err != nil || n < 0 {
+					return k + " must be a number"
+				}
 			}
 		}
 	}
@@ -184,6 +208,9 @@ func (p *parser) validateRedis(c *RedisConfig) {
 		}
 		if s.DB < 0 {
 			p.problemAt("redis.sentinel.db", "must be 0 or more")
+		}
+		if s.WaitReplicas != nil && *s.WaitReplicas < 0 {
+			p.problemAt("redis.sentinel.wait_replicas", "must be 0 or more")
 		}
 	}
 }

@@ -46,20 +46,49 @@ type harness struct {
 	rdb     redis.UniversalClient
 }
 
-func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
+// harnessOption adjusts a harness as `earshot serve` would for some Redis.
+type harnessOption func(*harnessSetup)
+
+type harnessSetup struct {
+	// asServer gives asynq its own client with the store's PipelineHook,
+	// as the server does.
+	asServer     bool
+	waitReplicas int
+}
+
+// likeServer sets asynq up as server.New does, and makes writes wait for
+// n replicas (0: none).
+func likeServer(waitReplicas int) harnessOption {
+	return func(s *harnessSetup) { s.asServer, s.waitReplicas = true, waitReplicas }
+}
+
+func newHarness(t *testing.T, redisURL string, cfg notify.Config, opts ...harnessOption) *harness {
 	t.Helper()
+	var setup harnessSetup
+	for _, o := range opts {
+		o(&setup)
+	}
 	rdb, err := redisconn.NewClient(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
 	st := store.New(rdb)
+	if setup.waitReplicas > 0 {
+		st.WaitForReplicas(setup.waitReplicas, time.Second)
+	}
+	queue := rdb
+	if setup.asServer {
+		queue, _ = redisconn.NewClient(redisURL)
+		queue.AddHook(st.PipelineHook())
+		t.Cleanup(func() { queue.Close() })
+	}
 	ctx := context.Background()
 	if err := st.PutNamespace(ctx, &models.Namespace{ID: ns}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.AllowPrivateTargets = true // receivers are httptest servers on loopback
-	client := asynq.NewClientFromRedisClient(rdb)
+	client := asynq.NewClientFromRedisClient(queue)
 	m := metrics.New()
 	svc, err := notify.New(notify.Options{
 		Config:        cfg,
@@ -73,7 +102,7 @@ func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+	srv := asynq.NewServerFromRedisClient(queue, asynq.Config{
 		Concurrency:              20,
 		Queues:                   map[string]int{notify.QueueDeliveries: 1},
 		RetryDelayFunc:           notify.RetryDelay,

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/redisconn"
@@ -159,7 +161,15 @@ namespaces:
 		mu.Lock()
 		got := len(delivered)
 		mu.Unlock()
-		scans, err := rdb.Keys(context.Background(), "earshot:scan:acme:leads:*").Result()
+		// On a Cluster each primary holds some of the scans.
+		var scans []string
+		err := redisconn.ForEachPrimary(context.Background(), rdb, func(ctx context.Context, node *redis.Client) error {
+			keys, err := node.Keys(ctx, "earshot:scan:acme:leads:*").Result()
+			mu.Lock()
+			scans = append(scans, keys...)
+			mu.Unlock()
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

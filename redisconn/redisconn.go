@@ -82,6 +82,16 @@ func (t Target) String() string {
 	return "no redis"
 }
 
+// WaitReplicas is how many replicas a write of the delivery path must
+// reach before it counts (see store.Store.WaitForReplicas): the sentinel
+// block's wait_replicas (default 1), and 0 for other kinds of Redis.
+func (t Target) WaitReplicas() int {
+	if t.kind != KindSentinel {
+		return 0
+	}
+	return t.sentinel.Replicas()
+}
+
 // Asynq returns asynq's connection options for t: RedisClientOpt,
 // RedisClusterClientOpt or RedisFailoverClientOpt.
 func (t Target) Asynq() asynq.RedisConnOpt {

@@ -101,6 +101,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	}
 	s.rdb = target.NewClient()
 	s.store = store.New(s.rdb)
+	if n := target.WaitReplicas(); n > 0 {
+		s.store.WaitForReplicas(n, time.Second)
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		return nil, fmt.Errorf("server: %s: %w", target, err)
 	}

@@ -168,3 +168,24 @@ type Backend struct {
 func Backends() []Backend {
 	return []Backend{{"embedded", Embedded}, {"redis", Real}}
 }
+
+// Sentinel returns REDIS_SENTINEL_URL (redis-sentinel://host:port?master=NAME),
+// a Sentinel setup a test may fail over, with its database flushed; the
+// test is skipped when it is unset. Only one test at a time should use it.
+func Sentinel(t testing.TB) string {
+	t.Helper()
+	raw := os.Getenv("REDIS_SENTINEL_URL")
+	if raw == "" {
+		t.Skip("REDIS_SENTINEL_URL not set: Sentinel test skipped")
+	}
+	target, err := redisconn.Parse(raw)
+	if err != nil || target.Kind() != redisconn.KindSentinel {
+		t.Fatalf("REDIS_SENTINEL_URL: want a redis-sentinel:// URL (%v)", err)
+	}
+	rdb := target.NewClient()
+	defer rdb.Close()
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatalf("flush sentinel redis: %v", err)
+	}
+	return raw
+}
