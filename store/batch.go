@@ -26,9 +26,9 @@ type batcher struct {
 	// waitReplicas > 0 ends every pipeline with WAIT (see WaitForReplicas).
 	waitReplicas int
 	waitTimeout  time.Duration
-	mu      sync.Mutex
-	queue   []*batchReq
-	running int
+	mu           sync.Mutex
+	queue        []*batchReq
+	running      int
 }
 
 // Bounds of a batcher: executors at once (one: while its pipeline is in
