@@ -22,13 +22,14 @@ import (
 // is work. (Pipelines, not MULTI: a process dying halfway leaves at worst
 // an index entry out of step with its record, which readers check.)
 type batcher struct {
-	rdb redis.UniversalClient
+	rdb     redis.UniversalClient
+	mu      sync.Mutex
+	queue   []*batchReq
+	running int
+
 	// waitReplicas > 0 ends every pipeline with WAIT (see WaitForReplicas).
 	waitReplicas int
 	waitTimeout  time.Duration
-	mu           sync.Mutex
-	queue        []*batchReq
-	running      int
 }
 
 // Bounds of a batcher: executors at once (one: while its pipeline is in
