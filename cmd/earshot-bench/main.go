@@ -4,6 +4,7 @@
 // one, beside the raw throughput of asynq no-op tasks on the same Redis.
 //
 //	go run ./cmd/earshot-bench --redis redis://127.0.0.1:6379/9
+//	go run ./cmd/earshot-bench --backends redis,cluster --redis … --cluster redis-cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003
 //
 // It flushes the Redis database it is given: use a throwaway one.
 package main
@@ -34,6 +35,7 @@ import (
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/server"
 	"github.com/earshothq/earshot/store"
 )
@@ -56,6 +58,7 @@ type options struct {
 	producers   int
 	concurrency int // delivery.concurrency (0: the default)
 	backends    string
+	clusterURL  string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -68,7 +71,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 15*time.Second, "length of the latency run")
 	fs.IntVar(&o.producers, "producers", 8, "goroutines handing scans on in the throughput run")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "delivery.concurrency (0: the configuration's default)")
-	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure: redis, embedded or both")
+	fs.StringVar(&o.clusterURL, "cluster", os.Getenv("REDIS_CLUSTER_URL"), "Redis Cluster to measure on, redis-cluster://host:port,… (it is flushed); default $REDIS_CLUSTER_URL")
+	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure, in this order: redis, cluster, embedded")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -93,6 +97,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				continue
 			}
 			if err := bench(ctx, out, "redis-server", o.redisURL, o.n, o); err != nil {
+				return err
+			}
+		case "cluster":
+			if o.clusterURL == "" {
+				fmt.Fprintln(out, "cluster: skipped (no --cluster and no REDIS_CLUSTER_URL)")
+				continue
+			}
+			if err := bench(ctx, out, "redis cluster", o.clusterURL, o.n, o); err != nil {
 				return err
 			}
 		case "embedded":
@@ -191,25 +203,31 @@ func selfCPU() time.Duration {
 
 // redisCPU reads used_cpu_sys + used_cpu_user from INFO cpu (0 for the
 // embedded Redis, whose CPU is this process's).
+// On a Cluster it is the sum over its primaries.
 func redisCPU(ctx context.Context, url string) time.Duration {
-	opts, err := redis.ParseURL(url)
+	rdb, err := redisconn.NewClient(url)
 	if err != nil {
 		return 0
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	info, err := rdb.Info(ctx, "cpu").Result()
-	if err != nil || !strings.Contains(info, "used_cpu_user:") {
-		return 0
-	}
+	var mu sync.Mutex
 	var total float64
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
+	_ = redisconn.ForEachPrimary(ctx, rdb, func(ctx context.Context, node *redis.Client) error {
+		info, err := node.Info(ctx, "cpu").Result()
+		if err != nil || !strings.Contains(info, "used_cpu_user:") {
+			return nil
 		}
-	}
+		for _, line := range strings.Split(info, "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+			if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+				f, _ := strconv.ParseFloat(v, 64)
+				mu.Lock()
+				total += f
+				mu.Unlock()
+			}
+		}
+		return nil
+	})
 	return time.Duration(total * float64(time.Second))
 }
 
@@ -218,13 +236,14 @@ func ms(d time.Duration) string {
 }
 
 func flush(ctx context.Context, url string) error {
-	opts, err := redis.ParseURL(url)
+	rdb, err := redisconn.NewClient(url)
 	if err != nil {
 		return err
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	return rdb.FlushDB(ctx).Err()
+	return redisconn.ForEachPrimary(ctx, rdb, func(ctx context.Context, node *redis.Client) error {
+		return node.FlushDB(ctx).Err()
+	})
 }
 
 // serverConcurrency is the asynq concurrency server.New gives a process.
@@ -239,11 +258,10 @@ func serverConcurrency(o options) int {
 // rawAsynq enqueues n no-op tasks from producers while one asynq server
 // with the server's settings processes them.
 func rawAsynq(ctx context.Context, url string, n int, o options) (float64, error) {
-	opts, err := redis.ParseURL(url)
+	rdb, err := redisconn.NewClient(url)
 	if err != nil {
 		return 0, err
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	client := asynq.NewClientFromRedisClient(rdb)
 	var done atomic.Int64
