@@ -37,6 +37,9 @@ Usage:
 
 Environment:
   REDIS_URL   Redis to use (overrides redis.url); none: an embedded, in-memory Redis
+              (redis-cluster://h:p,h:p and redis-sentinel://h:p?master=NAME also work)
+  REDIS_CLUSTER_ADDRS  host:port,… of a Redis Cluster (overrides redis.cluster.addrs)
+  EARSHOT_HEALTHCHECK_URL  what earshot healthcheck asks (default http://127.0.0.1:8080/readyz)
 `
 
 // version is set at build time (-ldflags "-X main.version=…").
