@@ -9,8 +9,6 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/earshothq/earshot/config"
 )
 
 // Kinds of Redis.
@@ -24,17 +22,17 @@ const (
 type Target struct {
 	kind     string
 	single   *redis.Options
-	cluster  *config.RedisClusterConfig
-	sentinel *config.RedisSentinelConfig
+	cluster  *ClusterConfig
+	sentinel *SentinelConfig
 }
 
 // New resolves cfg: its URL (which may be a redis-cluster:// or
 // redis-sentinel:// URL), or its cluster, or its sentinel block. An empty
 // configuration is an error: the embedded Redis is started by the caller,
 // which then passes its URL.
-func New(cfg config.RedisConfig) (Target, error) {
+func New(cfg Config) (Target, error) {
 	if cfg.URL != "" {
-		r, err := config.ResolveRedisURL(cfg.URL)
+		r, err := ResolveURL(cfg.URL)
 		if err != nil {
 			return Target{}, fmt.Errorf("redisconn: redis url: %w", err)
 		}
@@ -64,7 +62,7 @@ func New(cfg config.RedisConfig) (Target, error) {
 }
 
 // Parse resolves a URL of any scheme ResolveRedisURL knows.
-func Parse(rawURL string) (Target, error) { return New(config.RedisConfig{URL: rawURL}) }
+func Parse(rawURL string) (Target, error) { return New(Config{URL: rawURL}) }
 
 // Kind says which kind of Redis t is.
 func (t Target) Kind() string { return t.kind }

@@ -8,19 +8,10 @@ import (
 
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/models"
-	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
-func newStore(t *testing.T, url string) *store.Store {
-	t.Helper()
-	rdb, err := redisconn.NewClient(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Close() })
-	return store.New(rdb)
-}
+func newStore(t *testing.T, url string) *store.Store { return testredis.Store(t, url) }
 
 func record(ns, conn, id string, created time.Time) *models.Delivery {
 	return &models.Delivery{

@@ -126,7 +126,7 @@ func openStore(ctx context.Context, path string) (*store.Store, func(), error) {
 		}
 		rc = &cfg.Redis
 	}
-	if rc == nil || (rc.URL == "" && !rc.Cluster.Configured() && !rc.Sentinel.Configured()) {
+	if rc == nil || rc.Empty() {
 		return nil, nil, errors.New("no Redis to store the key in: set REDIS_URL, or give --config with redis.url, redis.cluster or redis.sentinel (an embedded Redis forgets keys at exit)")
 	}
 	target, err := redisconn.New(*rc)

@@ -24,7 +24,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
@@ -50,7 +49,7 @@ func Real(t testing.TB) string {
 	}
 	withDB := func(db int) string {
 		c := *u
-		if c.Scheme == config.SchemeSentinel {
+		if c.Scheme == redisconn.SchemeSentinel {
 			q := c.Query()
 			q.Set("db", strconv.Itoa(db))
 			c.RawQuery = q.Encode()
@@ -188,4 +187,15 @@ func Sentinel(t testing.TB) string {
 		t.Fatalf("flush sentinel redis: %v", err)
 	}
 	return raw
+}
+
+// Store returns a store on the Redis at url, closed when the test ends.
+func Store(t testing.TB, url string) *store.Store {
+	t.Helper()
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return store.New(rdb)
 }
