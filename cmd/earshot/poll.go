@@ -9,8 +9,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/catalog"
+	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/server"
