@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,5 +114,57 @@ func TestHealthcheckFollowsRedis(t *testing.T) {
 			t.Fatalf("with Redis gone: exit %d (%s), want 1 and a 503", code, out)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestHealthcheckBinary runs the binary as the image's HEALTHCHECK does
+// (no shell: the exit code is all there is): `earshot healthcheck` exits 0
+// while `earshot serve` is up and 1 once it has stopped.
+func TestHealthcheckBinary(t *testing.T) {
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfgPath := filepath.Join(t.TempDir(), "earshot.yaml")
+	if err := os.WriteFile(cfgPath, []byte("listen: "+strconv.Quote(addr)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.Command(bin, "serve", "--config", cfgPath)
+	srv.Env = append(os.Environ(), "REDIS_URL=") // the embedded Redis
+	var logs bytes.Buffer
+	srv.Stdout, srv.Stderr = &logs, &logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Process.Kill(); _, _ = srv.Process.Wait() }()
+	check := func() int {
+		cmd := exec.Command(bin, "healthcheck", "--quiet")
+		cmd.Env = append(os.Environ(), "EARSHOT_HEALTHCHECK_URL=http://"+addr+"/readyz")
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for check() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("healthcheck never passed; server logs:\n%s", logs.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = srv.Process.Wait()
+	if code := check(); code != 1 {
+		t.Errorf("healthcheck with the server stopped: exit %d, want 1", code)
 	}
 }
