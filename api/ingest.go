@@ -197,7 +197,7 @@ func ingestPaths(g *schemaGen, paths obj) {
 				"The whole batch is validated first and refused if any post is invalid (details name the index and field, e.g. [3].time). "+
 				"Sending a batch again is safe: a post a manager already scanned is not delivered twice.",
 			nil,
-			jsonBody(obj{"type": "array", "minItems": 1, "maxItems": MaxIngestPosts, "items": ref("Post")}, true),
+			jsonBody(obj{"type": "array", "minItems": 1, "maxItems": MaxIngestPosts, "items": obj{"allOf": []any{ref("Post"), obj{"required": []string{"type", "id", "time"}}}}}, true),
 			responses(okResponse("What the batch did.", obj{"type": "object",
 				"required": []string{"acceptedCount", "managerCount", "matchCount", "scanCount"},
 				"properties": obj{

@@ -212,6 +212,9 @@ func (c *Config) applyDefaults() {
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	}
+	if c.Metrics.Listen == "" {
+		c.Metrics.Listen = DefaultMetricsListen
+	}
 	if c.Delivery.Timeout == 0 {
 		c.Delivery.Timeout = models.Duration(DefaultDeliveryTimeout)
 	}

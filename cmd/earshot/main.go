@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/earshothq/earshot/internal/buildinfo"
 )
 
 const usage = `earshot — self-hosted social listening with signed webhooks
@@ -36,7 +38,8 @@ Environment:
   REDIS_URL   Redis to use (overrides redis.url); none: an embedded, in-memory Redis
 `
 
-// version is set at build time (-ldflags "-X main.version=…").
+// version is set at build time (-ldflags "-X main.version=…"); without
+// it, the version and VCS revision the Go toolchain recorded are shown.
 var version = "dev"
 
 func main() {
@@ -66,7 +69,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "listen":
 		err = cmdListen(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "earshot", version)
+		fmt.Fprintln(stdout, "earshot", buildinfo.Get(version))
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -101,6 +101,7 @@ func TestServeRestartDeliversAfterKill(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "earshot.yaml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "127.0.0.1:0"}
 delivery:
   timeout: 2s
   retry_schedule: [1s, 1s, 2s, 2s, 5s, 5s, 10s, 10s, 20s]
@@ -195,6 +196,7 @@ func TestServeSIGTERMFinishesInFlightDelivery(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "earshot.yaml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "127.0.0.1:0"}
 delivery: {timeout: 5s, allow_private_targets: true}
 sources:
   reddit: {base_url: %s}

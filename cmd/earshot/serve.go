@@ -38,7 +38,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		cfg.Listen = *listen
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
-	srv, err := server.New(ctx, cfg, server.Options{Logger: log})
+	srv, err := server.New(ctx, cfg, server.Options{Logger: log, Version: version})
 	if err != nil {
 		return err
 	}
