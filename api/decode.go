@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/earshothq/earshot/models"
 )
@@ -233,6 +234,12 @@ func (w *walker) walk(raw []byte, t reflect.Type, path string) {
 	case reflect.String:
 		if raw[0] != '"' {
 			w.fail(path, "must be a string, not %s", jsonKind(raw))
+			return
+		}
+		// encoding/json would replace invalid UTF-8 (and lone surrogate
+		// escapes) with U+FFFD without a word: refuse it instead.
+		if !validJSONString(raw) {
+			w.fail(path, "must be valid UTF-8 (the string holds invalid bytes or a lone surrogate escape)")
 		}
 	case reflect.Bool:
 		if raw[0] != 't' && raw[0] != 'f' {
@@ -261,6 +268,24 @@ func (w *walker) walk(raw []byte, t reflect.Type, path string) {
 	default:
 		w.fail(path, "cannot be set")
 	}
+}
+
+// validJSONString reports whether a JSON string literal is valid UTF-8
+// and decodes without replacement characters it does not itself spell
+// (a lone surrogate escape such as \ud800 decodes to U+FFFD).
+func validJSONString(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return false
+	}
+	spelt := strings.Count(string(raw), "\uFFFD") + bytes.Count(bytes.ToLower(raw), []byte(`\ufffd`))
+	return strings.Count(s, "\uFFFD") <= spelt
 }
 
 func minInt(t reflect.Type) int64 { return -1 << (t.Bits() - 1) }

@@ -100,7 +100,8 @@ func TestParseArchitectureExample(t *testing.T) {
 			Twitter:  twitter.Config{BaseURL: "https://api.x.com", BearerToken: "x-bearer-token"},
 			Facebook: facebook.Config{BaseURL: "https://graph.facebook.com/v21.0", AccessToken: "facebook-access-token"},
 		},
-		Log: LogConfig{Level: "info", Format: "text"},
+		Log:     LogConfig{Level: "info", Format: "text"},
+		Metrics: MetricsConfig{Listen: DefaultMetricsListen},
 		Namespaces: []Namespace{{
 			ID:      "acme",
 			APIKeys: []string{acmeKey},
@@ -160,7 +161,8 @@ func TestParseDefaults(t *testing.T) {
 					Twitter:  twitter.Config{BaseURL: DefaultTwitterBaseURL},
 					Facebook: facebook.Config{BaseURL: DefaultFacebookBaseURL},
 				},
-				Log: LogConfig{Level: "info", Format: "text"},
+				Log:     LogConfig{Level: "info", Format: "text"},
+				Metrics: MetricsConfig{Listen: DefaultMetricsListen},
 			}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("got\n%+v\nwant\n%+v", c, want)

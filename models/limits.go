@@ -1,0 +1,122 @@
+package models
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Bounds of every field a client or the configuration file gives. A
+// resource is stored in Redis, loaded by every process and matched against
+// every post, so a field without a bound is a way to exhaust memory or
+// CPU for all namespaces. input.query's own bounds (length, nesting,
+// terms) are the query parser's (package matcher/query), so that every
+// path that parses a query has them.
+const (
+	MaxNicknameLength    = 200  // characters
+	MaxURLLength         = 2048 // bytes: connection url, input.urls[]
+	MaxInputURLs         = 20
+	MaxKeywords          = 200 // input.keywords, and input.excludes
+	MaxKeywordLength     = 200 // characters of one keyword or exclude
+	MaxSourceQueryLength = 1024
+	MaxSubreddits        = 100
+	MaxPages             = 100
+	MaxHeaders           = 50
+	MaxHeaderNameLength  = 256  // bytes
+	MaxHeaderValueLength = 4096 // bytes
+	MaxNotices           = 50
+	MaxScheduleLength    = 200
+)
+
+// tooLong words a length bound's violation the same way everywhere.
+func tooLong(limit int, unit string) string {
+	return "must be at most " + strconv.Itoa(limit) + " " + unit
+}
+
+func tooMany(limit int, what string) string {
+	return "must have at most " + strconv.Itoa(limit) + " " + what
+}
+
+// checkText returns what is wrong with a free-text field (a nickname): ""
+// when it is valid UTF-8 without control characters and at most max
+// characters.
+func checkText(s string, max int) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8"
+	case strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }):
+		return "must not contain control characters (NUL, line breaks, …)"
+	case utf8.RuneCountInString(s) > max:
+		return tooLong(max, "characters")
+	}
+	return ""
+}
+
+// checkWord returns what is wrong with a keyword, exclude, subreddit or
+// page: valid UTF-8, no control characters, at most max characters.
+func checkWord(s string, max int) string { return checkText(s, max) }
+
+func (c *Connection) checkLimits(errs *fieldErrors) {
+	if msg := checkText(c.Nickname, MaxNicknameLength); msg != "" {
+		errs.add("nickname", "%s", msg)
+	}
+	if len(c.Headers) > MaxHeaders {
+		errs.add("headers", "%s", tooMany(MaxHeaders, "headers"))
+	}
+	for _, name := range sortedKeys(c.Headers) {
+		field := "headers[" + strconv.Quote(name) + "]"
+		if len(name) > MaxHeaderNameLength {
+			errs.add(field, "header name %s", tooLong(MaxHeaderNameLength, "bytes"))
+		}
+		if len(c.Headers[name]) > MaxHeaderValueLength {
+			errs.add(field, "header value %s", tooLong(MaxHeaderValueLength, "bytes"))
+		}
+	}
+}
+
+func (m *Manager) checkLimits(errs *fieldErrors) {
+	if msg := checkText(m.Nickname, MaxNicknameLength); msg != "" {
+		errs.add("nickname", "%s", msg)
+	}
+	if len(m.Schedule) > MaxScheduleLength {
+		errs.add("schedule", "%s", tooLong(MaxScheduleLength, "characters"))
+	}
+	if len(m.Notices) > MaxNotices {
+		errs.add("notices", "%s", tooMany(MaxNotices, "notices"))
+	}
+	s := &m.Source
+	if len(s.Query) > MaxSourceQueryLength {
+		errs.add("source.query", "%s", tooLong(MaxSourceQueryLength, "bytes"))
+	} else if msg := checkText(s.Query, MaxSourceQueryLength); msg != "" {
+		errs.add("source.query", "%s", msg)
+	}
+	if len(s.Subreddits) > MaxSubreddits {
+		errs.add("source.subreddits", "%s", tooMany(MaxSubreddits, "subreddits"))
+	}
+	if len(s.Pages) > MaxPages {
+		errs.add("source.pages", "%s", tooMany(MaxPages, "pages"))
+	}
+	for i, p := range s.Pages {
+		if msg := checkWord(p, MaxKeywordLength); msg != "" {
+			errs.add("source.pages["+strconv.Itoa(i)+"]", "%s", msg)
+		}
+	}
+	in := &m.Input
+	if len(in.URLs) > MaxInputURLs {
+		errs.add("input.urls", "%s", tooMany(MaxInputURLs, "URLs"))
+	}
+	for _, f := range []struct {
+		name string
+		list []string
+	}{{"input.keywords", in.Keywords}, {"input.excludes", in.Excludes}} {
+		name, list := f.name, f.list
+		if len(list) > MaxKeywords {
+			errs.add(name, "%s", tooMany(MaxKeywords, "entries"))
+		}
+		for i, k := range list {
+			if msg := checkWord(k, MaxKeywordLength); msg != "" {
+				errs.add(name+"["+strconv.Itoa(i)+"]", "%s", msg)
+			}
+		}
+	}
+}
