@@ -120,3 +120,21 @@ func (m *Manager) checkLimits(errs *fieldErrors) {
 		}
 	}
 }
+
+// ValidDeliveryID reports whether id can be a delivery's id (a webhook-id
+// such as msg_2ygfbyxq…): msg_ and up to 64 lowercase letters, digits and
+// '_'. Anything else names no delivery, whatever Redis holds under it
+// (…/deliveries/msg_x:attempts would read a record's attempts list).
+func ValidDeliveryID(id string) bool {
+	rest, ok := strings.CutPrefix(id, "msg_")
+	if !ok || rest == "" || len(rest) > 64 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
