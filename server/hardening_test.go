@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,5 +148,39 @@ func TestConfigAppliedAgainWhenRedisIsEmpty(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// On the embedded Redis, stopping says what is lost with it: the queued
+// deliveries and the stored Scans.
+func TestEmbeddedShutdownSaysWhatIsDiscarded(t *testing.T) {
+	reddit := fakes.NewReddit()
+	defer reddit.Close()
+	// The receiver fails, so the delivery stays queued for its retry.
+	rcv := fakes.NewReceiver(500, 500, 500, 500, 500, 500, 500, 500)
+	defer rcv.Close()
+	reddit.Add(fakes.RedditPost{ID: "1abc01", Subreddit: "marketing", Title: "Recs needed: social listening tool?",
+		Selftext: "We're looking for a social listening tool. Any recommendations?", Author: "a", Created: time.Now().Add(-10 * time.Minute)})
+	cfg := testConfig(t, "", reddit.URL, rcv.URL) // no Redis: the embedded one
+	var logs syncBuffer
+	p := testserver.Start(t, cfg, func(o *server.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	if got := rcv.WaitFor(1, 20*time.Second); len(got) == 0 {
+		t.Fatal("no delivery attempt in 20 s")
+	}
+	p.Stop()
+	out := logs.String()
+	if !strings.Contains(out, "embedded Redis: discarding its state at exit") || !strings.Contains(out, "queued_deliveries=1") || !strings.Contains(out, "scans=1") {
+		t.Errorf("the exit does not say what is discarded:\n%s", out)
 	}
 }

@@ -74,6 +74,7 @@ type Server struct {
 	api      *api.API
 	httpSrv  *http.Server
 	ln       net.Listener
+	inspect  *asynq.Inspector
 	// metricsSrv serves /metrics on metricsLn (nil: metrics off).
 	metricsSrv *http.Server
 	metricsLn  net.Listener
@@ -137,6 +138,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	s.metrics = metrics.New()
 	metrics.RegisterBuildInfo(s.metrics.Registry, opts.Version)
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
+	s.inspect = inspector
 	s.notify, err = notify.New(notify.Options{
 		Config:    deliveryConfig(cfg.Delivery),
 		Store:     s.store,
@@ -395,8 +397,34 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	cancel()
 	wg.Wait()
+	if s.embedded != nil {
+		// Stop the workers first, so that what they held is counted.
+		s.workers.Shutdown()
+		s.workers = nil
+		s.reportDiscarded(context.WithoutCancel(ctx))
+	}
 	s.close()
 	return err
+}
+
+// reportDiscarded says, at the exit of an embedded-Redis process, what is
+// lost with it: queued deliveries (pending, scheduled and retrying) and
+// stored Scans.
+func (s *Server) reportDiscarded(ctx context.Context) {
+	var queued int
+	for _, q := range []string{notify.QueueDeliveries} {
+		info, err := s.inspect.GetQueueInfo(q)
+		if err != nil {
+			continue // an empty queue has no info yet
+		}
+		queued += info.Pending + info.Scheduled + info.Retry + info.Active + info.Aggregating
+	}
+	scans, err := s.store.CountScans(ctx)
+	if err != nil {
+		s.log.Warn("embedded Redis: cannot count the Scans being discarded", "error", err)
+	}
+	s.log.Warn("embedded Redis: discarding its state at exit (set REDIS_URL or redis.url to keep it)",
+		"queued_deliveries", queued, "scans", scans)
 }
 
 // watchConfig applies the configuration file again whenever Redis is
