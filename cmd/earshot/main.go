@@ -71,12 +71,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "version", "--version":
 		fmt.Fprintln(stdout, "earshot", buildinfo.Get(version))
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" && args[1] != "help" && args[1] != "version" {
+			// help CMD: the command's own usage.
+			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 	default:
 		fmt.Fprintf(stderr, "earshot: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
 	var ex exitError
+	var ue *usageError
 	switch {
 	case err == nil:
 		return 0
@@ -84,9 +89,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return int(ex)
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "earshot %s: %s (see earshot help %s)\n", ue.cmd, ue.msg, args[0])
+		return exitUsage
 	default:
 		fmt.Fprintln(stderr, "earshot:", err)
-		return 1
+		return exitFailure
 	}
 }
 

@@ -40,6 +40,8 @@ namespaces:
         notices:
           - {type: HTTP_REQUEST, connection: namespaces/acme/connections/nope}
 `), 0o600)
+	empty := filepath.Join(dir, "empty.yaml")
+	os.WriteFile(empty, nil, 0o600)
 	tests := []struct {
 		name     string
 		args     []string
@@ -50,7 +52,8 @@ namespaces:
 		{"bad file names line and field", []string{"validate", "--config", bad}, 1,
 			bad + `:17: namespaces[0].managers[0].notices[0].connection: no connection "nope" in namespace "acme"`},
 		{"missing file", []string{"validate", "--config", filepath.Join(dir, "absent.yaml")}, 1, "absent.yaml"},
-		{"no --config", []string{"validate"}, 1, "--config"},
+		{"no --config", []string{"validate"}, 2, "--config"},
+		{"empty file declares nothing", []string{"validate", "--config", empty}, 0, "ok (but the file declares nothing"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,9 +13,11 @@ import (
 	"github.com/earshothq/earshot/server"
 )
 
-func loadConfig(path string) (*config.Config, error) {
+// loadConfig loads the --config file of cmd; no --config is a usage
+// error.
+func loadConfig(cmd, path string) (*config.Config, error) {
 	if path == "" {
-		return nil, fmt.Errorf("--config FILE is required")
+		return nil, usagef(cmd, "--config FILE is required")
 	}
 	return config.Load(path,
 		config.WithScheduleValidator(scheduler.ValidateSchedule),
@@ -26,13 +29,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "configuration file (YAML)")
 	listen := fs.String("listen", "", "address to serve the API on (overrides listen)")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig("serve", *path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError(1)
+		return configError(err, stderr)
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
@@ -49,13 +51,33 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "configuration file (YAML)")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	if _, err := loadConfig(*path); err != nil {
+	cfg, err := loadConfig("validate", *path)
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return err
+		}
 		fmt.Fprintln(stdout, err)
-		return exitError(1)
+		return exitError(exitFailure)
+	}
+	if cfg.DeclaresNothing() {
+		fmt.Fprintln(stdout, "ok (but the file declares nothing: no namespaces, connections or managers; every setting has its default)")
+		return nil
 	}
 	fmt.Fprintln(stdout, "ok")
 	return nil
+}
+
+// configError reports a configuration file that does not load: a usage
+// error as such, a bad file with its problems and exit 1.
+func configError(err error, stderr io.Writer) error {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	fmt.Fprintln(stderr, err)
+	return exitError(exitFailure)
 }
