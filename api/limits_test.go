@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/earshothq/earshot/internal/testredis"
-	"github.com/earshothq/earshot/matcher"
 )
 
 // Input the API used to accept and then store broken, or that cost far
@@ -14,7 +13,6 @@ import (
 // limit), and nothing is written.
 func TestBoundedAndBrokenInputs(t *testing.T) {
 	e := newEnv(t, testredis.Embedded(t))
-	e.api.opts.ValidateQuery = matcher.ValidateQuery // the real parser, with its bounds
 	e.createCRM(t)
 	const conns = "/v1/namespaces/acme/connections"
 	const mgrs = "/v1/namespaces/acme/managers"

@@ -48,9 +48,9 @@ func TestOpenAPIRequiredFieldsAndErrors(t *testing.T) {
 	mgr := schema("/v1/namespaces/{ns}/managers")
 	for body, ok := range map[string]bool{
 		`{"source":{"type":"REDDIT"},"input":{"keywords":["x"],"focus":{"type":"SALES"}}}`: true,
-		`{"source":{"type":"REDDIT"},"input":{"keywords":["x"],"focus":{}}}`:              false,
-		`{"source":{"type":"REDDIT"},"input":{"keywords":["x"]}}`:                         false,
-		`{"source":{},"input":{"keywords":["x"],"focus":{"type":"SALES"}}}`:               false,
+		`{"source":{"type":"REDDIT"},"input":{"keywords":["x"],"focus":{}}}`:               false,
+		`{"source":{"type":"REDDIT"},"input":{"keywords":["x"]}}`:                          false,
+		`{"source":{},"input":{"keywords":["x"],"focus":{"type":"SALES"}}}`:                false,
 	} {
 		if err := mgr.Validate(decode(body)); (err == nil) != ok {
 			t.Errorf("CreateManager body %s: valid=%v, want %v (%v)", body, err == nil, ok, err)

@@ -3,8 +3,6 @@ package config
 import (
 	"strings"
 	"testing"
-
-	"github.com/earshothq/earshot/matcher"
 )
 
 // `earshot validate` on a file whose query is ten million characters of
@@ -21,8 +19,7 @@ func TestHugeQueryIsRefusedNotFatal(t *testing.T) {
           query: "` + q + `"
           focus: {type: MENTIONS}
 `
-	_, err := Parse("earshot.yaml", []byte(yaml), func(string) (string, bool) { return "", false },
-		WithQueryValidator(matcher.ValidateQuery))
+	_, err := Parse("earshot.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
 	if err == nil {
 		t.Fatal("a ten-million-character query validated")
 	}

@@ -1,6 +1,9 @@
 package models
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,11 +19,10 @@ const (
 	MaxNicknameLength    = 200  // characters
 	MaxURLLength         = 2048 // bytes: connection url, input.urls[]
 	MaxInputURLs         = 20
-	MaxKeywords          = 200 // input.keywords, and input.excludes
-	MaxKeywordLength     = 200 // characters of one keyword or exclude
-	MaxSourceQueryLength = 1024
-	MaxSubreddits        = 100
-	MaxPages             = 100
+	MaxKeywords          = 200  // input.keywords, and input.excludes
+	MaxKeywordLength     = 200  // characters of one keyword or exclude
+	MaxSourceQueryLength = 1024 // a source kind's own string field (source.query)
+	MaxSourceListLength  = 100  // a source kind's own list (source.subreddits, source.pages)
 	MaxHeaders           = 50
 	MaxHeaderNameLength  = 256  // bytes
 	MaxHeaderValueLength = 4096 // bytes
@@ -74,6 +76,40 @@ func (c *Connection) checkLimits(errs *fieldErrors) {
 	}
 }
 
+// checkLimits bounds a source kind's own fields whatever the kind: a
+// string (source.query) at MaxSourceQueryLength bytes, a list
+// (source.subreddits, source.pages) at MaxSourceListLength entries of
+// MaxKeywordLength characters.
+func (s *Source) checkLimits(errs *fieldErrors) {
+	for _, key := range slices.Sorted(maps.Keys(s.Settings)) {
+		field := "source." + key
+		var v any
+		if json.Unmarshal(s.Settings[key], &v) != nil {
+			continue // the kind's validator reports it
+		}
+		switch v := v.(type) {
+		case string:
+			if len(v) > MaxSourceQueryLength {
+				errs.add(field, "%s", tooLong(MaxSourceQueryLength, "bytes"))
+			} else if msg := checkText(v, MaxSourceQueryLength); msg != "" {
+				errs.add(field, "%s", msg)
+			}
+		case []any:
+			if len(v) > MaxSourceListLength {
+				errs.add(field, "%s", tooMany(MaxSourceListLength, "entries"))
+				continue
+			}
+			for i, e := range v {
+				if str, ok := e.(string); ok {
+					if msg := checkWord(str, MaxKeywordLength); msg != "" {
+						errs.add(field+"["+strconv.Itoa(i)+"]", "%s", msg)
+					}
+				}
+			}
+		}
+	}
+}
+
 func (m *Manager) checkLimits(errs *fieldErrors) {
 	if msg := checkText(m.Nickname, MaxNicknameLength); msg != "" {
 		errs.add("nickname", "%s", msg)
@@ -84,23 +120,7 @@ func (m *Manager) checkLimits(errs *fieldErrors) {
 	if len(m.Notices) > MaxNotices {
 		errs.add("notices", "%s", tooMany(MaxNotices, "notices"))
 	}
-	s := &m.Source
-	if len(s.Query) > MaxSourceQueryLength {
-		errs.add("source.query", "%s", tooLong(MaxSourceQueryLength, "bytes"))
-	} else if msg := checkText(s.Query, MaxSourceQueryLength); msg != "" {
-		errs.add("source.query", "%s", msg)
-	}
-	if len(s.Subreddits) > MaxSubreddits {
-		errs.add("source.subreddits", "%s", tooMany(MaxSubreddits, "subreddits"))
-	}
-	if len(s.Pages) > MaxPages {
-		errs.add("source.pages", "%s", tooMany(MaxPages, "pages"))
-	}
-	for i, p := range s.Pages {
-		if msg := checkWord(p, MaxKeywordLength); msg != "" {
-			errs.add("source.pages["+strconv.Itoa(i)+"]", "%s", msg)
-		}
-	}
+	m.Source.checkLimits(errs)
 	in := &m.Input
 	if len(in.URLs) > MaxInputURLs {
 		errs.add("input.urls", "%s", tooMany(MaxInputURLs, "URLs"))

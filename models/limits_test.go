@@ -9,8 +9,8 @@ import (
 func TestFieldLimits(t *testing.T) {
 	okConn := func() Connection { return Connection{Type: ConnectionTypeHTTP, URL: "https://example.com/hook"} }
 	okMgr := func() Manager {
-		return Manager{Type: ManagerTypeFeed, Source: Source{Type: SourceReddit},
-			Input: Input{Type: InputTypeStructured, Keywords: []string{"acme"}, Focus: Focus{Type: FocusMentions}}}
+		return Manager{Type: ManagerTypeFeed, Source: Source{Type: "REDDIT"},
+			Input: Input{Type: InputTypeStructured, Keywords: []string{"acme"}, Focus: Focus{Type: "MENTIONS"}}}
 	}
 	many := func(n int, s string) []string {
 		out := make([]string, n)
@@ -53,8 +53,9 @@ func TestFieldLimits(t *testing.T) {
 		{name: "too many excludes", mgr: func(m *Manager) { m.Input.Excludes = many(MaxKeywords+1, "spam") }, field: "input.excludes", want: "at most 200 entries"},
 		{name: "too many urls", mgr: func(m *Manager) { m.Input.URLs = many(MaxInputURLs+1, "https://acme.com") }, field: "input.urls", want: "at most 20 URLs"},
 		{name: "input url port", mgr: func(m *Manager) { m.Input.URLs = []string{"https://acme.com:70000"} }, field: "input.urls[0]", want: "port must be"},
-		{name: "source query too long", mgr: func(m *Manager) { m.Source.Query = strings.Repeat("a ", MaxSourceQueryLength) }, field: "source.query", want: "at most 1024 bytes"},
-		{name: "too many subreddits", mgr: func(m *Manager) { m.Source.Subreddits = many(MaxSubreddits+1, "marketing") }, field: "source.subreddits", want: "at most 100 subreddits"},
+		{name: "source query too long", mgr: func(m *Manager) { m.Source.Settings.Set("query", strings.Repeat("a ", MaxSourceQueryLength)) }, field: "source.query", want: "at most 1024 bytes"},
+		{name: "too many subreddits", mgr: func(m *Manager) { m.Source.Settings.Set("subreddits", many(MaxSourceListLength+1, "marketing")) }, field: "source.subreddits", want: "at most 100 entries"},
+		{name: "NUL in a page", mgr: func(m *Manager) { m.Source.Settings.Set("pages", []string{"acme\x00"}) }, field: "source.pages[0]", want: "control characters"},
 		{name: "too many notices", mgr: func(m *Manager) {
 			for i := range MaxNotices + 1 {
 				m.Notices = append(m.Notices, Notice{Type: NoticeTypeHTTP, Connection: ConnectionName("a", "c"+strings.Repeat("x", i))})

@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/earshothq/earshot/config"
-	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/scheduler"
 	"github.com/earshothq/earshot/server"
 )
@@ -19,9 +18,7 @@ func loadConfig(cmd, path string) (*config.Config, error) {
 	if path == "" {
 		return nil, usagef(cmd, "--config FILE is required")
 	}
-	return config.Load(path,
-		config.WithScheduleValidator(scheduler.ValidateSchedule),
-		config.WithQueryValidator(matcher.ValidateQuery))
+	return config.Load(path, config.WithScheduleValidator(scheduler.ValidateSchedule))
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
