@@ -72,6 +72,10 @@ func TestFieldLimits(t *testing.T) {
 				}
 				tc.conn(&c)
 				errs = c.Validate()
+				// The URL is its channel kind's (notify.Webhook calls CheckURL).
+				if msg := CheckURL(c.URL); msg != "" {
+					errs = append(errs, FieldError{Field: "url", Description: msg})
+				}
 			} else {
 				m := okMgr()
 				if e := m.Validate(); len(e) > 0 {
