@@ -168,6 +168,9 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 			return err
 		}
 	}
+	if err := s.purgeNamespaceEvents(ctx, id); err != nil {
+		return err
+	}
 	// The scans themselves are unreachable now (their indexes are gone) and
 	// expire with their retention; deleting them is only tidying.
 	for chunk := range slices.Chunk(scanKeys, 500) {

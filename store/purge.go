@@ -38,8 +38,23 @@ func (s *Store) purgeConnection(ctx context.Context, ns, conn string) error {
 			return fmt.Errorf("store: delete the deliveries of %s: %w", models.ConnectionName(ns, conn), err)
 		}
 	}
-	if err := s.rdb.HDel(ctx, keyDisabledConnections(), models.ConnectionName(ns, conn)).Err(); err != nil {
-		return fmt.Errorf("store: delete the disabled mark of %s: %w", models.ConnectionName(ns, conn), err)
+	name := models.ConnectionName(ns, conn)
+	if err := s.rdb.HDel(ctx, keyDisabledConnections(), name).Err(); err != nil {
+		return fmt.Errorf("store: delete the disabled mark of %s: %w", name, err)
+	}
+	// Its TEST event, stored under the connection's name until delivered.
+	if err := s.rdb.Del(ctx, keyEvent(name)).Err(); err != nil {
+		return fmt.Errorf("store: delete the events of %s: %w", name, err)
+	}
+	return nil
+}
+
+// purgeNamespaceEvents deletes the stored events (crisis SPIKEs, TESTs)
+// of a deleted namespace, which would otherwise be delivered to the
+// connections of a namespace created again with its id.
+func (s *Store) purgeNamespaceEvents(ctx context.Context, ns string) error {
+	if err := s.deleteMatching(ctx, Prefix+"event:"+globEscape(models.NamespaceName(ns))+"/*"); err != nil {
+		return fmt.Errorf("store: delete the events of %s: %w", models.NamespaceName(ns), err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -48,6 +49,12 @@ func TestDeleteRemovesDeliveries(t *testing.T) {
 					if err := st.MarkConnectionDisabled(ctx, models.ConnectionName("a", "c"), time.Now(), true); err != nil {
 						t.Fatal(err)
 					}
+					const spike = "namespaces/a/managers/m/spikes/s1"
+					for _, ev := range []string{models.ConnectionName("a", "c"), spike} {
+						if err := st.PutEvent(ctx, ev, []byte(`{"type":"X"}`), time.Hour); err != nil {
+							t.Fatal(err)
+						}
+					}
 
 					var err error
 					switch how {
@@ -84,6 +91,12 @@ func TestDeleteRemovesDeliveries(t *testing.T) {
 					}
 					if dis, _ := st.DisabledConnections(ctx); !dis[models.ConnectionName("a", "c")].IsZero() {
 						t.Error("the disabled mark survived")
+					}
+					if _, err := st.GetEvent(ctx, models.ConnectionName("a", "c")); !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("the connection's TEST event survived (%v)", err)
+					}
+					if _, err := st.GetEvent(ctx, spike); (how == "namespace") != errors.Is(err, store.ErrNotFound) {
+						t.Errorf("after deleting the %s the namespace's SPIKE event: %v", how, err)
 					}
 					keep, _, _ := st.ListDeliveries(ctx, "a", "c2", store.DeliveryQuery{})
 					if want := 2; how != "namespace" && len(keep) != want {
