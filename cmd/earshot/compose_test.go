@@ -28,6 +28,13 @@ func TestComposeExample(t *testing.T) {
 			}
 		}
 	}
+	if !cfg.Delivery.AllowPrivateTargets {
+		t.Error("the bundled receiver is on the compose network: private targets must be allowed by default")
+	}
+	t.Setenv("ALLOW_PRIVATE_TARGETS", "false")
+	if cfg, err := loadConfig("validate", "../../examples/compose.yaml"); err != nil || cfg.Delivery.AllowPrivateTargets {
+		t.Errorf("ALLOW_PRIVATE_TARGETS=false does not turn the guard on: %v", err)
+	}
 	b, err := os.ReadFile("../../docker-compose.yml")
 	if err != nil {
 		t.Fatal(err)
