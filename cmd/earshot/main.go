@@ -14,7 +14,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/earshothq/earshot/internal/buildinfo"
+	"github.com/earshothq/earshot/store"
 )
 
 const usage = `earshot — self-hosted social listening with signed webhooks
@@ -54,6 +57,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	// go-redis's own log lines (Redis unreachable) go through slog in
+	// every command; serve replaces this with its configured logger.
+	redis.SetLogger(store.RedisLogger{Log: newLogger(stderr, "warn", "text").With("component", "redis")})
 	var err error
 	switch args[0] {
 	case "serve":
