@@ -27,6 +27,11 @@ func (p *parser) validate(c *Config) {
 	if msg := checkListen(c.Listen); msg != "" {
 		p.problemAt("listen", msg)
 	}
+	if c.Metrics.Listen != MetricsOff {
+		if msg := checkListen(c.Metrics.Listen); msg != "" {
+			p.problemAt("metrics.listen", msg+` (or "off")`)
+		}
+	}
 	p.validateRedis(&c.Redis)
 	for i, d := range c.Delivery.RetrySchedule {
 		if d <= 0 {
