@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -50,6 +51,19 @@ func (a *API) vetManager(ns string, m *models.Manager, missing []models.FieldErr
 	return nil
 }
 
+// withStatus fills in the output-only status of managers read from the
+// store.
+func (a *API) withStatus(ctx context.Context, ms ...*models.Manager) error {
+	for _, m := range ms {
+		st, err := a.store.ManagerStatus(ctx, m)
+		if err != nil {
+			return err
+		}
+		m.Status = st
+	}
+	return nil
+}
+
 func (a *API) createManager(w http.ResponseWriter, r *http.Request, c *call) error {
 	q, err := query(r, "managerId")
 	if err != nil {
@@ -82,6 +96,9 @@ func (a *API) createManager(w http.ResponseWriter, r *http.Request, c *call) err
 		return storeError(err, models.ManagerName(c.ns, id))
 	}
 	c.log.Info("manager created", "manager", m.Name)
+	if err := a.withStatus(r.Context(), &m); err != nil {
+		return err
+	}
 	setEtag(w, m.Etag)
 	writeJSON(w, http.StatusOK, &m)
 	return nil
@@ -95,6 +112,9 @@ func (a *API) getManager(w http.ResponseWriter, r *http.Request, c *call) error 
 	m, err := a.store.GetManager(r.Context(), c.ns, id)
 	if err != nil {
 		return storeError(err, models.ManagerName(c.ns, id))
+	}
+	if err := a.withStatus(r.Context(), m); err != nil {
+		return err
 	}
 	setEtag(w, m.Etag)
 	writeJSON(w, http.StatusOK, m)
@@ -119,6 +139,9 @@ func (a *API) listManagers(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	page, next := pageByID(all, func(m *models.Manager) string { return m.ID }, tok, size)
+	if err := a.withStatus(r.Context(), page...); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, listManagersResponse{Managers: page, NextPageToken: next})
 	return nil
 }
@@ -137,6 +160,9 @@ func (a *API) updateManager(w http.ResponseWriter, r *http.Request, c *call) err
 		return storeError(err, models.ManagerName(c.ns, id))
 	}
 	c.log.Info("manager updated", "manager", m.Name)
+	if err := a.withStatus(r.Context(), m); err != nil {
+		return err
+	}
 	setEtag(w, m.Etag)
 	writeJSON(w, http.StatusOK, m)
 	return nil

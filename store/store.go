@@ -257,6 +257,7 @@ func (s *Store) PutManager(ctx context.Context, ns string, m *models.Manager) er
 		pm = &prev.Meta
 	}
 	m.Name = models.ManagerName(ns, m.ID)
+	m.Status = nil // kept apart (see ManagerStatus)
 	stamp(&m.Meta, pm, s.now(), m)
 	b, _ := json.Marshal(storedManager{*m, m.ID})
 	pipe := s.rdb.TxPipeline()
