@@ -245,9 +245,36 @@ func (s *Server) routes() http.Handler {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "redis does not answer"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, s.readiness(ctx))
 	})
 	return mux
+}
+
+// readiness is /readyz's answer once Redis answers. Managers whose source
+// keeps failing do not make the process unready (restarting it would not
+// help), but they make it "degraded", with how many there are and since
+// when the oldest fails; their names and errors are for keys of their
+// namespace (the manager's status, the console), not for this
+// unauthenticated endpoint.
+type readiness struct {
+	Status          string     `json:"status"`
+	FailingManagers int        `json:"failingManagers"`
+	FailingSince    *time.Time `json:"failingSince,omitempty"`
+}
+
+func (s *Server) readiness(ctx context.Context) readiness {
+	out := readiness{Status: "ok"}
+	failing, err := s.store.FailingManagers(ctx, 1000)
+	if err != nil {
+		s.log.Warn("readyz: reading failing managers failed", "error", err)
+		return out
+	}
+	if len(failing) > 0 {
+		out.Status = "degraded"
+		out.FailingManagers = len(failing)
+		out.FailingSince = &failing[0].Since
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
