@@ -235,6 +235,9 @@ func (c *Config) applyDefaults() {
 	if c.Sources.Facebook.BaseURL == "" {
 		c.Sources.Facebook.BaseURL = DefaultFacebookBaseURL
 	}
+	if c.Console.SessionTTL <= 0 {
+		c.Console.SessionTTL = models.Duration(DefaultSessionTTL)
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/earshothq/earshot/api"
 	"github.com/earshothq/earshot/config"
+	"github.com/earshothq/earshot/console"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
@@ -41,6 +42,9 @@ type Options struct {
 	// Sources, when set, replaces the sources built from the configuration
 	// (tests use it to count polls).
 	Sources sources.Registry
+	// ConsolePoll is how often the console's live inbox looks for new
+	// Scans (default 1 s).
+	ConsolePoll time.Duration
 	// ShutdownTimeout bounds how long in-flight tasks may finish at stop
 	// (default: the delivery timeout plus 5 s).
 	ShutdownTimeout time.Duration
@@ -63,6 +67,7 @@ type Server struct {
 	notify   *notify.Service
 	metrics  *metrics.Metrics
 	api      *api.API
+	console  *console.Console
 	httpSrv  *http.Server
 	ln       net.Listener
 }
@@ -199,6 +204,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		},
 	})
 
+	s.console = console.New(console.Options{
+		Store:         s.store,
+		API:           s.api,
+		Logger:        s.log.With("component", "console"),
+		SecureCookies: cfg.Console.SecureCookies,
+		SessionTTL:    cfg.Console.SessionTTL.D(),
+		Try:           console.NewTry(notify.GuardedClient(cfg.Delivery.AllowPrivateTargets, 10*time.Second), s.log.With("component", "console")),
+		PollInterval:  opts.ConsolePoll,
+	})
+
 	s.ln = opts.Listener
 	if s.ln == nil {
 		ln, err := net.Listen("tcp", cfg.Listen)
@@ -214,6 +229,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// The console's live streams end at shutdown instead of holding it up.
+	s.httpSrv.RegisterOnShutdown(s.console.Close)
 	ok = true
 	return s, nil
 }
@@ -234,6 +251,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.api)
 	mux.Handle("GET /openapi.json", s.api)
+	mux.Handle("/", s.console)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
