@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/notify"
 )
 
 // Option adds a check that belongs to another package to Load and Parse.
@@ -22,7 +23,6 @@ type Option func(*options)
 
 type options struct {
 	validateSchedule func(spec string) error
-	validateQuery    func(query string) error
 }
 
 // WithScheduleValidator checks each manager's schedule (a cron spec or
@@ -30,13 +30,6 @@ type options struct {
 // one, schedules are not checked.
 func WithScheduleValidator(f func(spec string) error) Option {
 	return func(o *options) { o.validateSchedule = f }
-}
-
-// WithQueryValidator checks each manager's input.query. The matcher owns the
-// query language, so it provides the check; without one, queries are not
-// checked.
-func WithQueryValidator(f func(query string) error) Option {
-	return func(o *options) { o.validateQuery = f }
 }
 
 // Load reads the configuration file at path, taking ${VAR} values from the
@@ -218,7 +211,7 @@ func (c *Config) applyDefaults() {
 	// An explicit empty list (retry_schedule: []) means no retries; only
 	// an absent one takes the default.
 	if c.Delivery.RetrySchedule == nil {
-		for _, d := range DefaultRetrySchedule {
+		for _, d := range notify.DefaultRetrySchedule {
 			c.Delivery.RetrySchedule = append(c.Delivery.RetrySchedule, models.Duration(d))
 		}
 	}
@@ -227,13 +220,6 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scans.Retention == 0 {
 		c.Scans.Retention = models.Duration(DefaultScanRetention)
-	}
-	c.Sources.Reddit = c.Sources.Reddit.WithDefaults()
-	if c.Sources.Twitter.BaseURL == "" {
-		c.Sources.Twitter.BaseURL = DefaultTwitterBaseURL
-	}
-	if c.Sources.Facebook.BaseURL == "" {
-		c.Sources.Facebook.BaseURL = DefaultFacebookBaseURL
 	}
 	if c.Console.SessionTTL <= 0 {
 		c.Console.SessionTTL = models.Duration(DefaultSessionTTL)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/earshothq/earshot/catalog"
+	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
 )
@@ -141,7 +143,7 @@ func (s scanItem) IntentLabel() string {
 	if s.Match.Intent != "" {
 		return s.Match.Intent
 	}
-	if s.Match.Focus == models.FocusSales {
+	if s.Match.Focus == matcher.FocusSales {
 		for _, r := range s.Match.Reasons {
 			if strings.HasPrefix(r, "purchase intent") {
 				return "purchase intent"
@@ -299,7 +301,7 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request, s *session) erro
 	c.render(w, http.StatusOK, "inbox", page{Title: "Inbox", Session: s, NS: ns, Nav: "inbox", Data: map[string]any{
 		"Query": q, "Scans": sl.Scans, "Managers": managers, "Events": "/ns/" + url.PathEscape(ns) + "/inbox/events?" + ev.Encode(),
 		"Older": older, "Live": pageToken == "",
-		"Focuses": models.FocusTypes, "Platforms": []string{"REDDIT", "TWITTER", "FACEBOOK", "HACKERNEWS"},
+		"Focuses": matcher.FocusTypes(), "Platforms": platforms(),
 		"States": []string{"inbox", models.ScanNew, models.ScanRead, models.ScanArchived, "all"},
 	}})
 	return nil
@@ -331,10 +333,14 @@ type formData struct {
 	Manager     models.Manager
 	ID          string
 	Connections []models.Connection
-	Sources     []string
-	Focuses     []string
-	Includes    []string
-	Chart       *chart
+	// Kinds are the source kinds, each with its own fields.
+	Kinds   []sourceKindForm
+	Focuses []string
+	Chart   *chart
+}
+
+func newFormData(isNew bool, m models.Manager, conns []models.Connection) formData {
+	return formData{New: isNew, Manager: m, Connections: conns, Kinds: sourceKindForms(&m), Focuses: matcher.FocusTypes()}
 }
 
 // HasNotice reports whether the manager sends to the connection.
@@ -342,11 +348,20 @@ func (f formData) HasNotice(conn string) bool {
 	return slices.ContainsFunc(f.Manager.Notices, func(n models.Notice) bool { return n.Connection == conn })
 }
 
-// HasInclude reports whether the source reads this kind of item.
-func (f formData) HasInclude(kind string) bool { return slices.Contains(f.Manager.Source.Include, kind) }
-
 // Lines joins a list one item a line, for a textarea.
 func (f formData) Lines(l []string) string { return strings.Join(l, "\n") }
+
+// platforms are the platforms of the polled source kinds, for the inbox's
+// filter.
+func platforms() []string {
+	var out []string
+	for _, k := range catalog.Sources.All() {
+		if !k.Pushed {
+			out = append(out, k.Type)
+		}
+	}
+	return out
+}
 
 func (c *Console) monitorForm(w http.ResponseWriter, r *http.Request, s *session) error {
 	ns := r.PathValue("ns")
@@ -355,11 +370,9 @@ func (c *Console) monitorForm(w http.ResponseWriter, r *http.Request, s *session
 		return err
 	}
 	m := models.DefaultManager()
-	m.Source.Type = models.SourceReddit
-	m.Input.Focus.Type = models.FocusSales
-	c.render(w, http.StatusOK, "monitor", page{Title: "New monitor", Session: s, NS: ns, Nav: "monitors", Data: formData{
-		New: true, Manager: m, Connections: conns, Sources: models.SourceTypes, Focuses: models.FocusTypes, Includes: models.SourceIncludes,
-	}})
+	m.Source.Type = catalog.Sources.Types()[0]
+	m.Input.Focus.Type = matcher.FocusTypes()[0]
+	c.render(w, http.StatusOK, "monitor", page{Title: "New monitor", Session: s, NS: ns, Nav: "monitors", Data: newFormData(true, m, conns)})
 	return nil
 }
 
@@ -382,10 +395,9 @@ func (c *Console) monitor(w http.ResponseWriter, r *http.Request, s *session) er
 	if title == "" {
 		title = id
 	}
-	c.render(w, http.StatusOK, "monitor", page{Title: title, Session: s, NS: ns, Nav: "monitors", Data: formData{
-		Manager: m, ID: id, Connections: conns, Sources: models.SourceTypes, Focuses: models.FocusTypes, Includes: models.SourceIncludes,
-		Chart: newChart(hours),
-	}})
+	fd := newFormData(false, m, conns)
+	fd.ID, fd.Chart = id, newChart(hours)
+	c.render(w, http.StatusOK, "monitor", page{Title: title, Session: s, NS: ns, Nav: "monitors", Data: fd})
 	return nil
 }
 

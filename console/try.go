@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 )
@@ -87,14 +88,9 @@ func (c *Console) tryIt(w http.ResponseWriter, r *http.Request, s *session) erro
 	m.Status = nil
 	m.ApplyDefaults()
 	var errs []models.FieldError
-	for _, e := range m.Validate() {
+	for _, e := range catalog.ValidateManager(&m, nil) {
 		if !strings.HasPrefix(e.Field, "notices") { // whom it tells does not change what matches
 			errs = append(errs, e)
-		}
-	}
-	if len(errs) == 0 {
-		if err := matcher.ValidateManager(&m); err != nil {
-			errs = append(errs, models.FieldError{Field: fieldOf(err), Description: err.Error()})
 		}
 	}
 	if len(errs) > 0 {
@@ -120,17 +116,6 @@ func (c *Console) tryIt(w http.ResponseWriter, r *http.Request, s *session) erro
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": out})
 	return nil
-}
-
-// fieldOf guesses the field a matcher error is about ("input.query: …").
-func fieldOf(err error) string {
-	msg := err.Error()
-	for _, f := range []string{"input.query", "input.keywords", "input.excludes", "input.focus"} {
-		if strings.Contains(msg, f) {
-			return f
-		}
-	}
-	return "input"
 }
 
 // parseTryPosts reads the pasted posts: a line that is a JSON object is a

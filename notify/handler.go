@@ -95,13 +95,13 @@ func delayOf(d time.Duration, notEarly bool) time.Duration {
 // asynq with the error it returns. It is the one place of the retry loop:
 // the Sender only sends.
 type Handler struct {
-	cfg     Config
-	store   *store.Store
-	sender  *Sender
-	conns   *connCache
-	metrics *metrics.Delivery
-	log     *slog.Logger
-	warn    *warnOnce
+	cfg      Config
+	store    *store.Store
+	channels built
+	conns    *connCache
+	metrics  *metrics.Delivery
+	log      *slog.Logger
+	warn     *warnOnce
 }
 
 // storeRetry is how long a delivery waits when Redis failed it.
@@ -193,7 +193,7 @@ func (a *attempt) run(ctx context.Context) error {
 	}
 
 	now := time.Now()
-	out := h.sender.Send(ctx, a.ce.conn, Message{
+	out := h.channels.send(ctx, a.ce.conn, Message{
 		WebhookID: a.p.Delivery,
 		Body:      body,
 		Secrets:   a.ce.secrets(now),

@@ -30,6 +30,9 @@ type Options struct {
 	// WatchInterval is how often Run looks for connections enabled again
 	// (default 2 s).
 	WatchInterval time.Duration
+	// Channels are the channel kinds connections may be of (nil: the
+	// webhook only; the server passes catalog.Channels).
+	Channels *Channels
 }
 
 // Service is webhook delivery: the asynq handler of delivery tasks, the
@@ -45,6 +48,7 @@ type Service struct {
 	watch     time.Duration
 
 	sender   *Sender
+	channels built
 	handler  *Handler
 	enqueuer *Enqueuer
 }
@@ -75,8 +79,12 @@ func New(opts Options) (*Service, error) {
 		RequireHTTPS:        cfg.RequireHTTPS,
 		UserAgent:           cfg.UserAgent,
 	})
+	if opts.Channels == nil {
+		opts.Channels = NewChannels(Webhook)
+	}
+	s.channels = opts.Channels.build(ChannelEnv{Options: s.sender.opts, HTTP: s.sender})
 	s.handler = &Handler{
-		cfg: cfg, store: opts.Store, sender: s.sender, conns: newConnCache(opts.Store, cfg),
+		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
 	}
 	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics}

@@ -98,7 +98,13 @@ func (s *MemoryRateState) Block(_ context.Context, key string, until time.Time) 
 	return nil
 }
 
-// Registry maps a source type (models.SourceReddit, …) to its Source.
+// Describer is implemented by sources that can say what they will ask the
+// platform for a manager (`earshot poll` prints it).
+type Describer interface {
+	Describe(m *models.Manager) string
+}
+
+// Registry maps a source type ("REDDIT", …) to its Source.
 type Registry map[string]Source
 
 // For returns the Source for a manager.

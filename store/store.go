@@ -138,6 +138,40 @@ type storedConnection struct {
 	ID string `json:"id"`
 }
 
+// MarshalJSON writes the connection with its id: the embedded
+// Connection's own MarshalJSON would otherwise be promoted, and drop it.
+func (s storedConnection) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(s.Connection)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return nil, err
+	}
+	obj["id"], _ = json.Marshal(s.ID)
+	return json.Marshal(obj)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (s *storedConnection) UnmarshalJSON(b []byte) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	if id, ok := obj["id"]; ok {
+		if err := json.Unmarshal(id, &s.ID); err != nil {
+			return err
+		}
+		delete(obj, "id")
+	}
+	rest, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(rest, &s.Connection)
+}
+
 type storedManager struct {
 	models.Manager
 	ID string `json:"id"`

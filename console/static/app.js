@@ -168,6 +168,7 @@
     const paths = [];
     const seen = new Set();
     for (const el of form.querySelectorAll("[name]")) {
+      if (el.matches(":disabled")) continue; // another source kind's fields
       const name = el.name;
       const kind = el.dataset.kind || "text";
       if (seen.has(name)) continue;
@@ -182,7 +183,7 @@
           value = el.value.split("\n").map((s) => s.trim()).filter((s) => s !== "");
           break;
         case "set":
-          value = Array.from(form.querySelectorAll('[name="' + name + '"]:checked')).map((c) => c.value);
+          value = Array.from(form.querySelectorAll('[name="' + name + '"]:checked:enabled')).map((c) => c.value);
           break;
         case "notices":
           value = Array.from(form.querySelectorAll('[name="notices"]:checked')).map((c) => ({ type: "HTTP_REQUEST", connection: c.value }));
@@ -216,7 +217,7 @@
   function errorSlot(field) {
     let f = field;
     while (f) {
-      const el = document.getElementById("err-" + f);
+      const el = Array.from(document.querySelectorAll("[data-err]")).find((e) => e.dataset.err === f && !e.matches("fieldset:disabled *"));
       if (el) return el;
       const stripped = f.replace(/\[\d+\]$/, "");
       if (stripped !== f) {
@@ -253,6 +254,16 @@
   }
 
   const form = document.getElementById("monitor-form");
+  const sourceSelect = form && form.querySelector("[data-source-select]");
+  if (sourceSelect) {
+    sourceSelect.addEventListener("change", () => {
+      for (const fs of form.querySelectorAll("[data-source-kind]")) {
+        const on = fs.dataset.sourceKind === sourceSelect.value;
+        fs.disabled = !on;
+        fs.hidden = !on;
+      }
+    });
+  }
   if (form) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -262,7 +273,10 @@
       let r;
       if (form.dataset.manager) {
         body.etag = form.dataset.etag;
-        r = await api("PATCH", form.dataset.manager + "?updateMask=" + encodeURIComponent(paths.join(",")), body);
+        // The source is replaced whole: another kind's settings must not
+        // stay behind when the platform changes.
+        const mask = Array.from(new Set(paths.map((p) => (p.startsWith("source.") ? "source" : p))));
+        r = await api("PATCH", form.dataset.manager + "?updateMask=" + encodeURIComponent(mask.join(",")), body);
       } else {
         const id = document.getElementById("f-id").value.trim();
         r = await api("POST", "namespaces/" + encodeURIComponent(ns) + "/managers" + (id ? "?managerId=" + encodeURIComponent(id) : ""), body);

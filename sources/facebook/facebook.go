@@ -237,8 +237,12 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 
 // feedPages returns the manager's pages, trimmed, each once.
 func feedPages(m *models.Manager) ([]string, error) {
+	st, err := sources.Settings[Settings](m)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, p := range m.Source.Pages {
+	for _, p := range st.Pages {
 		p = strings.Trim(strings.TrimSpace(p), "/")
 		if p == "" || slices.Contains(out, p) {
 			continue

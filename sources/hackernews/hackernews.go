@@ -144,8 +144,12 @@ func searches(m *models.Manager) ([]search, error) {
 	case comments && !posts:
 		tags = "comment"
 	}
+	st, err := sources.Settings[Settings](m)
+	if err != nil {
+		return nil, err
+	}
 	var queries []string
-	if q := strings.TrimSpace(m.Source.Query); q != "" {
+	if q := strings.TrimSpace(st.Query); q != "" {
 		queries = []string{q}
 	} else {
 		for _, k := range m.Input.Keywords {

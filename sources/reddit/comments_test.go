@@ -150,8 +150,8 @@ func TestIncludeRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := withInclude(manager(tt.subreddits, tt.query), tt.include...)
-			m.Input = models.Input{Type: models.InputTypeStructured, Keywords: []string{"crm"}, Focus: models.Focus{Type: models.FocusMentions}}
-			if errs := m.Validate(); !slices.Contains(errs, tt.wantField) {
+			m.Input = models.Input{Type: models.InputTypeStructured, Keywords: []string{"crm"}, Focus: models.Focus{Type: "MENTIONS"}}
+			if errs := Kind.Validate(m); !slices.Contains(errs, tt.wantField) {
 				t.Errorf("Validate = %v, want %v among them", errs, tt.wantField)
 			}
 

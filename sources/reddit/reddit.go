@@ -10,7 +10,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -154,13 +153,16 @@ func rateKey(cfg Config) string {
 // newest pages back to the newest item's time less an overlap. Items in a
 // stream's seen-set are never returned again.
 func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessage) (sources.Result, error) {
-	src := m.Source
+	src, err := sources.Settings[Settings](m)
+	if err != nil {
+		return sources.Result{}, err
+	}
 	if len(src.Subreddits) == 0 && strings.TrimSpace(src.Query) == "" {
 		// The Advite guide's monitor names only the platform: search all of
 		// Reddit for the manager's own terms.
 		src.Query = SearchQuery(m.Input)
 	}
-	t, err := newTarget(src)
+	t, err := newTarget(*src, m.Source.Include)
 	if err != nil {
 		return sources.Result{}, err
 	}
@@ -340,9 +342,7 @@ const (
 	includeComments = "comments"
 )
 
-var subredditName = regexp.MustCompile(`^[A-Za-z0-9_]{2,30}$`)
-
-func newTarget(src models.Source) (target, error) {
+func newTarget(src Settings, include []string) (target, error) {
 	var t target
 	for _, s := range src.Subreddits {
 		s = strings.TrimSpace(s)
@@ -359,7 +359,7 @@ func newTarget(src models.Source) (target, error) {
 	if len(t.subreddits) == 0 && t.query == "" {
 		return target{}, fmt.Errorf("reddit: the manager's source names neither subreddits nor a query")
 	}
-	for _, inc := range src.Include {
+	for _, inc := range include {
 		switch inc {
 		case includePosts:
 			t.posts = true
@@ -369,7 +369,7 @@ func newTarget(src models.Source) (target, error) {
 			return target{}, fmt.Errorf("reddit: source.include: unknown value %q (want %s or %s)", inc, includePosts, includeComments)
 		}
 	}
-	if len(src.Include) == 0 {
+	if len(include) == 0 {
 		t.posts = true
 	}
 	if t.comments && len(t.subreddits) == 0 {

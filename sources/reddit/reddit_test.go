@@ -274,7 +274,7 @@ func manager(subreddits []string, query string) *models.Manager {
 		ID:     "reddit-leads",
 		Type:   models.ManagerTypeFeed,
 		Enable: true,
-		Source: models.Source{Type: models.SourceReddit, Subreddits: subreddits, Query: query},
+		Source: models.Source{Type: "REDDIT", Settings: models.SettingsOf(Settings{Subreddits: subreddits, Query: query})},
 	}
 }
 
