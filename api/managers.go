@@ -59,12 +59,12 @@ func (a *API) vetManager(ctx context.Context, ns string, m *models.Manager, miss
 // withStatus fills in the output-only status of managers read from the
 // store.
 func (a *API) withStatus(ctx context.Context, ms ...*models.Manager) error {
-	for _, m := range ms {
-		st, err := a.store.ManagerStatus(ctx, m)
-		if err != nil {
-			return err
-		}
-		m.Status = st
+	sts, err := a.store.ManagerStatuses(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for i, m := range ms {
+		m.Status = sts[i]
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -416,6 +417,48 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Errorf("chart summary: %s", s)
 		}
 		b.shot("monitor")
+
+		// A week of history, with two crisis spikes: one bar per hour with
+		// matches, the sentiment line, and a mark per spike.
+		st := p.Server.Store()
+		now := time.Now()
+		hoursWithMatches := 0
+		for h := 7*24 - 1; h >= 1; h-- {
+			n := (h*7)%5 + (h%24)/6
+			if n == 0 {
+				continue
+			}
+			hoursWithMatches++
+			o := store.PollOutcome{Time: now.Add(-time.Duration(h) * time.Hour), Posts: n * 9, Matches: n, SentimentSum: float64(n) * 0.6 * math.Sin(float64(h)/9)}
+			if h == 30 || h == 101 {
+				o.Spikes = 1
+			}
+			if _, err := st.RecordPoll(context.Background(), "acme", "brand", o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.open("/ns/acme/monitors/brand")
+		b.waitJS("the week's chart", `document.querySelectorAll("#chart line.spike").length === 2`)
+		if n := evalJS[int](b, `document.querySelectorAll("#chart rect.bar").length`); n != hoursWithMatches {
+			t.Errorf("%d bars, want %d", n, hoursWithMatches)
+		}
+		if pts := evalJS[string](b, `document.querySelector("#chart polyline.sentiment").getAttribute("points")`); strings.Count(pts, ",") != hoursWithMatches {
+			t.Errorf("sentiment line has %d points, want %d", strings.Count(pts, ","), hoursWithMatches)
+		}
+		b.shot("monitor-chart")
+
+		// The source part of the form follows the platform chosen: only
+		// the chosen kind's fields are shown and sent.
+		b.do(chromedp.SetValue(chromedp.ID("f-source-type"), "REDDIT"),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("f-source-type").dispatchEvent(new Event("change"))`))
+		b.waitJS("Reddit's fields", `!document.querySelector('[data-source-kind="REDDIT"]').hidden && document.querySelector('[data-source-kind="INGEST"]').hidden`)
+		b.do(chromedp.SendKeys(chromedp.ID("f-reddit-subreddits"), "r/marketing"), chromedp.Click(chromedp.ID("save-monitor")))
+		b.waitJS("the subreddit's error in place", `Array.from(document.querySelectorAll('[data-err="source.subreddits"]')).some(e => e.textContent.includes("r/"))`)
+		b.do(chromedp.SetValue(chromedp.ID("f-reddit-subreddits"), "marketing"), chromedp.Click(chromedp.ID("save-monitor")))
+		b.waitJS("saved", `location.search.includes("saved=1")`)
+		if _, m := apiCall(t, base, acmeKey, "GET", "/v1/namespaces/acme/managers/brand", nil); fmt.Sprint(m["source"]) != "map[subreddits:[marketing] type:REDDIT]" {
+			t.Errorf("source after the switch: %v", m["source"])
+		}
 	})
 
 	t.Run("dead letters are redriven", func(t *testing.T) {

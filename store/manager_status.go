@@ -131,44 +131,63 @@ func (s *Store) NextPollTime(ctx context.Context, ns, m string) (time.Time, erro
 
 // ManagerStatus returns the health of manager m.
 func (s *Store) ManagerStatus(ctx context.Context, m *models.Manager) (*models.ManagerStatus, error) {
-	ns, id, err := models.ParseManagerName(m.Name)
+	out, err := s.ManagerStatuses(ctx, []*models.Manager{m})
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	hour := now.Unix() / 3600
+	return out[0], nil
+}
+
+// ManagerStatuses returns the health of each manager, in one round trip.
+func (s *Store) ManagerStatuses(ctx context.Context, ms []*models.Manager) ([]*models.ManagerStatus, error) {
+	hour := s.now().Unix() / 3600
+	type cmds struct {
+		st    *redis.MapStringStringCmd
+		hours [25]*redis.SliceCmd // the last 24 whole hours and the current one
+	}
+	all := make([]cmds, len(ms))
 	pipe := s.rdb.Pipeline()
-	st := pipe.HGetAll(ctx, keyManagerStatus(ns, id))
-	// The last 24 whole hours and the current one.
-	hours := make([]*redis.SliceCmd, 25)
-	for i := range hours {
-		hours[i] = pipe.HMGet(ctx, keyManagerHour(ns, id, hour-int64(i)), "posts", "matches")
+	for i, m := range ms {
+		ns, id, err := models.ParseManagerName(m.Name)
+		if err != nil {
+			return nil, err
+		}
+		all[i].st = pipe.HGetAll(ctx, keyManagerStatus(ns, id))
+		for j := range all[i].hours {
+			all[i].hours[j] = pipe.HMGet(ctx, keyManagerHour(ns, id, hour-int64(j)), "posts", "matches")
+		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: read manager status: %w", err)
+	if len(ms) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("store: read manager status: %w", err)
+		}
 	}
-	h := st.Val()
-	out := &models.ManagerStatus{
-		State:           models.ManagerHealthy,
-		LastPollTime:    msTime(h["poll"]),
-		LastSuccessTime: msTime(h["success"]),
-		LastError:       h["error"],
-		NextPollTime:    msTime(h["next"]),
-	}
-	out.ConsecutiveFailures, _ = strconv.Atoi(h["failures"])
-	for _, c := range hours {
-		v := c.Val()
-		out.PostsRead24h += anyInt(v[0])
-		out.Matches24h += anyInt(v[1])
-	}
-	switch {
-	case !m.Enable:
-		out.State = models.ManagerDisabled
-		out.NextPollTime = nil
-	case out.ConsecutiveFailures > 0:
-		out.State = models.ManagerFailing
-	default:
-		out.LastError = ""
+	out := make([]*models.ManagerStatus, len(ms))
+	for i, m := range ms {
+		h := all[i].st.Val()
+		st := &models.ManagerStatus{
+			State:           models.ManagerHealthy,
+			LastPollTime:    msTime(h["poll"]),
+			LastSuccessTime: msTime(h["success"]),
+			LastError:       h["error"],
+			NextPollTime:    msTime(h["next"]),
+		}
+		st.ConsecutiveFailures, _ = strconv.Atoi(h["failures"])
+		for _, c := range all[i].hours {
+			v := c.Val()
+			st.PostsRead24h += anyInt(v[0])
+			st.Matches24h += anyInt(v[1])
+		}
+		switch {
+		case !m.Enable:
+			st.State = models.ManagerDisabled
+			st.NextPollTime = nil
+		case st.ConsecutiveFailures > 0:
+			st.State = models.ManagerFailing
+		default:
+			st.LastError = ""
+		}
+		out[i] = st
 	}
 	return out, nil
 }

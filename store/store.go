@@ -350,6 +350,7 @@ func (s *Store) DeleteManager(ctx context.Context, ns, id string) error {
 	pipe := s.rdb.TxPipeline()
 	del := pipe.HDel(ctx, keyManagers(ns), id)
 	pipe.Del(ctx, keyCursor(ns, id))
+	forgetManagerStatus(ctx, pipe, ns, id)
 	pipe.Incr(ctx, keyVersion())
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: delete manager: %w", err)
