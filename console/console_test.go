@@ -34,7 +34,7 @@ type env struct {
 	base string
 }
 
-func newEnv(t *testing.T, tlsOn, secure bool) *env {
+func newEnv(t *testing.T, tlsOn, secure bool, tweak ...func(*httptest.Server)) *env {
 	t.Helper()
 	opts, _ := redis.ParseURL(testredis.Embedded(t))
 	rdb := redis.NewClient(opts)
@@ -50,12 +50,16 @@ func newEnv(t *testing.T, tlsOn, secure bool) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	c := console.New(console.Options{Store: st, API: api.New(api.Options{Store: st, Logger: log}), Logger: log, SecureCookies: secure})
-	var srv *httptest.Server
+	c := console.New(console.Options{Store: st, API: api.New(api.Options{Store: st, Logger: log}), Logger: log, SecureCookies: secure,
+		PollInterval: 100 * time.Millisecond})
+	srv := httptest.NewUnstartedServer(c)
+	for _, f := range tweak {
+		f(srv)
+	}
 	if tlsOn {
-		srv = httptest.NewTLSServer(c)
+		srv.StartTLS()
 	} else {
-		srv = httptest.NewServer(c)
+		srv.Start()
 	}
 	t.Cleanup(srv.Close)
 	return &env{st: st, srv: srv, base: srv.URL}
@@ -285,5 +289,91 @@ func TestNoInlineScript(t *testing.T) {
 	}
 	if regexp.MustCompile(`\beval\(|new Function|insertAdjacentHTML|outerHTML\s*=|document\.write`).Match(js) {
 		t.Errorf("app.js builds code or HTML from strings")
+	}
+}
+
+// The live inbox outlasts the server's request timeouts, and sends a new
+// scan, rendered and escaped, as one event.
+func TestLiveInboxOutlastsRequestTimeouts(t *testing.T) {
+	e := newEnv(t, false, false, func(s *httptest.Server) {
+		s.Config.ReadTimeout = 500 * time.Millisecond
+		s.Config.WriteTimeout = 500 * time.Millisecond
+	})
+	ctx := context.Background()
+	m := models.DefaultManager()
+	m.ID, m.Nickname = "leads", "Leads"
+	if err := e.st.PutManager(ctx, "acme", &m); err != nil {
+		t.Fatal(err)
+	}
+	cl := e.client(t)
+	e.signIn(t, cl, acmeKey)
+	since := time.Now().UTC().Format(time.RFC3339Nano)
+	resp, err := cl.Get(e.base + "/ns/acme/inbox/events?since=" + url.QueryEscape(since))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("events: %d %s", resp.StatusCode, ct)
+	}
+	time.Sleep(1500 * time.Millisecond) // past both timeouts
+	scan := &models.Scan{Name: models.ScanName("acme", "leads", "s1"), CreateTime: time.Now().UTC(),
+		Post:  models.Post{Type: "TWITTER_TWEET", ID: "1", Title: "<b>bold</b> & more", URL: "https://x.com/a/status/1"},
+		Match: &models.Match{Focus: "MENTIONS"}}
+	if _, err := e.st.CreateScan(ctx, "acme", "leads", "s1", scan, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		b := make([]byte, 64<<10)
+		var acc strings.Builder
+		for {
+			n, err := resp.Body.Read(b)
+			acc.Write(b[:n])
+			if strings.Contains(acc.String(), "event: scan") && strings.Contains(acc.String(), "</li>") {
+				got <- acc.String()
+				return
+			}
+			if err != nil {
+				got <- acc.String() + "\nread error: " + err.Error()
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-got:
+		if !strings.Contains(s, "&lt;b&gt;bold&lt;/b&gt; &amp; more") || strings.Contains(s, "<b>") || !strings.Contains(s, `id="scan-s1"`) {
+			t.Errorf("event: %s", s)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no scan event within 30 s")
+	}
+}
+
+// An admin key picks a namespace; a namespace key goes to its own.
+func TestHomeByKey(t *testing.T) {
+	e := newEnv(t, false, false)
+	if _, err := e.st.AddAPIKey(context.Background(), "admin-console-key-0123456789", "", store.KeyFromCLI); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.client(t)
+	e.signIn(t, admin, "admin-console-key-0123456789")
+	r, body := get(t, admin, e.base+"/")
+	if r.StatusCode != 200 || !strings.Contains(body, `href="/ns/acme/inbox"`) || !strings.Contains(body, `href="/ns/other/inbox"`) {
+		t.Errorf("admin home: %d %.500s", r.StatusCode, body)
+	}
+	if r, _ := get(t, admin, e.base+"/ns/other/monitors"); r.StatusCode != 200 {
+		t.Errorf("admin in another namespace: %d", r.StatusCode)
+	}
+	user := e.client(t)
+	e.signIn(t, user, acmeKey)
+	if r, _ := get(t, user, e.base+"/"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/ns/acme/inbox" {
+		t.Errorf("namespace key home: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r, body := get(t, user, e.base+"/ns/other/monitors"); r.StatusCode != 403 || !strings.Contains(body, "may not use namespaces/other") {
+		t.Errorf("another namespace: %d %.300s", r.StatusCode, body)
+	}
+	if r, _ := get(t, user, e.base+"/no/such/page"); r.StatusCode != 404 {
+		t.Errorf("unknown page: %d", r.StatusCode)
 	}
 }

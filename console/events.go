@@ -27,7 +27,10 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	names := nicknames(managers)
 	rc := http.NewResponseController(w)
-	// The server's write timeout is for requests, not streams.
+	// The server's timeouts are for requests, not streams: its read
+	// deadline would cancel the request's context, its write deadline
+	// cut the stream.
+	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
