@@ -110,7 +110,7 @@ func decodeJSON(data []byte, dst any) (body, *Error) {
 		// still answers precisely.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return out, invalidField(te.Field, "must be %s", jsonTypeOf(te.Type))
+			return out, invalidField(te.Field, "must be %s", models.JSONTypeName(te.Type))
 		}
 		return out, newError(http.StatusBadRequest, "invalid request body")
 	}
@@ -337,25 +337,6 @@ func jsonKind(raw []byte) string {
 		return "null"
 	default:
 		return "a number"
-	}
-}
-
-// jsonTypeOf names the JSON type a Go type is written as, with its article.
-func jsonTypeOf(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	default:
-		return "an object"
 	}
 }
 

@@ -102,6 +102,9 @@ type parser struct {
 	secrets      []string
 	interpolated map[*yaml.Node]bool
 	checked      map[checkKey]bool
+	// kinded is the source or connection type whose fields are being
+	// checked (nil otherwise), for the messages of unknown fields.
+	kinded reflect.Type
 	// redisFromEnv is set when REDIS_URL overrode redis.url.
 	redisFromEnv bool
 }

@@ -209,16 +209,14 @@ func (s *Service) requeue(ctx context.Context, ref store.DeliveryRef, eventType,
 // RotateSecret gives a connection a new signing secret. The old one keeps
 // signing beside it for store.SecretOverlap (24 h): every delivery carries
 // both signatures, so the receiver can switch at its own pace.
+// It is the store's conditional update, as the API's PATCH is: it cannot
+// lose a concurrent edit, and a connection deleted meanwhile stays deleted
+// (store.ErrNotFound).
 func (s *Service) RotateSecret(ctx context.Context, ns, conn string) (*models.Connection, error) {
-	c, err := s.store.GetConnection(ctx, ns, conn)
-	if err != nil {
-		return nil, err
-	}
-	c.Secret = models.NewSecret()
-	if err := s.store.PutConnection(ctx, ns, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return s.store.UpdateConnection(ctx, ns, conn, "", func(c *models.Connection) error {
+		c.Secret = models.NewSecret()
+		return nil
+	})
 }
 
 // Run watches for connections that were disabled and are enabled again,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
@@ -414,7 +415,7 @@ func (s *Source) estimate(h http.Header, now time.Time) time.Duration {
 	if wait > 0 {
 		return wait
 	}
-	if d, ok := fetch.RetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := retryafter.Parse(h.Get("Retry-After"), now); ok {
 		return d
 	}
 	return defaultBlock

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
@@ -307,7 +308,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, q url.Values) ([]byt
 			"bytes", len(resp.Body()), "latency", time.Since(start))
 		return resp.Body(), nil
 	}
-	wait, hasWait := fetch.RetryAfter(h.Get("Retry-After"), now)
+	wait, hasWait := retryafter.Parse(h.Get("Retry-After"), now)
 	if code == http.StatusTooManyRequests {
 		if !hasWait {
 			wait = defaultBlock

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 const (
@@ -37,13 +37,11 @@ type Source struct {
 	cfg      Config
 	oauth    bool
 	http     *resty.Client
+	api      *fetch.Client
 	log      *slog.Logger
 	rate     sources.RateState
-	rateKey  string
 	now      func() time.Time
 	maxPages int
-	timeout  time.Duration
-	maxBody  int
 
 	tokens tokenCache
 }
@@ -99,31 +97,27 @@ func New(cfg Config, opts ...Option) *Source {
 		oauth:    cfg.HasCredentials(),
 		log:      slog.Default(),
 		rate:     &sources.MemoryRateState{},
-		rateKey:  rateKey(cfg),
 		now:      time.Now,
 		maxPages: DefaultMaxPages,
-		timeout:  DefaultTimeout,
-		maxBody:  maxBodyBytes,
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	s.log = s.log.With("source", "reddit")
 	s.tokens.init()
-	// A plain http.Client: resty.New would add a cookie jar, and Reddit's
-	// cookies are of no use to an API client.
-	s.http = resty.NewWithClient(&http.Client{}).
-		SetTimeout(s.timeout).
-		SetHeader("User-Agent", cfg.UserAgent).
-		SetHeader("Accept", "application/json").
-		SetResponseBodyLimit(s.maxBody).
-		SetLogger(restyLogger{s.log}).
-		// Reddit answers an unknown subreddit with a redirect to its
-		// subreddit search, whose Listing holds no posts: a 3xx must be
-		// an error, not silently nothing.
-		SetRedirectPolicy(resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}))
+	// The shared client follows no redirects: Reddit answers an unknown
+	// subreddit with a redirect to its subreddit search, whose Listing
+	// holds no posts, so a 3xx must be an error, not silently nothing.
+	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, cfg.UserAgent, s.log, cfg.ClientSecret, cfg.Password)
+	s.api = &fetch.Client{
+		Source:  "reddit",
+		HTTP:    s.http,
+		Rate:    s.rate,
+		RateKey: rateKey(cfg),
+		Now:     s.now,
+		Timeout: DefaultTimeout,
+		MaxBody: maxBodyBytes,
+	}
 	return s
 }
 
