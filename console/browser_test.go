@@ -471,8 +471,16 @@ func TestConsoleInBrowser(t *testing.T) {
 		b.open("/ns/acme/connections/crm")
 		b.waitJS("the dead letters", `document.querySelectorAll("#dead-letters tbody tr").length === 3`)
 		b.shot("connection")
+		// One dead letter retried on its own, the others redriven together.
+		b.do(chromedp.Click(chromedp.CSS(`#dead-letters tbody tr [data-retry]`)))
+		b.waitJS("the retry's answer", `document.querySelector("#dead-letters tbody tr [data-role=result]").textContent.startsWith("Retried")`)
+		waitFor(t, "two dead letters left", func() bool {
+			_, out := apiCall(t, base, acmeKey, "GET", "/v1/namespaces/acme/connections/crm/deliveries?filter=state%3DFAILED", nil)
+			l, _ := out["deliveries"].([]any)
+			return len(l) == 2
+		})
 		b.do(chromedp.Click(chromedp.ID("redrive")))
-		b.waitJS("the redrive's answer", `document.getElementById("redrive-result").textContent === "3 redriven."`)
+		b.waitJS("the redrive's answer", `document.getElementById("redrive-result").textContent === "2 redriven."`)
 		waitFor(t, "the redriven deliveries delivered", func() bool {
 			_, out := apiCall(t, base, acmeKey, "GET", "/v1/namespaces/acme/connections/crm/deliveries?filter=state%3DDELIVERED", nil)
 			l, _ := out["deliveries"].([]any)
