@@ -42,6 +42,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *session) err
 	tick := time.NewTicker(c.poll)
 	defer tick.Stop()
 	lastBeat := time.Now()
+	lastErr := ""
 	for {
 		select {
 		case <-r.Context().Done():
@@ -57,9 +58,13 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *session) err
 		}
 		sl, err := c.listScans(r, s, ns, q, "createTime > "+quote(since.UTC().Format(time.RFC3339Nano)), "", 100)
 		if err != nil {
-			c.log.Warn("console: live inbox: listing scans failed", "error", err)
+			if err.Error() != lastErr { // once per distinct error, not every tick
+				c.log.Warn("console: live inbox: listing scans failed", "namespace", ns, "error", err)
+				lastErr = err.Error()
+			}
 			continue
 		}
+		lastErr = ""
 		if len(sl.Scans) == 0 {
 			if time.Since(lastBeat) > 15*time.Second {
 				fmt.Fprint(w, ": keep-alive\n\n")
