@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -459,6 +460,20 @@ func TestConsoleInBrowser(t *testing.T) {
 		if _, m := apiCall(t, base, acmeKey, "GET", "/v1/namespaces/acme/managers/brand", nil); fmt.Sprint(m["source"]) != "map[subreddits:[marketing] type:REDDIT]" {
 			t.Errorf("source after the switch: %v", m["source"])
 		}
+
+		// A failing source shows on the list with its error, redacted and
+		// escaped.
+		if _, err := st.RecordPoll(context.Background(), "acme", "brand", store.PollOutcome{Time: time.Now(),
+			Err: errors.New(`reddit: GET https://oauth.reddit.com/r/marketing/new?access_token=SECRET: server error 503 <b>`)}); err != nil {
+			t.Fatal(err)
+		}
+		b.open("/ns/acme/monitors")
+		b.waitJS("the failing monitor", `document.querySelector("#monitor-brand [data-role=health]").textContent === "FAILING"`)
+		le := evalJS[string](b, `document.querySelector("#monitor-brand [data-role=last-error]").textContent`)
+		if !strings.Contains(le, "server error 503 <b>") || strings.Contains(le, "SECRET") {
+			t.Errorf("last error shown as %q", le)
+		}
+		b.shot("monitors-failing")
 	})
 
 	t.Run("dead letters are redriven", func(t *testing.T) {

@@ -3,6 +3,7 @@ package store
 import (
 	"net/url"
 	"regexp"
+	"strings"
 )
 
 var urlInText = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
@@ -12,17 +13,19 @@ var urlInText = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
 // platforms' tokens travel (Facebook's access_token, say).
 func RedactError(msg string) string {
 	return urlInText.ReplaceAllStringFunc(msg, func(raw string) string {
-		u, err := url.Parse(raw)
+		// Punctuation that ends a sentence ("GET https://…: 503") is not
+		// the URL's.
+		trimmed := strings.TrimRight(raw, ":;,.)]")
+		tail := raw[len(trimmed):]
+		u, err := url.Parse(trimmed)
 		if err != nil {
-			return "<url>"
+			return "<url>" + tail
 		}
-		if u.User != nil {
-			u.User = url.User("<redacted>")
-		}
+		u.User = nil
 		if u.RawQuery != "" {
 			u.RawQuery = "<redacted>"
 		}
 		u.Fragment = ""
-		return u.String()
+		return u.String() + tail
 	})
 }
