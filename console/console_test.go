@@ -34,7 +34,7 @@ type env struct {
 	base string
 }
 
-func newEnv(t *testing.T, tlsOn, secure bool, tweak ...func(*httptest.Server)) *env {
+func newEnv(t *testing.T, tlsOn, secure bool) *env {
 	t.Helper()
 	opts, _ := redis.ParseURL(testredis.Embedded(t))
 	rdb := redis.NewClient(opts)
@@ -52,14 +52,11 @@ func newEnv(t *testing.T, tlsOn, secure bool, tweak ...func(*httptest.Server)) *
 	log := slog.New(slog.DiscardHandler)
 	c := console.New(console.Options{Store: st, API: api.New(api.Options{Store: st, Logger: log}), Logger: log, SecureCookies: secure,
 		PollInterval: 100 * time.Millisecond})
-	srv := httptest.NewUnstartedServer(c)
-	for _, f := range tweak {
-		f(srv)
-	}
+	var srv *httptest.Server
 	if tlsOn {
-		srv.StartTLS()
+		srv = httptest.NewTLSServer(c)
 	} else {
-		srv.Start()
+		srv = httptest.NewServer(c)
 	}
 	t.Cleanup(srv.Close)
 	return &env{st: st, srv: srv, base: srv.URL}
@@ -295,10 +292,15 @@ func TestNoInlineScript(t *testing.T) {
 // The live inbox outlasts the server's request timeouts, and sends a new
 // scan, rendered and escaped, as one event.
 func TestLiveInboxOutlastsRequestTimeouts(t *testing.T) {
-	e := newEnv(t, false, false, func(s *httptest.Server) {
-		s.Config.ReadTimeout = 500 * time.Millisecond
-		s.Config.WriteTimeout = 500 * time.Millisecond
-	})
+	e := newEnv(t, false, false)
+	// The stream is served by a second server with short timeouts (the
+	// pages, by the first: a busy machine may take longer to render).
+	// Cookies do not depend on the port, so the session holds for both.
+	short := httptest.NewUnstartedServer(e.srv.Config.Handler)
+	short.Config.ReadTimeout = time.Second
+	short.Config.WriteTimeout = time.Second
+	short.Start()
+	defer short.Close()
 	ctx := context.Background()
 	m := models.DefaultManager()
 	m.ID, m.Nickname = "leads", "Leads"
@@ -308,7 +310,7 @@ func TestLiveInboxOutlastsRequestTimeouts(t *testing.T) {
 	cl := e.client(t)
 	e.signIn(t, cl, acmeKey)
 	since := time.Now().UTC().Format(time.RFC3339Nano)
-	resp, err := cl.Get(e.base + "/ns/acme/inbox/events?since=" + url.QueryEscape(since))
+	resp, err := cl.Get(short.URL + "/ns/acme/inbox/events?since=" + url.QueryEscape(since))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +318,7 @@ func TestLiveInboxOutlastsRequestTimeouts(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
 		t.Fatalf("events: %d %s", resp.StatusCode, ct)
 	}
-	time.Sleep(1500 * time.Millisecond) // past both timeouts
+	time.Sleep(2500 * time.Millisecond) // past both timeouts
 	scan := &models.Scan{Name: models.ScanName("acme", "leads", "s1"), CreateTime: time.Now().UTC(),
 		Post:  models.Post{Type: "TWITTER_TWEET", ID: "1", Title: "<b>bold</b> & more", URL: "https://x.com/a/status/1"},
 		Match: &models.Match{Focus: "MENTIONS"}}
