@@ -168,8 +168,10 @@ func (b *browser) waitJS(what, js string) {
 		if err == nil {
 			return
 		}
-		// A navigation under way ends the poll; poll the new page.
-		if time.Now().Before(deadline) && strings.Contains(err.Error(), "navigated") {
+		// A navigation under way ends the poll ("Inspected target
+		// navigated", "Cannot find context", "Execution context was
+		// destroyed"): poll the new page.
+		if time.Now().Before(deadline) {
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
