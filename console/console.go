@@ -230,3 +230,19 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 func writeJSONError(w http.ResponseWriter, code int, status, msg string) {
 	writeJSON(w, code, map[string]any{"error": map[string]any{"code": code, "status": status, "message": msg}})
 }
+
+// Wants reports whether a request is the console's: one for its own
+// paths, or any other a browser makes (it accepts HTML). Other clients of
+// paths nothing serves are the server's to answer (a JSON 404).
+func Wants(r *http.Request) bool {
+	p := r.URL.Path
+	for _, prefix := range []string{"/static/", "/ns/", "/app/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	if p == "/signin" || p == "/signout" {
+		return true
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}

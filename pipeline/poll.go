@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
@@ -65,6 +66,8 @@ type Poller struct {
 	Logger   *slog.Logger
 	// Retention is how long Scans are kept.
 	Retention time.Duration
+	// Metrics counts matches and Scans (nil: not counted).
+	Metrics *metrics.Pipeline
 	// Now is the clock (time.Now when nil); tests move it to check the
 	// backoff of a failing source.
 	Now func() time.Time
@@ -196,6 +199,7 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 		if err != nil {
 			return st, err
 		}
+		p.Metrics.Matched(m.Source.Type, created)
 		if created {
 			st.New++
 			st.sentiment += r.Match.Sentiment
