@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/earshothq/earshot/models"
 )
 
 // page is what every template gets.
@@ -49,7 +51,7 @@ var funcs = template.FuncMap{
 		b, err := json.Marshal(v)
 		return string(b), err
 	},
-	"redactURL": redactURL,
+	"redactURL": models.RedactURL,
 	"dict2":     func(k1 string, v1 any, k2 string, v2 any) map[string]any { return map[string]any{k1: v1, k2: v2} },
 }
 
@@ -101,20 +103,6 @@ func safeURL(u string) string {
 	p, err := url.Parse(strings.TrimSpace(u))
 	if err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
 		return ""
-	}
-	return p.String()
-}
-
-// redactURL shows a connection's URL without its query string and user,
-// where tokens travel.
-func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	p.User = nil
-	if p.RawQuery != "" {
-		p.RawQuery = "…"
 	}
 	return p.String()
 }

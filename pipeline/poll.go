@@ -171,9 +171,9 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 			// Waiting out a platform's rate limit is not a failure.
 			log.Info("source rate limited; waiting", "until", rl.Until.UTC().Format(time.RFC3339))
 		} else if failures, rerr := p.Store.RecordPoll(ctx, ns, id, store.PollOutcome{Time: start, Err: err}); rerr != nil {
-			log.Warn("poll failed; cursor kept", "error", store.RedactError(err.Error()), "record_error", rerr)
+			log.Warn("poll failed; cursor kept", "error", models.RedactURLs(err.Error()), "record_error", rerr)
 		} else {
-			log.Warn("poll failed; cursor kept", "error", store.RedactError(err.Error()),
+			log.Warn("poll failed; cursor kept", "error", models.RedactURLs(err.Error()),
 				"consecutive_failures", failures, "next_poll", start.Add(store.Backoff(failures)).UTC().Format(time.RFC3339))
 		}
 		return Stats{}, fmt.Errorf("pipeline: poll %s: %w: %w", m.Name, ErrSourceFailed, err)

@@ -90,7 +90,7 @@ func (s *Store) RecordPoll(ctx context.Context, ns, m string, o PollOutcome) (in
 	pipe.HSet(ctx, key, "poll", at)
 	if o.Err != nil {
 		next := o.Time.Add(Backoff(failures))
-		pipe.HSet(ctx, key, "error", RedactError(o.Err.Error()), "next", strconv.FormatInt(next.UnixMilli(), 10))
+		pipe.HSet(ctx, key, "error", models.RedactURLs(o.Err.Error()), "next", strconv.FormatInt(next.UnixMilli(), 10))
 		pipe.ZAddNX(ctx, keyFailing(), redis.Z{Score: float64(o.Time.UnixMilli()), Member: member})
 	} else {
 		pipe.HSet(ctx, key, "success", at, "failures", 0)
