@@ -16,8 +16,9 @@ import (
 // of keys that one transaction or script touches shares a tag:
 //
 //	earshot:{resources}:…                  namespaces, connections, managers, API keys,
-//	                                       config hashes, cursors, the version counter:
-//	                                       the API's conditional writes (one slot; small)
+//	                                       config hashes, cursors, the version counter,
+//	                                       managers' status and hourly counts: the API's
+//	                                       conditional writes (one slot; small)
 //	earshot:delivery:{ns/conn}:…           a connection's delivery records and attempts,
 //	earshot:deliveries:{ns/conn}:STATE     its delivery indexes, and its limits:
 //	earshot:conn:{ns/conn}:…               requeue is a transaction over these
@@ -49,7 +50,8 @@ func (s *Store) MigrateKeys(ctx context.Context) (int, error) {
 		Prefix + "config:hashes":     keyConfigHash(),
 		Prefix + "apikeys":           keyAPIKeys(),
 	}
-	for _, pattern := range []string{Prefix + "ns:*", Prefix + "cursor:*"} {
+	moves[Prefix+"failing"] = keyFailing()
+	for _, pattern := range []string{Prefix + "ns:*", Prefix + "cursor:*", Prefix + "mstatus:*", Prefix + "mhour:*"} {
 		iter := s.rdb.Scan(ctx, 0, pattern, 500).Iterator()
 		for iter.Next(ctx) {
 			old := iter.Val()
