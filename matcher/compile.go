@@ -387,6 +387,9 @@ func applyFocusDefaults(f *models.Focus) error {
 	if f.Threshold != nil && (math.IsNaN(*f.Threshold) || math.Abs(*f.Threshold) >= 1) {
 		return errors.New("input.focus.threshold: must be a compound score strictly between -1 and 1")
 	}
+	if f.Model != "" && f.Model != models.SentimentModelLearned && f.Model != models.SentimentModelVADER {
+		return fmt.Errorf("input.focus.model: %q is not one of %s", f.Model, strings.Join(models.SentimentModels, ", "))
+	}
 	if f.Factor < 0 || math.IsNaN(f.Factor) {
 		return errors.New("input.focus.factor: must not be negative")
 	}
@@ -417,7 +420,7 @@ func applyFocusDefaults(f *models.Focus) error {
 // as a positive magnitude.
 func (c *compiled) threshold() float64 {
 	if c.focus.Threshold == nil {
-		return DefaultSentimentThreshold
+		return c.defaultThreshold()
 	}
 	return math.Abs(*c.focus.Threshold)
 }

@@ -27,6 +27,11 @@ type doc struct {
 	opinion     float64
 	asks        bool
 
+	learnedDone     bool
+	learned         float64
+	learnedStmtDone bool
+	learnedStmt     float64
+
 	salesDone bool
 	sales     float64
 	salesWhy  []string

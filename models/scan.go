@@ -11,11 +11,14 @@ const (
 
 // Match says why a post matched a manager.
 type Match struct {
-	Focus     string   `json:"focus"`
-	Score     float64  `json:"score"`
-	Sentiment float64  `json:"sentiment"`
-	Terms     []string `json:"terms"`
-	Reasons   []string `json:"reasons"`
+	Focus     string  `json:"focus"`
+	Score     float64 `json:"score"`
+	Sentiment float64 `json:"sentiment"`
+	// Intent is the purchase-intent stage of a SALES match (IntentStages),
+	// "" when there is none.
+	Intent  string   `json:"intent"`
+	Terms   []string `json:"terms"`
+	Reasons []string `json:"reasons"`
 }
 
 // Scan is a post that matched a manager. Its Name is

@@ -264,6 +264,7 @@ func (f *Focus) validate(errs *fieldErrors) {
 	if f.MinPosts < 0 {
 		errs.add("input.focus.minPosts", "must not be negative")
 	}
+	f.validateJudgement(errs)
 }
 
 // ValidID reports whether id can name a namespace, connection or manager:

@@ -52,6 +52,7 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	charMin := fs.Uint("char-min", uint(o.Config.CharMin), "shortest character n-gram")
 	charMax := fs.Uint("char-max", uint(o.Config.CharMax), "longest character n-gram; 0: none")
 	trigrams := fs.Bool("trigrams", o.Config.Flags&sentiment.FlagTrigrams != 0, "word trigrams")
+	bags := fs.Int("bags", o.Bags, "models (seeds seed, seed+1, …) averaged into one")
 	epochs := fs.Int("epochs", o.Epochs, "passes over the training data")
 	eta := fs.Float64("eta", o.Eta0, "initial learning rate")
 	average := fs.Bool("average", o.Average, "average the weights over all steps")
@@ -66,7 +67,7 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	}
 	o.Seed, o.Epochs, o.Eta0, o.Average, o.ClassPower = *seed, *epochs, *eta, *average, *classPower
 	o.Config.Bits, o.Config.CharMin, o.Config.CharMax = uint8(*bits), uint8(*charMin), uint8(*charMax)
-	o.SkipTest = *skipTest
+	o.SkipTest, o.Bags = *skipTest, *bags
 	if *trigrams {
 		o.Config.Flags |= sentiment.FlagTrigrams
 	} else {

@@ -68,6 +68,7 @@ type ftok struct {
 	lo, hi  int32 // normalized bytes in featScratch.buf
 	kind    tokKind
 	negated bool
+	valence float64 // VADER lexicon valence of a word
 }
 
 // featScratch is reused between calls (pooled by Model).
@@ -116,27 +117,19 @@ func ignoredRune(r rune) bool {
 	return r == 0xFE0F || r == 0xFE0E || r == 0x200D || r == 0x200B || (r >= 0x1F3FB && r <= 0x1F3FF)
 }
 
-var negators = map[string]bool{
-	"not": true, "no": true, "never": true, "nothing": true, "nobody": true, "none": true,
-	"nowhere": true, "neither": true, "nor": true, "cannot": true, "without": true, "dont": true,
-	"cant": true, "wont": true, "isnt": true, "arent": true, "wasnt": true, "werent": true,
-	"didnt": true, "doesnt": true, "couldnt": true, "shouldnt": true, "wouldnt": true, "aint": true,
-	"havent": true, "hasnt": true, "hadnt": true, "mustnt": true, "neednt": true, "nope": true,
+// featureNegators start a negation's scope, as do words ending in "n't".
+var featureNegators = []string{
+	"not", "no", "never", "nothing", "nobody", "none", "nowhere", "neither", "nor", "cannot",
+	"without", "dont", "cant", "wont", "isnt", "arent", "wasnt", "werent", "didnt", "doesnt",
+	"couldnt", "shouldnt", "wouldnt", "aint", "havent", "hasnt", "hadnt", "mustnt", "neednt", "nope",
 }
 
-func isNegator(w []byte) bool {
-	if n := len(w); n > 3 && w[n-3] == 'n' && w[n-2] == '\'' && w[n-1] == 't' {
-		return true
-	}
-	return negators[string(w)]
-}
-
-// tokenize splits text into normalized tokens: lower-cased words with
+// featureTokens splits text into normalized tokens: lower-cased words with
 // runs of one letter squeezed to two ("sooooo" → "soo"), URLs and user
 // names folded into one token each, emoticons, emoji and punctuation runs.
 // It marks the words between a negator and the next clause punctuation as
 // negated. It reports whether a word was elongated or in capitals.
-func (s *featScratch) tokenize(text []byte) (elongated, caps bool) {
+func (a *Analyzer) featureTokens(s *featScratch, text []byte) (elongated, caps bool) {
 	s.buf = s.buf[:0]
 	s.toks = s.toks[:0]
 	negating := false
@@ -259,12 +252,15 @@ func (s *featScratch) tokenize(text []byte) (elongated, caps bool) {
 			switch {
 			case hashtag:
 				add(tokHashtag)
+				s.toks[len(s.toks)-1].valence, _ = a.lexicon(w)
 			case letters == 0 && digits > 0:
 				s.buf = append(s.buf[:start], '0')
 				add(tokNum)
 			default:
 				add(tokWord)
-				if isNegator(w) {
+				v, neg := a.lexicon(w)
+				s.toks[len(s.toks)-1].valence = v
+				if neg {
 					negating = true
 				}
 			}
@@ -342,7 +338,7 @@ func matchEmoticon(text []byte) string {
 // features fills s.idx with the hashed feature buckets of text and s.dense
 // with the dense features; compound is VADER's score of the same text.
 func (a *Analyzer) features(s *featScratch, cfg FeatureConfig, text []byte, compound float64) {
-	elongated, caps := s.tokenize(text)
+	elongated, caps := a.featureTokens(s, text)
 	mask := uint32(1)<<cfg.Bits - 1
 	s.idx = s.idx[:0]
 	var lexPos, lexNeg, lastLex float64
@@ -366,7 +362,7 @@ func (a *Analyzer) features(s *featScratch, cfg FeatureConfig, text []byte, comp
 			s.idx = append(s.idx, mix(fnv1a(seedUnigram^uint32(tokWord), w))&mask)
 			fallthrough
 		case tokWord:
-			if v := a.lexValence(w); v != 0 {
+			if v := t.valence; v != 0 {
 				if t.negated {
 					v *= negationScalar
 				}
@@ -415,42 +411,46 @@ func (a *Analyzer) features(s *featScratch, cfg FeatureConfig, text []byte, comp
 	d[denseBias] = 1
 }
 
-// appendCharGrams appends the character n-grams of "<word>".
+// appendCharGrams appends the character n-grams of "<word>". The n-grams
+// starting at one byte share a running FNV-1a hash, each length adding
+// one byte to the shorter one's.
 func appendCharGrams(idx []uint32, w []byte, cfg FeatureConfig, mask uint32) []uint32 {
-	n := len(w) + 2
-	at := func(i int) byte {
-		switch i {
-		case 0:
-			return '<'
-		case n - 1:
-			return '>'
-		}
-		return w[i-1]
+	var buf [64]byte
+	if len(w)+2 > len(buf) {
+		w = w[:len(buf)-2]
 	}
-	for size := int(cfg.CharMin); size <= int(cfg.CharMax); size++ {
-		if size > n || size == n && size <= 3 {
-			continue // "<a>" and shorter: the unigram says it
-		}
-		for i := 0; i+size <= n; i++ {
-			h := seedChar ^ uint32(size)
-			for j := i; j < i+size; j++ {
-				h ^= uint32(at(j))
-				h *= 16777619
+	buf[0] = '<'
+	n := 1 + copy(buf[1:], w)
+	buf[n] = '>'
+	n++
+	lo, hi := int(cfg.CharMin), int(cfg.CharMax)
+	for i := 0; i+lo <= n; i++ {
+		h := seedChar
+		for j := i; j < n && j-i < hi; j++ {
+			h ^= uint32(buf[j])
+			h *= 16777619
+			if size := j - i + 1; size >= lo && !(size == n && size <= 3) {
+				idx = append(idx, mix(h)&mask) // "<a>" and shorter: the unigram says it
 			}
-			idx = append(idx, mix(h)&mask)
 		}
 	}
 	return idx
 }
 
-// lexValence is the VADER lexicon valence of a lower-case word, 0 when it
-// has none.
-func (a *Analyzer) lexValence(w []byte) float64 {
+// lexicon returns the VADER lexicon valence of a lower-case word (0 when it
+// has none) and whether it negates what follows, in one lookup.
+func (a *Analyzer) lexicon(w []byte) (valence float64, negator bool) {
 	e, ok := a.words[string(w)]
-	if !ok || e.flags&inLexicon == 0 {
-		return 0
+	if ok {
+		negator = e.flags&featureNegator != 0
+		if e.flags&inLexicon != 0 {
+			valence = e.valence
+		}
 	}
-	return e.valence
+	if n := len(w); !negator && n > 3 && w[n-3] == 'n' && w[n-2] == '\'' && w[n-1] == 't' {
+		negator = true
+	}
+	return valence, negator
 }
 
 // hashedValue is the value of each hashed feature: the hashed part of a

@@ -32,11 +32,8 @@ type Model struct {
 	bias  [NumClasses]float64
 	// threshold: |polarity| at or past it is a positive or negative post.
 	threshold float64
-	// shift is subtracted from P(positive) − P(negative): it moves the
-	// neutral band to where the tuning set put it.
-	shift float64
-	vader *Analyzer
-	pool  sync.Pool
+	vader     *Analyzer
+	pool      sync.Pool
 }
 
 const modelMagic = "ESM1"
@@ -49,7 +46,6 @@ type ModelParams struct {
 	Dense     [NumDense * NumClasses]float64
 	Bias      [NumClasses]float64
 	Threshold float64
-	Shift     float64
 }
 
 // EncodeModel writes params in the model file format: the header, the
@@ -75,7 +71,6 @@ func EncodeModel(p ModelParams) ([]byte, error) {
 	b = binary.LittleEndian.AppendUint16(b, p.Config.Flags)
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(scale))
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(p.Threshold)))
-	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(p.Shift)))
 	for _, v := range p.Bias {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(v)))
 	}
@@ -95,7 +90,7 @@ var ErrBadModel = errors.New("sentiment: not a model file of this version")
 // LoadModel reads a model file written by EncodeModel. The model computes
 // its VADER feature with vader.
 func LoadModel(b []byte, vader *Analyzer) (*Model, error) {
-	const head = 4 + 4 + 4 + 4 + 4 + 4 + 4*NumClasses
+	const head = 4 + 4 + 4 + 4 + 4 + 4*NumClasses
 	if len(b) < head || string(b[:4]) != modelMagic || b[7] != NumClasses ||
 		binary.LittleEndian.Uint16(b[8:]) != NumDense {
 		return nil, ErrBadModel
@@ -108,8 +103,7 @@ func LoadModel(b []byte, vader *Analyzer) (*Model, error) {
 	f32 := func(off int) float64 { return float64(math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))) }
 	m.scale = f32(12)
 	m.threshold = f32(16)
-	m.shift = f32(20)
-	off := 24
+	off := 20
 	for k := range m.bias {
 		m.bias[k] = f32(off)
 		off += 4
@@ -178,11 +172,11 @@ func (m *Model) Probabilities(text []byte, compound float64) [NumClasses]float64
 	return softmax(z)
 }
 
-// Polarity is P(positive) − P(negative) of text, less the model's shift,
-// in [-1, 1]; compound is VADER's score of the same text.
+// Polarity is P(positive) − P(negative) of text, in [-1, 1]; compound is
+// VADER's score of the same text.
 func (m *Model) Polarity(text []byte, compound float64) float64 {
 	p := m.Probabilities(text, compound)
-	return max(-1, min(1, p[ClassPositive]-p[ClassNegative]-m.shift))
+	return p[ClassPositive] - p[ClassNegative]
 }
 
 // PolarityString is Polarity of a string, computing VADER's score itself.

@@ -115,12 +115,14 @@ func Score(pol []float64, labels []int, t float64) Metrics {
 	return m
 }
 
-// BestThreshold is the shift in [-0.3, 0.3] and threshold in [0, 0.6]
-// (steps of 0.01) with the highest macro-F1 (returned) on the set reweighted to equal
-// class sizes, the first of equals. Reweighting keeps the tuning set's own
-// class mix (half of twitter-2016devtest is positive) out of the choice: the
-// posts a monitor reads have their own.
-func BestThreshold(pol []float64, labels []int) (shift, threshold, balancedF1 float64) {
+// BestThreshold is the shift in [-1, 1] (steps of 0.05) and threshold in
+// [0, 0.6] (steps of 0.01) with the highest macro-F1 (returned) on the set
+// reweighted to equal class sizes, the first of equals. The shift is added
+// to the positive class's logit and taken from the negative one's.
+// Reweighting keeps the tuning set's own class mix (half of
+// twitter-2016devtest is positive) out of the choice: the posts a monitor
+// reads have their own.
+func BestThreshold(logits [][k]float64, labels []int) (shift, threshold, balancedF1 float64) {
 	var n [k]float64
 	for _, l := range labels {
 		n[l]++
@@ -132,13 +134,14 @@ func BestThreshold(pol []float64, labels []int) (shift, threshold, balancedF1 fl
 		}
 	}
 	bestF := -1.0
-	for si := -30; si <= 30; si++ {
-		sh := float64(si) / 100
+	for si := -20; si <= 20; si++ {
+		sh := float64(si) / 20
+		pol := Shifted(logits, sh)
 		for ti := 0; ti <= 60; ti++ {
 			t := float64(ti) / 100
 			var conf [k][k]float64
 			for i, p := range pol {
-				conf[labels[i]][classOf(p-sh, t)] += w[labels[i]]
+				conf[labels[i]][classOf(p, t)] += w[labels[i]]
 			}
 			if f := macroF1(&conf); f > bestF {
 				shift, threshold, bestF = sh, t, f
@@ -164,18 +167,21 @@ func macroF1(conf *[k][k]float64) float64 {
 	return s / k
 }
 
-// Shifted are polarities less a shift.
-func Shifted(pol []float64, shift float64) []float64 {
-	out := make([]float64, len(pol))
-	for i, p := range pol {
-		out[i] = p - shift
+// Shifted are the polarities of logits shifted by shift.
+func Shifted(logits [][k]float64, shift float64) []float64 {
+	out := make([]float64, len(logits))
+	for i, z := range logits {
+		z[sentiment.ClassPositive] += shift
+		z[sentiment.ClassNegative] -= shift
+		p := softmax(z)
+		out[i] = p[sentiment.ClassPositive] - p[sentiment.ClassNegative]
 	}
 	return out
 }
 
-// Polarities are the unquantized model's polarities of a featurized set.
-func Polarities(p *sentiment.ModelParams, data *Featurized) []float64 {
-	out := make([]float64, data.Len())
+// Logits are the unquantized model's class logits of a featurized set.
+func Logits(p *sentiment.ModelParams, data *Featurized) [][k]float64 {
+	out := make([][k]float64, data.Len())
 	for ex := range out {
 		var z [k]float64
 		for _, i := range data.buckets[ex] {
@@ -189,8 +195,7 @@ func Polarities(p *sentiment.ModelParams, data *Featurized) []float64 {
 				z[c] += float64(p.Dense[d*k+c] * x)
 			}
 		}
-		pr := softmax(z)
-		out[ex] = pr[sentiment.ClassPositive] - pr[sentiment.ClassNegative]
+		out[ex] = z
 	}
 	return out
 }

@@ -16,6 +16,9 @@ type Options struct {
 	Epochs  int
 	Seed    uint64
 	Average bool
+	// Bags models, trained with seeds Seed, Seed+1, …, are averaged into
+	// one (a linear model still).
+	Bags int
 	// SkipTest leaves the test set unread, for choosing settings.
 	SkipTest bool
 	// ClassPower: see Hyper.
@@ -31,6 +34,7 @@ func DefaultOptions() Options {
 		Epochs:     12,
 		Seed:       1,
 		Average:    true,
+		Bags:       1,
 		ClassPower: 1,
 	}
 }
@@ -61,10 +65,10 @@ func Run(split *Split, o Options, log io.Writer) ([]byte, Report, error) {
 	bestF := -1.0
 	for _, l := range o.Lambdas {
 		h := o.hyper(l)
-		p := Train(train, o.Config, h)
-		pol := Polarities(&p, tune)
-		sh, t, f := BestThreshold(pol, tuneLabels)
-		m := Score(Shifted(pol, sh), tuneLabels, t)
+		p := o.train(train, h)
+		z := Logits(&p, tune)
+		sh, t, f := BestThreshold(z, tuneLabels)
+		m := Score(Shifted(z, sh), tuneLabels, t)
 		fmt.Fprintf(log, "λ=%g: tune %s, class-balanced macro-F1 %.3f, at shift %.2f, threshold %.2f\n", l, m.String(), f, sh, t)
 		if f > bestF {
 			bestF, r.Lambda, r.Shift, r.Threshold, r.TuneModel, r.TuneBalancedF1 = f, l, sh, t, m, f
@@ -76,8 +80,10 @@ func Run(split *Split, o Options, log io.Writer) ([]byte, Report, error) {
 	h := o.hyper(r.Lambda)
 	all := Concat(train, tune)
 	r.TrainSize = all.Len()
-	p := Train(all, o.Config, h)
-	p.Threshold, p.Shift = r.Threshold, r.Shift
+	p := o.train(all, h)
+	p.Threshold = r.Threshold
+	p.Bias[sentiment.ClassPositive] += r.Shift
+	p.Bias[sentiment.ClassNegative] -= r.Shift
 	b, err := sentiment.EncodeModel(p)
 	if err != nil {
 		return nil, r, err
@@ -99,4 +105,34 @@ func Run(split *Split, o Options, log io.Writer) ([]byte, Report, error) {
 
 func (o Options) hyper(lambda float64) Hyper {
 	return Hyper{Lambda: lambda, Eta0: o.Eta0, Epochs: o.Epochs, Seed: o.Seed, Average: o.Average, ClassPower: o.ClassPower}
+}
+
+// train is Train, bagged over o.Bags seeds.
+func (o Options) train(data *Featurized, h Hyper) sentiment.ModelParams {
+	p := Train(data, o.Config, h)
+	for b := 1; b < o.Bags; b++ {
+		h.Seed++
+		q := Train(data, o.Config, h)
+		for i := range p.Weights {
+			p.Weights[i] += q.Weights[i]
+		}
+		for i := range p.Dense {
+			p.Dense[i] += q.Dense[i]
+		}
+		for i := range p.Bias {
+			p.Bias[i] += q.Bias[i]
+		}
+	}
+	if n := float64(max(1, o.Bags)); n > 1 {
+		for i := range p.Weights {
+			p.Weights[i] /= n
+		}
+		for i := range p.Dense {
+			p.Dense[i] /= n
+		}
+		for i := range p.Bias {
+			p.Bias[i] /= n
+		}
+	}
+	return p
 }
