@@ -281,7 +281,7 @@ func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile
 	var why []string
 	switch c.focus.Type {
 	case models.FocusSales:
-		score, why = salesScore(d)
+		score, why, res.Match.Intent = c.salesFocus(d)
 		if len(why) == 0 {
 			why = []string{"no purchase intent"}
 		}
@@ -342,7 +342,7 @@ func (m *Matcher) mayMatch(c *compiled, d *doc, hits []uint8, queryOK bool) bool
 	var s float64
 	switch c.focus.Type {
 	case models.FocusSales:
-		s, _ = salesScore(d)
+		s, _, _ = c.salesFocus(d)
 	case models.FocusMentions:
 		s, _ = mentionScore(c, hits, false)
 	case models.FocusSentiment:
@@ -415,7 +415,7 @@ func sentimentScore(c *compiled, d *doc, why bool) (float64, []string) {
 	if c.focus.Polarity == PolarityNegative {
 		s = -opinion
 	} else if s > 0 {
-		if intent, _ := salesScore(d); intent >= DefaultMinScore {
+		if intent, _ := salesScore(d); intent >= DefaultMinScore && d.asksToBuy() {
 			s, request = 0, true
 		}
 	}

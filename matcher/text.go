@@ -35,6 +35,7 @@ type doc struct {
 	salesDone bool
 	sales     float64
 	salesWhy  []string
+	stage     string
 }
 
 const fieldSep = 0x01
