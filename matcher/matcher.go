@@ -281,7 +281,7 @@ func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile
 	var why []string
 	switch c.focus.Type {
 	case models.FocusSales:
-		score, why, res.Match.Intent = c.salesFocus(d)
+		score, why, res.Match.Intent = m.salesFocus(ctx, c, d)
 		if len(why) == 0 {
 			why = []string{"no purchase intent"}
 		}
@@ -342,7 +342,7 @@ func (m *Matcher) mayMatch(c *compiled, d *doc, hits []uint8, queryOK bool) bool
 	var s float64
 	switch c.focus.Type {
 	case models.FocusSales:
-		s, _, _ = c.salesFocus(d)
+		s = c.salesMayMatch(d)
 	case models.FocusMentions:
 		s, _ = mentionScore(c, hits, false)
 	case models.FocusSentiment:

@@ -26,10 +26,10 @@ func (d *doc) asksToBuy() bool {
 	return d.stage == models.IntentSeeking || d.stage == models.IntentComparing
 }
 
-// salesFocus is the SALES score for this manager: the post's purchase
-// intent if its stage is one of focus.stages (all by default), and the
-// stage reported as match.intent.
-func (c *compiled) salesFocus(d *doc) (float64, []string, string) {
+// salesIntent is the post's purchase intent for this manager, if its
+// stage is one of focus.stages (all by default), and the stage reported as
+// match.intent.
+func (c *compiled) salesIntent(d *doc) (float64, []string, string) {
 	score, why := salesScore(d)
 	if d.stage == "" {
 		return score, why, ""

@@ -8,6 +8,7 @@ import (
 
 	"github.com/earshothq/earshot/matcher/query"
 	"github.com/earshothq/earshot/matcher/sentiment"
+	"github.com/earshothq/earshot/matcher/spam"
 	"github.com/earshothq/earshot/models"
 )
 
@@ -36,6 +37,11 @@ type doc struct {
 	sales     float64
 	salesWhy  []string
 	stage     string
+
+	spamDone bool
+	spam     spam.Reason
+	dupDone  bool
+	dups     int64
 }
 
 const fieldSep = 0x01
