@@ -127,7 +127,7 @@ func RunEval(ctx context.Context, m *Matcher, mgr *models.Manager, in io.Reader)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		res, err := m.Evaluate(ctx, mgr, &l.Post)
+		res, err := m.evaluate(ctx, mgr, &l.Post, true) // the focus scored even off-query, for the reasons
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}

@@ -1,0 +1,115 @@
+package matcher
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/earshothq/earshot/models"
+)
+
+// TestSalesIntentStages: SALES reports the stage of purchase intent in
+// every tense, and scores what only looks like intent as no lead.
+func TestSalesIntentStages(t *testing.T) {
+	tests := []struct {
+		title, text string
+		stage       string // "" : not a lead
+	}{
+		{"", "Looking for a good password manager for a team of 12, any recommendations?", models.IntentSeeking},
+		{"", "Pixel 10 or iPhone 17? Camera matters most.", models.IntentComparing},
+		{"Is the Aeron worth it?", "Found one used for 450.", models.IntentComparing},
+		{"", "Decided to get the Framework 13, ordering now.", models.IntentDeciding},
+		{"", "ok adding it to cart, don't talk me out of it", models.IntentDeciding},
+		{"", "Will be ordering the Jura tonight.", models.IntentDeciding},
+		{"", "Just placed my order for a MacBook Pro, arrives Thursday", models.IntentPurchased},
+		{"", "bought the sony xm6 yesterday!!", models.IntentPurchased},
+		{"", "The new iPhone is overpriced and not worth it.", ""},
+		{"", "Not buying a new laptop this year, mine still works.", ""},
+		{"Two years with my Ioniq 5", "Range drops in winter but I'd buy it again.", ""},
+		{"", "Sony announces the WH-1000XM6, shipping in June", ""},
+		{"Show HN: an open source analytics tool", "We built this over two years.", ""},
+		{"", "How do I export contacts from HubSpot to a CSV?", ""},
+		{"", "looking for my keys for 20 minutes lol", ""},
+		{"", "🎁 GIVEAWAY 🎁 Win a KitchenAid mixer! Like and share to enter", ""},
+	}
+	m := offline(t)
+	mgr := manager("stages", models.Input{Focus: models.Focus{Type: models.FocusSales}})
+	for _, tt := range tests {
+		t.Run(tt.title+tt.text, func(t *testing.T) {
+			r, err := m.Evaluate(context.Background(), mgr, post("p", tt.title, tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Matched != (tt.stage != "") || r.Match.Intent != tt.stage {
+				t.Errorf("matched %v intent %q, want intent %q (%v)", r.Matched, r.Match.Intent, tt.stage, r.Match.Reasons)
+			}
+		})
+	}
+}
+
+// TestFocusStages: focus.stages keeps the stages a monitor wants.
+func TestFocusStages(t *testing.T) {
+	m := offline(t)
+	late := manager("late", models.Input{Focus: models.Focus{Type: models.FocusSales, Stages: []string{models.IntentDeciding, models.IntentPurchased}}})
+	for _, tt := range []struct {
+		text    string
+		matched bool
+	}{
+		{"Any recommendations for a CRM for a small agency?", false},
+		{"We're signing up for Attio next week, contract goes out tomorrow.", true},
+		{"Just bought a Gaggia Classic!", true},
+	} {
+		r, err := m.Evaluate(context.Background(), late, post("s", "", tt.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Matched != tt.matched {
+			t.Errorf("%q: matched %v, want %v (%v)", tt.text, r.Matched, tt.matched, r.Match.Reasons)
+		}
+		if !tt.matched && r.Match.Intent != "" {
+			t.Errorf("%q: intent %q of an unwanted stage reported", tt.text, r.Match.Intent)
+		}
+	}
+}
+
+// TestPromotionsFilter: spam is not a lead unless allowPromotions, and the
+// same text from three authors within an hour is a campaign.
+func TestPromotionsFilter(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	m := New(Options{HTTPClient: failingClient(), SiteTimeout: 50 * time.Millisecond, Now: clock})
+	sales := manager("leads", models.Input{Focus: models.Focus{Type: models.FocusSales}})
+	open := manager("open", models.Input{Focus: models.Focus{Type: models.FocusSales, AllowPromotions: true}})
+	ctx := context.Background()
+
+	ref := post("ref", "Need a CRM?", "Looking for a CRM for your agency? My referral link gets you a free month.")
+	if r, _ := m.Evaluate(ctx, sales, ref); r.Matched || !strings.Contains(strings.Join(r.Match.Reasons, "|"), "not a lead: affiliate or referral link") {
+		t.Errorf("referral link: matched %v, reasons %v", r.Matched, r.Match.Reasons)
+	}
+	if r, _ := m.Evaluate(ctx, open, ref); !r.Matched {
+		t.Errorf("allowPromotions: referral post not matched (%v)", r.Match.Reasons)
+	}
+
+	text := "Looking for a good standing desk under 500 dollars, any recommendations from people who own one?"
+	for i, author := range []string{"a", "b", "a", "c"} {
+		p := post("dup"+author, "", text)
+		p.User = models.User{ID: author, Name: author}
+		r, err := m.Evaluate(ctx, sales, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The third distinct author makes it a campaign; a repeat by the
+		// same author does not count twice.
+		want := i < 3
+		if r.Matched != want {
+			t.Errorf("post %d by %s: matched %v, want %v (%v)", i, author, r.Matched, want, r.Match.Reasons)
+		}
+	}
+	now = now.Add(2 * time.Hour) // the window has passed
+	p := post("later", "", text)
+	p.User = models.User{ID: "d", Name: "d"}
+	if r, _ := m.Evaluate(ctx, sales, p); !r.Matched {
+		t.Errorf("an hour later: not matched (%v)", r.Match.Reasons)
+	}
+}
