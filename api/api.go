@@ -18,11 +18,11 @@ import (
 type Options struct {
 	Store  *store.Store
 	Logger *slog.Logger
-	// ValidateSchedule checks a manager's schedule and ValidateQuery its
-	// input.query; the packages that interpret them provide them
-	// (scheduler.ValidateSchedule, matcher.ValidateQuery). Nil: unchecked.
+	// ValidateSchedule checks a manager's schedule; the scheduler, which
+	// interprets it, provides it (scheduler.ValidateSchedule). Nil:
+	// unchecked. Everything else of a manager is checked by
+	// catalog.ValidateManager.
 	ValidateSchedule func(spec string) error
-	ValidateQuery    func(query string) error
 	// Ingest takes the posts pushed to POST …/posts:ingest
 	// (pipeline.Poller.Ingest); nil answers that method with a 500.
 	Ingest IngestFunc
@@ -257,12 +257,20 @@ func (a *API) wrap(rt route) http.Handler {
 		}
 		if err != nil {
 			e := asAPIError(err)
-			if e == nil {
+			switch {
+			case e != nil:
+			case store.IsUnavailable(err):
+				a.log.Warn("api: redis unavailable", "method", r.Method, "route", r.Pattern, "namespace", c.ns, "error", err)
+				e = unavailableError
+			default:
 				a.log.Error("api: request failed", "method", r.Method, "route", r.Pattern, "namespace", c.ns, "error", err)
 				e = internalError
 			}
-			if e.Code == http.StatusUnauthorized {
+			switch e.Code {
+			case http.StatusUnauthorized:
 				w.Header().Set("WWW-Authenticate", `Bearer realm="earshot"`)
+			case http.StatusServiceUnavailable:
+				w.Header().Set("Retry-After", unavailableRetryAfter)
 			}
 			writeError(sw, e)
 		}

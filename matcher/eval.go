@@ -99,8 +99,8 @@ const Worst = 10
 // offline, and measures the manager against the labels. It stops at the
 // first unreadable line with an error naming it.
 func RunEval(ctx context.Context, m *Matcher, mgr *models.Manager, in io.Reader) (*EvalReport, error) {
-	if err := ValidateManager(mgr); err != nil {
-		return nil, fmt.Errorf("matcher: %s: %w", managerLabel(mgr), err)
+	if errs := Validate(mgr); len(errs) > 0 {
+		return nil, fmt.Errorf("matcher: %s: %w", managerLabel(mgr), CompileError(errs))
 	}
 	r := &EvalReport{Confusion: map[string]map[string]int{}, FalseByKind: map[string]int{}}
 	var fps, fns []EvalMiss

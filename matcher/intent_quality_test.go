@@ -27,7 +27,7 @@ func TestIntentQuality(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			mgr := manager("intent-"+half, models.Input{Focus: models.Focus{Type: models.FocusSales}})
+			mgr := manager("intent-"+half, models.Input{Focus: models.Focus{Type: FocusSales}})
 			r, err := RunEval(context.Background(), m, mgr, f)
 			if err != nil {
 				t.Fatal(err)

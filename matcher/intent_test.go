@@ -34,7 +34,7 @@ func TestSalesIntentStages(t *testing.T) {
 		{"", "🎁 GIVEAWAY 🎁 Win a KitchenAid mixer! Like and share to enter", ""},
 	}
 	m := offline(t)
-	mgr := manager("stages", models.Input{Focus: models.Focus{Type: models.FocusSales}})
+	mgr := manager("stages", models.Input{Focus: models.Focus{Type: FocusSales}})
 	for _, tt := range tests {
 		t.Run(tt.title+tt.text, func(t *testing.T) {
 			r, err := m.Evaluate(context.Background(), mgr, post("p", tt.title, tt.text))
@@ -51,7 +51,7 @@ func TestSalesIntentStages(t *testing.T) {
 // TestFocusStages: focus.stages keeps the stages a monitor wants.
 func TestFocusStages(t *testing.T) {
 	m := offline(t)
-	late := manager("late", models.Input{Focus: models.Focus{Type: models.FocusSales, Stages: []string{models.IntentDeciding, models.IntentPurchased}}})
+	late := manager("late", models.Input{Focus: models.Focus{Type: FocusSales, Stages: []string{models.IntentDeciding, models.IntentPurchased}}})
 	for _, tt := range []struct {
 		text    string
 		matched bool
@@ -79,8 +79,8 @@ func TestPromotionsFilter(t *testing.T) {
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	m := New(Options{HTTPClient: failingClient(), SiteTimeout: 50 * time.Millisecond, Now: clock})
-	sales := manager("leads", models.Input{Focus: models.Focus{Type: models.FocusSales}})
-	open := manager("open", models.Input{Focus: models.Focus{Type: models.FocusSales, AllowPromotions: true}})
+	sales := manager("leads", models.Input{Focus: models.Focus{Type: FocusSales}})
+	open := manager("open", models.Input{Focus: models.Focus{Type: FocusSales, AllowPromotions: true}})
 	ctx := context.Background()
 
 	ref := post("ref", "Need a CRM?", "Looking for a CRM for your agency? My referral link gets you a free month.")
@@ -111,5 +111,34 @@ func TestPromotionsFilter(t *testing.T) {
 	p.User = models.User{ID: "d", Name: "d"}
 	if r, _ := m.Evaluate(ctx, sales, p); !r.Matched {
 		t.Errorf("an hour later: not matched (%v)", r.Match.Reasons)
+	}
+}
+
+// TestJudgementFieldsValidate: focus.model, focus.stages and
+// focus.allowPromotions are checked with the focus kind that reads them.
+func TestJudgementFieldsValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		focus models.Focus
+		want  string // the field of the one error; "" none
+	}{
+		{"sentiment on VADER", models.Focus{Type: FocusSentiment, Model: models.SentimentModelVADER}, ""},
+		{"crisis on the learned model", models.Focus{Type: FocusCrisis, Model: models.SentimentModelLearned}, ""},
+		{"unknown model", models.Focus{Type: FocusSentiment, Model: "BERT"}, "input.focus.model"},
+		{"model on SALES", models.Focus{Type: FocusSales, Model: models.SentimentModelVADER}, "input.focus.model"},
+		{"stages", models.Focus{Type: FocusSales, Stages: []string{models.IntentDeciding}, AllowPromotions: true}, ""},
+		{"unknown stage", models.Focus{Type: FocusSales, Stages: []string{models.IntentSeeking, "BROWSING"}}, "input.focus.stages[1]"},
+		{"stages on MENTIONS", models.Focus{Type: FocusMentions, Stages: []string{models.IntentSeeking}}, "input.focus.stages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := Validate(manager("v", models.Input{Keywords: []string{"acme"}, Focus: tt.focus}))
+			switch {
+			case tt.want == "" && len(errs) > 0:
+				t.Errorf("errors %v, want none", errs)
+			case tt.want != "" && (len(errs) != 1 || errs[0].Field != tt.want):
+				t.Errorf("errors %v, want one on %s", errs, tt.want)
+			}
+		})
 	}
 }

@@ -1,10 +1,5 @@
 package models
 
-import (
-	"slices"
-	"strconv"
-)
-
 // Sentiment models a focus may read (input.focus.model).
 const (
 	SentimentModelLearned = "LEARNED" // the embedded model; the default
@@ -24,15 +19,3 @@ const (
 
 // IntentStages lists the stages in funnel order.
 var IntentStages = []string{IntentSeeking, IntentComparing, IntentDeciding, IntentPurchased}
-
-// validateJudgement checks the fields that choose how a focus judges posts.
-func (f *Focus) validateJudgement(errs *fieldErrors) {
-	if f.Model != "" && !slices.Contains(SentimentModels, f.Model) {
-		errs.add("input.focus.model", "%s", mustBeOneOf(SentimentModels...))
-	}
-	for i, s := range f.Stages {
-		if !slices.Contains(IntentStages, s) {
-			errs.add("input.focus.stages["+strconv.Itoa(i)+"]", "%s", mustBeOneOf(IntentStages...))
-		}
-	}
-}

@@ -30,6 +30,9 @@ type Options struct {
 	// WatchInterval is how often Run looks for connections enabled again
 	// (default 2 s).
 	WatchInterval time.Duration
+	// Channels are the channel kinds connections may be of (nil: the
+	// webhook only; the server passes catalog.Channels).
+	Channels *Channels
 }
 
 // Service is webhook delivery: the asynq handler of delivery tasks, the
@@ -45,6 +48,7 @@ type Service struct {
 	watch     time.Duration
 
 	sender   *Sender
+	channels built
 	handler  *Handler
 	enqueuer *Enqueuer
 }
@@ -75,8 +79,12 @@ func New(opts Options) (*Service, error) {
 		RequireHTTPS:        cfg.RequireHTTPS,
 		UserAgent:           cfg.UserAgent,
 	})
+	if opts.Channels == nil {
+		opts.Channels = NewChannels(Webhook)
+	}
+	s.channels = opts.Channels.build(ChannelEnv{Options: s.sender.opts, HTTP: s.sender})
 	s.handler = &Handler{
-		cfg: cfg, store: opts.Store, sender: s.sender, conns: newConnCache(opts.Store, cfg),
+		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
 	}
 	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics}
@@ -201,16 +209,14 @@ func (s *Service) requeue(ctx context.Context, ref store.DeliveryRef, eventType,
 // RotateSecret gives a connection a new signing secret. The old one keeps
 // signing beside it for store.SecretOverlap (24 h): every delivery carries
 // both signatures, so the receiver can switch at its own pace.
+// It is the store's conditional update, as the API's PATCH is: it cannot
+// lose a concurrent edit, and a connection deleted meanwhile stays deleted
+// (store.ErrNotFound).
 func (s *Service) RotateSecret(ctx context.Context, ns, conn string) (*models.Connection, error) {
-	c, err := s.store.GetConnection(ctx, ns, conn)
-	if err != nil {
-		return nil, err
-	}
-	c.Secret = models.NewSecret()
-	if err := s.store.PutConnection(ctx, ns, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return s.store.UpdateConnection(ctx, ns, conn, "", func(c *models.Connection) error {
+		c.Secret = models.NewSecret()
+		return nil
+	})
 }
 
 // Run watches for connections that were disabled and are enabled again,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources/ingest"
 )
 
 // IngestStats says what one pushed batch did.
@@ -25,12 +26,13 @@ type IngestStats struct {
 // enqueued under the same task ids, so nothing is delivered twice.
 func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (IngestStats, error) {
 	st := IngestStats{Posts: len(posts)}
+	p.Metrics.Ingested(len(posts))
 	all, err := p.Store.ListManagers(ctx, ns)
 	if err != nil {
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
 	}
 	for _, m := range all {
-		if !m.Enable || m.Source.Type != models.SourceIngest {
+		if !m.Enable || m.Source.Type != ingest.Type {
 			continue
 		}
 		if m.Name == "" {
@@ -56,6 +58,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			if err != nil {
 				return st, fmt.Errorf("pipeline: ingest: %w", err)
 			}
+			p.Metrics.Matched(ingest.Type, created)
 			if created {
 				st.New++
 			}

@@ -32,6 +32,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/config"
+	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/server"
@@ -356,6 +357,7 @@ func deliveries(ctx context.Context, url string, o options, produce func(context
 	defer rcv.close()
 	yaml := fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "off"}
 redis: {url: %q}
 delivery:
   allow_private_targets: true
@@ -404,7 +406,7 @@ namespaces:
 		p.ID = "t3_" + id
 		p.Time = models.NewTimestamp(time.Now())
 		scan := &models.Scan{Name: models.ScanName("bench", "m", id), CreateTime: time.Now().UTC(), Post: p,
-			Match: &models.Match{Focus: models.FocusSales, Score: 0.9, Terms: []string{"social listening"}}}
+			Match: &models.Match{Focus: matcher.FocusSales, Score: 0.9, Terms: []string{"social listening"}}}
 		rcv.expect(notify.WebhookID(scan.Name, conn), time.Now())
 		// As pipeline.Poller hands a matched post on.
 		created, err := st.CreateScan(ctx, "bench", "m", id, scan, time.Hour)

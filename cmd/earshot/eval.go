@@ -20,18 +20,17 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	path := fs.String("config", "", "configuration file (YAML)")
 	ref := fs.String("manager", "", "the manager to measure, as NS/ID (or namespaces/NS/managers/ID)")
 	labelled := fs.String("labelled", "", "labelled posts as JSON lines: {\"post\": {…}, \"label\": true | false | \"SEEKING\" …}")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
 	if *labelled == "" {
-		return fmt.Errorf("--labelled FILE is required")
+		return usagef("eval", "--labelled FILE is required")
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig("eval", *path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError(1)
+		return configError(err, stderr)
 	}
-	mgr, err := findManager(cfg, *ref)
+	mgr, err := findManager("eval", cfg, *ref)
 	if err != nil {
 		return err
 	}
