@@ -15,14 +15,15 @@ const (
 
 // Match says why a post matched a manager.
 type Match struct {
-	Focus     string  `json:"focus"`
-	Score     float64 `json:"score"`
-	Sentiment float64 `json:"sentiment"`
+	Focus     string   `json:"focus"`
+	Score     float64  `json:"score"`
+	Sentiment float64  `json:"sentiment"`
+	Terms     []string `json:"terms"`
+	Reasons   []string `json:"reasons"`
+
 	// Intent is the purchase-intent stage of a SALES match (IntentStages),
 	// "" when there is none.
-	Intent  string   `json:"intent"`
-	Terms   []string `json:"terms"`
-	Reasons []string `json:"reasons"`
+	Intent string `json:"intent"`
 }
 
 // Scan is a post that matched a manager. Its Name is
