@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestSalesIntentStages: SALES reports the stage of purchase intent in
@@ -73,12 +74,9 @@ func TestFocusStages(t *testing.T) {
 	}
 }
 
-// TestPromotionsFilter: spam is not a lead unless allowPromotions, and the
-// same text from three authors within an hour is a campaign.
+// TestPromotionsFilter: spam is not a lead unless allowPromotions.
 func TestPromotionsFilter(t *testing.T) {
-	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	m := New(Options{HTTPClient: failingClient(), SiteTimeout: 50 * time.Millisecond, Now: clock})
+	m := offline(t)
 	sales := manager("leads", models.Input{Focus: models.Focus{Type: FocusSales}})
 	open := manager("open", models.Input{Focus: models.Focus{Type: FocusSales, AllowPromotions: true}})
 	ctx := context.Background()
@@ -91,26 +89,48 @@ func TestPromotionsFilter(t *testing.T) {
 		t.Errorf("allowPromotions: referral post not matched (%v)", r.Match.Reasons)
 	}
 
+}
+
+// TestSameTextFromManyAuthors: the same text from three authors within an
+// hour is a campaign, not a lead; in Redis the count is shared by every
+// process, in memory by one.
+func TestSameTextFromManyAuthors(t *testing.T) {
 	text := "Looking for a good standing desk under 500 dollars, any recommendations from people who own one?"
-	for i, author := range []string{"a", "b", "a", "c"} {
-		p := post("dup"+author, "", text)
-		p.User = models.User{ID: author, Name: author}
-		r, err := m.Evaluate(ctx, sales, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The third distinct author makes it a campaign; a repeat by the
-		// same author does not count twice.
-		want := i < 3
-		if r.Matched != want {
-			t.Errorf("post %d by %s: matched %v, want %v (%v)", i, author, r.Matched, want, r.Match.Reasons)
-		}
-	}
-	now = now.Add(2 * time.Hour) // the window has passed
-	p := post("later", "", text)
-	p.User = models.User{ID: "d", Name: "d"}
-	if r, _ := m.Evaluate(ctx, sales, p); !r.Matched {
-		t.Errorf("an hour later: not matched (%v)", r.Match.Reasons)
+	sales := manager("leads", models.Input{Focus: models.Focus{Type: FocusSales}})
+	ctx := context.Background()
+	for _, e := range crisisEnvs(t) {
+		t.Run(e.name, func(t *testing.T) {
+			second := e.m // another replica on the same Redis, or the same process
+			if e.mr != nil {
+				rdb := redis.NewClient(&redis.Options{Addr: e.mr.Addr()})
+				t.Cleanup(func() { rdb.Close() })
+				second = New(Options{Redis: rdb, Now: e.clk.now, HTTPClient: failingClient()})
+			}
+			for i, author := range []string{"a", "b", "a", "c"} {
+				m := e.m
+				if i%2 == 1 {
+					m = second
+				}
+				p := post("dup"+author, "", text)
+				p.User = models.User{ID: author, Name: author}
+				r, err := m.Evaluate(ctx, sales, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The third distinct author makes it a campaign; a repeat
+				// by the same author does not count twice.
+				want := i < 3
+				if r.Matched != want {
+					t.Errorf("post %d by %s: matched %v, want %v (%v)", i, author, r.Matched, want, r.Match.Reasons)
+				}
+			}
+			e.advance(2 * time.Hour) // the window has passed
+			p := post("later", "", text)
+			p.User = models.User{ID: "d", Name: "d"}
+			if r, _ := e.m.Evaluate(ctx, sales, p); !r.Matched {
+				t.Errorf("an hour later: not matched (%v)", r.Match.Reasons)
+			}
+		})
 	}
 }
 
@@ -141,4 +161,17 @@ func TestJudgementFieldsValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkSalesIntent: the stage classifier on the benchmark world's
+// posts (~300 bytes each); compare BenchmarkSentiment (VADER), same posts.
+func BenchmarkSalesIntent(b *testing.B) {
+	_, posts := benchWorld(b)
+	b.SetBytes(300)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		classifyIntent(posts[i%len(posts)])
+	}
+	postsPerSec(b)
 }
