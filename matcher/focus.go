@@ -94,10 +94,13 @@ const (
 )
 
 var salesFocus = &focusKind{
-	Type:     FocusSales,
-	Doc:      "purchase intent: people looking for, comparing, deciding on or reporting the purchase of a product like yours (match.intent says which)",
-	Fields:   []string{"stages", "allowPromotions"},
-	validate: validateStages,
+	Type:   FocusSales,
+	Doc:    "purchase intent: people looking for, comparing, deciding on or reporting the purchase of a product like yours (match.intent says which)",
+	Fields: []string{"stages", "allowPromotions", "model"},
+	validate: func(f *models.Focus, errs *fieldErrors) {
+		validateStages(f, errs)
+		validateModel(f, errs)
+	},
 	score: func(s *scoring) (float64, []string, *models.Spike, error) {
 		if s.m == nil { // mayMatch: without the duplicate count, which only lowers it
 			return s.c.salesMayMatch(s.d), nil, nil, nil
@@ -117,6 +120,8 @@ var salesFocus = &focusKind{
 var mentionsFocus = &focusKind{
 	Type:     FocusMentions,
 	Doc:      "brand mentions: posts naming your brand, product or site",
+	Fields:   []string{"model"},
+	validate: validateModel,
 	usesSite: true,
 	score: func(s *scoring) (float64, []string, *models.Spike, error) {
 		score, why := mentionScore(s.c, s.hits, s.why)
@@ -201,8 +206,8 @@ func validateSentiment(f *models.Focus, errs *fieldErrors) {
 	validateModel(f, errs)
 }
 
-// validateModel checks input.focus.model: the sentiment model SENTIMENT
-// and CRISIS read.
+// validateModel checks input.focus.model: the sentiment model of
+// match.sentiment, and the one SENTIMENT and CRISIS judge by.
 func validateModel(f *models.Focus, errs *fieldErrors) {
 	if f.Model != "" && !containsString(models.SentimentModels, f.Model) {
 		errs.add("input.focus.model", "must be one of "+strings.Join(models.SentimentModels, ", "))
