@@ -4,9 +4,8 @@
 // and character n-grams with negation scope plus VADER's score, trained
 // by matcher/sentiment/train and embedded as model/sentiment.bin.
 //
-// The VADER part
-// is a port of github.com/jonreiter/govader (MIT License, Copyright (c)
-// 2020 jr), itself a port of the reference Python VADER
+// The VADER part is a port of github.com/jonreiter/govader (MIT License,
+// Copyright (c) 2020 jr), itself a port of the reference Python VADER
 // (github.com/cjhutto/vaderSentiment, MIT License): the same lexicon and
 // emoji descriptions (read from govader at first use), the same booster,
 // negation, "no", "least", "but", ALL-CAPS, idiom and punctuation rules, in
