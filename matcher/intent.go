@@ -184,9 +184,20 @@ func expandCue(expr string) []string {
 // the title a sentence of its own.
 func appendIntentText(b []byte, p *models.Post) []byte {
 	b = append(b, " . "...)
-	b = appendIntentSentences(b, p.Title)
-	b = appendIntentSentences(b, p.Text)
+	b = appendIntentSentences(b, truncate(p.Title, maxIntentText))
+	b = appendIntentSentences(b, truncate(p.Text, maxIntentText))
 	return b
+}
+
+// maxIntentText bounds what the cues read of a title or text: intent
+// shows in the first pages.
+const maxIntentText = 16 << 10
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 func appendIntentSentences(b []byte, s string) []byte {
@@ -287,6 +298,12 @@ func classifyIntent(p *models.Post) intentVerdict {
 	for i := range bestCue {
 		bestCue[i] = -1
 	}
+	var notBuying []cueHit
+	for _, h := range hits {
+		if cs.cues[h.cue].kind == kindNotBuying {
+			notBuying = append(notBuying, h)
+		}
+	}
 	for _, h := range hits {
 		c := cs.cues[h.cue]
 		k, w := c.kind, c.weight
@@ -295,8 +312,8 @@ func classifyIntent(p *models.Post) intentVerdict {
 		}
 		if k <= kindPurchased {
 			covered := false
-			for _, o := range hits {
-				if cs.cues[o.cue].kind == kindNotBuying && o.start < h.end-1 && o.end-1 > h.start {
+			for _, o := range notBuying {
+				if o.start < h.end-1 && o.end-1 > h.start {
 					covered = true
 					break
 				}

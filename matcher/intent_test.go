@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +176,18 @@ func BenchmarkSalesIntent(b *testing.B) {
 		classifyIntent(posts[i%len(posts)])
 	}
 	postsPerSec(b)
+}
+
+// FuzzClassifyIntent: any title and text give a known stage and a score in
+// [0, 1] without panicking.
+func FuzzClassifyIntent(f *testing.F) {
+	for _, s := range []string{"", "?", "...", "just bought", "X or Y?", "\xff bought \xfe", strings.Repeat("looking for a laptop? ", 2000), "’s", "4.5. or"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, title, text string) {
+		v := classifyIntent(&models.Post{Title: title, Text: text})
+		if v.score < 0 || v.score > 1 || (v.stage != "" && !slices.Contains(models.IntentStages, v.stage)) {
+			t.Fatalf("%+v for %q / %q", v, title, text)
+		}
+	})
 }

@@ -148,9 +148,17 @@ func (m *Model) Config() FeatureConfig { return m.cfg }
 // positive or negative (chosen on the tuning set at training time).
 func (m *Model) Threshold() float64 { return m.threshold }
 
+// MaxText bounds what the model reads of a text: a post's opinion shows
+// in its first pages, and the feature buffers stay small.
+const MaxText = 16 << 10
+
 // Probabilities returns the class probabilities of text, in class order;
-// compound is VADER's score of the same text.
+// compound is VADER's score of the same text. Only its first MaxText bytes
+// are read.
 func (m *Model) Probabilities(text []byte, compound float64) [NumClasses]float64 {
+	if len(text) > MaxText {
+		text = text[:MaxText]
+	}
 	s := m.pool.Get().(*featScratch)
 	m.vader.features(s, m.cfg, text, compound)
 	var sum [NumClasses]int64

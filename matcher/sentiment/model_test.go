@@ -176,3 +176,17 @@ func BenchmarkEmbeddedLoad(b *testing.B) {
 		Embedded(a)
 	}
 }
+
+// FuzzPolarity: any bytes score in [-1, 1] without panicking.
+func FuzzPolarity(f *testing.F) {
+	for _, s := range append(tricky, "", "\xff\xfe", strings.Repeat("sooo gooood!!! ", 3000), "#", "@", "http://", ":-", "n't", "’’’") {
+		f.Add(s)
+	}
+	m := model()
+	f.Fuzz(func(t *testing.T, s string) {
+		p := m.PolarityString(s)
+		if p < -1 || p > 1 || p != p {
+			t.Fatalf("polarity %v of %q", p, s)
+		}
+	})
+}
