@@ -21,8 +21,9 @@ type Options struct {
 	Config Config
 	Store  *store.Store
 	Client *asynq.Client
-	// Inspector lets a manual retry run a waiting task at once; without it
-	// a retry of a waiting delivery waits for its next attempt.
+	// Inspector lets a manual retry run a waiting task at once, and wakes
+	// deliveries waiting for their connection's limits when their turn
+	// comes; without it they wait for asynq's next whole-second check.
 	Inspector *asynq.Inspector
 	// Metrics records deliveries (nil: not measured).
 	Metrics *metrics.Delivery
@@ -78,6 +79,7 @@ func New(opts Options) (*Service, error) {
 	s.handler = &Handler{
 		cfg: cfg, store: opts.Store, sender: s.sender, conns: newConnCache(opts.Store, cfg),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
+		wake: newWaker(opts.Inspector, opts.Store, log),
 	}
 	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics}
 	return s, nil
