@@ -56,6 +56,8 @@ type options struct {
 	producers   int
 	concurrency int // delivery.concurrency (0: the default)
 	backends    string
+	limitsRateN int // backlog of the rate-limit scenarios
+	limitsConcN int // backlog of the concurrency scenarios
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -68,10 +70,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 15*time.Second, "length of the latency run")
 	fs.IntVar(&o.producers, "producers", 8, "goroutines handing scans on in the throughput run")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "delivery.concurrency (0: the configuration's default)")
-	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure: redis, embedded or both")
+	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure: redis, embedded, limits (backlogs under a connection's limits, one and two processes, real Redis)")
+	fs.IntVar(&o.limitsRateN, "limits-rate-n", 300, "backlog of the rate-limit scenarios")
+	fs.IntVar(&o.limitsConcN, "limits-concurrency-n", 1000, "backlog of the concurrency scenarios")
+	serve := fs.String("serve", "", "run only an Earshot on this configuration file (the second process of the limits scenarios)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *serve != "" {
+		return serveOnly(ctx, *serve, out)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -93,6 +101,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				continue
 			}
 			if err := bench(ctx, out, "redis-server", o.redisURL, o.n, o); err != nil {
+				return err
+			}
+		case "limits":
+			if o.redisURL == "" {
+				fmt.Fprintln(out, "limits: skipped (no --redis and no REDIS_URL)")
+				continue
+			}
+			if err := benchLimits(ctx, out, o.redisURL, o); err != nil {
 				return err
 			}
 		case "embedded":
@@ -434,14 +450,18 @@ namespaces:
 // receiver is a local webhook receiver that notes when each webhook-id
 // first arrived.
 type receiver struct {
-	url  string
-	srv  *http.Server
-	mu   sync.Mutex
-	sent map[string]time.Time
-	lat  []time.Duration
-	seen map[string]bool
-	last time.Time
-	got  chan struct{}
+	delay time.Duration // before answering
+	maxIn atomic.Int64  // requests in flight at once, at most
+	in    atomic.Int64
+	times []time.Time // first receipt of each webhook-id
+	url   string
+	srv   *http.Server
+	mu    sync.Mutex
+	sent  map[string]time.Time
+	lat   []time.Duration
+	seen  map[string]bool
+	last  time.Time
+	got   chan struct{}
 }
 
 func newReceiver() (*receiver, error) {
@@ -462,6 +482,10 @@ func (r *receiver) expect(id string, at time.Time) {
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	n := r.in.Add(1)
+	defer r.in.Add(-1)
+	for m := r.maxIn.Load(); n > m && !r.maxIn.CompareAndSwap(m, n); m = r.maxIn.Load() {
+	}
 	_, _ = io.Copy(io.Discard, req.Body)
 	now := time.Now()
 	id := req.Header.Get("webhook-id")
@@ -469,9 +493,13 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if t, ok := r.sent[id]; ok && !r.seen[id] {
 		r.seen[id] = true
 		r.lat = append(r.lat, now.Sub(t))
+		r.times = append(r.times, now)
 		r.last = now
 	}
 	r.mu.Unlock()
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
 	select {
 	case r.got <- struct{}{}:
 	default:
@@ -503,6 +531,12 @@ func (r *receiver) latencies() ([]time.Duration, time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.lat), r.last
+}
+
+func (r *receiver) receipts() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.times)
 }
 
 func (r *receiver) close() { _ = r.srv.Close() }
