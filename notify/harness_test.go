@@ -62,13 +62,14 @@ func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
 	client := asynq.NewClientFromRedisClient(rdb)
 	m := metrics.New()
 	svc, err := notify.New(notify.Options{
-		Config:        cfg,
-		Store:         st,
-		Client:        client,
-		Inspector:     asynq.NewInspectorFromRedisClient(rdb),
-		Metrics:       m.Delivery,
-		Logger:        testLogger(),
-		WatchInterval: 100 * time.Millisecond,
+		Config:          cfg,
+		Store:           st,
+		Client:          client,
+		Inspector:       asynq.NewInspectorFromRedisClient(rdb),
+		Metrics:         m.Delivery,
+		Logger:          testLogger(),
+		WatchInterval:   100 * time.Millisecond,
+		RecoverInterval: 100 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
