@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
@@ -276,7 +277,7 @@ func TestRetryOne(t *testing.T) {
 	if _, err := h.svc.Retry(ctx, ns, "crm", id); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(fakes.MinWait)
 	for len(rcv.requestsFor(id)) < 3 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -304,7 +305,7 @@ func TestFailingConnectionIsDisabled(t *testing.T) {
 			rcv.setAlways(&reply{status: 502})
 			conn := h.connection("crm", rcv.URL)
 			ids := []string{h.deliver(conn), h.deliver(conn)}
-			deadline := time.Now().Add(10 * time.Second)
+			deadline := time.Now().Add(fakes.MinWait)
 			for !h.connectionNow("crm").Disabled && time.Now().Before(deadline) {
 				time.Sleep(50 * time.Millisecond)
 			}

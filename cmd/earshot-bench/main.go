@@ -48,16 +48,17 @@ func main() {
 }
 
 type options struct {
-	redisURL    string
-	n           int           // deliveries of the throughput run (real Redis)
-	nEmbedded   int           // deliveries of the throughput run (embedded)
-	rate        int           // offered deliveries per second of the latency run
-	duration    time.Duration // of the latency run
-	producers   int
-	concurrency int // delivery.concurrency (0: the default)
-	backends    string
-	limitsRateN int // backlog of the rate-limit scenarios
-	limitsConcN int // backlog of the concurrency scenarios
+	redisURL      string
+	n             int           // deliveries of the throughput run (real Redis)
+	nEmbedded     int           // deliveries of the throughput run (embedded)
+	rate          int           // offered deliveries per second of the latency run
+	duration      time.Duration // of the latency run
+	producers     int
+	concurrency   int // delivery.concurrency (0: the default)
+	backends      string
+	limitsRateN   int // backlog of the rate-limit scenarios
+	limitsConcN   int // backlog of the concurrency scenarios
+	limitsTimeout time.Duration
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure: redis, embedded, limits (backlogs under a connection's limits, one and two processes, real Redis)")
 	fs.IntVar(&o.limitsRateN, "limits-rate-n", 300, "backlog of the rate-limit scenarios")
 	fs.IntVar(&o.limitsConcN, "limits-concurrency-n", 1000, "backlog of the concurrency scenarios")
+	fs.DurationVar(&o.limitsTimeout, "limits-timeout", 10*time.Minute, "how long a limits scenario may take (what arrived by then is reported)")
 	serve := fs.String("serve", "", "run only an Earshot on this configuration file (the second process of the limits scenarios)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
