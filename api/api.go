@@ -18,11 +18,11 @@ import (
 type Options struct {
 	Store  *store.Store
 	Logger *slog.Logger
-	// ValidateSchedule checks a manager's schedule and ValidateQuery its
-	// input.query; the packages that interpret them provide them
-	// (scheduler.ValidateSchedule, matcher.ValidateQuery). Nil: unchecked.
+	// ValidateSchedule checks a manager's schedule; the scheduler, which
+	// interprets it, provides it (scheduler.ValidateSchedule). Nil:
+	// unchecked. Everything else of a manager is checked by
+	// catalog.ValidateManager.
 	ValidateSchedule func(spec string) error
-	ValidateQuery    func(query string) error
 	// Ingest takes the posts pushed to POST …/posts:ingest
 	// (pipeline.Poller.Ingest); nil answers that method with a 500.
 	Ingest IngestFunc

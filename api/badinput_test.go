@@ -77,7 +77,7 @@ func TestBadInputs(t *testing.T) {
 		{"bad schedule", request{method: "POST", path: mgrs, body: mgr(`"nickname":"Leads"`, `"schedule":"sometimes"`)},
 			400, "INVALID_ARGUMENT", "", "schedule", "invalid schedule"},
 		{"bad query", request{method: "POST", path: mgrs, body: mgr(`"keywords":["social listening"]`, `"query":"(a OR b"`)},
-			400, "INVALID_ARGUMENT", "", "input.query", "unbalanced parentheses"},
+			400, "INVALID_ARGUMENT", "", "input.query", `expected ")" to close the "(" at column 1`},
 		{"notice of a missing connection", request{method: "POST", path: mgrs, body: mgr("connections/crm", "connections/nope")},
 			400, "INVALID_ARGUMENT", "", "notices[0].connection", "names a connection that does not exist"},
 		{"notice of another namespace's connection", request{method: "POST", path: mgrs, body: mgr("namespaces/acme/connections/crm", "namespaces/globex/connections/crm")},

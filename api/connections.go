@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
 )
@@ -16,7 +17,7 @@ type listConnectionsResponse struct {
 // vetConnection applies a connection's defaults and reports every problem.
 func vetConnection(c *models.Connection, missing []models.FieldError) error {
 	c.ApplyDefaults()
-	if errs := merge(missing, c.Validate()); len(errs) > 0 {
+	if errs := merge(missing, catalog.ValidateConnection(c)); len(errs) > 0 {
 		return invalid(errs...)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
 )
 
@@ -108,7 +110,7 @@ func decodeJSON(data []byte, dst any) (body, *Error) {
 		// still answers precisely.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return out, invalidField(te.Field, "must be %s", jsonTypeOf(te.Type))
+			return out, invalidField(te.Field, "must be %s", models.JSONTypeName(te.Type))
 		}
 		return out, newError(http.StatusBadRequest, "invalid request body")
 	}
@@ -155,6 +157,10 @@ var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
 // walk checks raw, one syntactically valid JSON value, against t.
 func (w *walker) walk(raw []byte, t reflect.Type, path string) {
+	if isKinded(t) && raw[0] == '{' {
+		w.walkStruct(raw, kindedFields(t, raw), path)
+		return
+	}
 	if reflect.PointerTo(t).Implements(unmarshalerType) {
 		v := reflect.New(t).Interface().(json.Unmarshaler)
 		if err := v.UnmarshalJSON(raw); err != nil {
@@ -173,38 +179,7 @@ func (w *walker) walk(raw []byte, t reflect.Type, path string) {
 			w.fail(path, "must be an object, not %s", jsonKind(raw))
 			return
 		}
-		fields := structFields(t)
-		seen := map[string]bool{}
-		eachMember(raw, func(key string, v []byte) {
-			p := joinPath(path, key)
-			if seen[key] {
-				w.fail(p, "is given twice")
-				return
-			}
-			seen[key] = true
-			f, ok := fields.byName[key]
-			if !ok {
-				if i := slices.IndexFunc(fields.names, func(n string) bool { return strings.EqualFold(n, key) }); i >= 0 {
-					w.fail(p, "unknown field; did you mean %q?", fields.names[i])
-				} else {
-					w.fail(p, "unknown field")
-				}
-				return
-			}
-			w.body.present[p] = true
-			ft := f.typ
-			for ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			isNull := v[0] == 'n'
-			if isNull {
-				w.body.null[p] = true
-			}
-			if isNull || ft.Kind() != reflect.Struct || reflect.PointerTo(ft).Implements(unmarshalerType) {
-				w.body.leaves = append(w.body.leaves, p)
-			}
-			w.walk(v, f.typ, p)
-		})
+		w.walkStruct(raw, structFields(t), path)
 	case reflect.Map:
 		if raw[0] != '{' {
 			w.fail(path, "must be an object, not %s", jsonKind(raw))
@@ -263,6 +238,85 @@ func (w *walker) walk(raw []byte, t reflect.Type, path string) {
 	}
 }
 
+// walkStruct checks the members of a JSON object against fields.
+func (w *walker) walkStruct(raw []byte, fields *fieldSet, path string) {
+	seen := map[string]bool{}
+	eachMember(raw, func(key string, v []byte) {
+		p := joinPath(path, key)
+		if seen[key] {
+			w.fail(p, "is given twice")
+			return
+		}
+		seen[key] = true
+		f, ok := fields.byName[key]
+		if !ok && fields.open {
+			return
+		}
+		if !ok {
+			if i := slices.IndexFunc(fields.names, func(n string) bool { return strings.EqualFold(n, key) }); i >= 0 {
+				w.fail(p, "unknown field; did you mean %q?", fields.names[i])
+			} else {
+				w.fail(p, "unknown field")
+			}
+			return
+		}
+		w.body.present[p] = true
+		ft := f.typ
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		isNull := v[0] == 'n'
+		if isNull {
+			w.body.null[p] = true
+		}
+		// A member inside a list item is not a leaf: the list is.
+		leaf := isNull || ft.Kind() != reflect.Struct || reflect.PointerTo(ft).Implements(unmarshalerType) && !isKinded(ft)
+		if leaf && !strings.Contains(p, "[") {
+			w.body.leaves = append(w.body.leaves, p)
+		}
+		w.walk(v, f.typ, p)
+	})
+}
+
+// kindedFields are the fields of a source or connection: its own and those
+// of the kind its "type" member names.
+func kindedFields(t reflect.Type, raw []byte) *fieldSet {
+	typ := ""
+	eachMember(raw, func(key string, v []byte) {
+		if key == "type" {
+			_ = json.Unmarshal(v, &typ)
+		}
+	})
+	if typ == "" && t == reflect.TypeFor[models.Connection]() {
+		typ = models.ConnectionTypeHTTP // the default type
+	}
+	common := structFields(t)
+	st := catalog.SettingsType(t, typ)
+	if st == nil {
+		if catalog.SettingsType(t, typ) == nil && !knownKind(t, typ) {
+			// An unknown type: the validator says so; its other members are
+			// not guessed at.
+			return &fieldSet{byName: common.byName, names: common.names, open: true}
+		}
+		return common
+	}
+	fs := &fieldSet{byName: maps.Clone(common.byName), names: slices.Clone(common.names)}
+	for _, name := range structFields(st).names {
+		if _, clash := fs.byName[name]; !clash {
+			fs.byName[name] = structFields(st).byName[name]
+			fs.names = append(fs.names, name)
+		}
+	}
+	return fs
+}
+
+func knownKind(t reflect.Type, typ string) bool {
+	if t == reflect.TypeFor[models.Source]() {
+		return catalog.Sources.Get(typ) != nil
+	}
+	return catalog.Channels.ForConnection(typ) != nil
+}
+
 func minInt(t reflect.Type) int64 { return -1 << (t.Bits() - 1) }
 func maxInt(t reflect.Type) int64 { return 1<<(t.Bits()-1) - 1 }
 
@@ -283,25 +337,6 @@ func jsonKind(raw []byte) string {
 		return "null"
 	default:
 		return "a number"
-	}
-}
-
-// jsonTypeOf names the JSON type a Go type is written as, with its article.
-func jsonTypeOf(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	default:
-		return "an object"
 	}
 }
 
@@ -351,6 +386,8 @@ type fieldInfo struct {
 type fieldSet struct {
 	byName map[string]fieldInfo
 	names  []string
+	// open lets members it does not name through, unchecked.
+	open bool
 }
 
 var fieldCache sync.Map // reflect.Type → *fieldSet

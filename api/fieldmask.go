@@ -64,6 +64,9 @@ func checkMaskPath(t reflect.Type, path string) string {
 	parts := strings.Split(path, ".")
 	for i, part := range parts {
 		f, ok := structFields(t).byName[part]
+		if !ok && isKinded(t) && i == len(parts)-1 && validSettingName(part) {
+			return "" // a field of the resource's kind; the kind validates it
+		}
 		if !ok {
 			return "names " + path + ", which is not a field (paths use the JSON names: input.focus.type)"
 		}
@@ -81,12 +84,45 @@ func applyMask(dst, src any, paths []string) {
 	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
 	for _, p := range paths {
 		dv, sv := d, s
+		setting := false
 		for _, part := range strings.Split(p, ".") {
-			f := structFields(dv.Type()).byName[part]
+			f, ok := structFields(dv.Type()).byName[part]
+			if !ok { // a field of the resource's kind: checkMaskPath let only those through
+				copySetting(dv, sv, part)
+				setting = true
+				break
+			}
 			dv, sv = dv.FieldByIndex(f.index), sv.FieldByIndex(f.index)
 		}
-		dv.Set(sv)
+		if !setting {
+			dv.Set(sv)
+		}
 	}
+}
+
+// isKinded reports whether t is a resource part with a kind's settings.
+func isKinded(t reflect.Type) bool {
+	return t == reflect.TypeFor[models.Source]() || t == reflect.TypeFor[models.Connection]()
+}
+
+// validSettingName accepts a JSON field name of a kind's settings.
+func validSettingName(name string) bool {
+	return name != "" && models.ValidToken(name) && !strings.ContainsAny(name, "[]\"")
+}
+
+// copySetting copies one kind setting from sv to dv (Source or Connection
+// values), removing it from dv when sv does not have it.
+func copySetting(dv, sv reflect.Value, key string) {
+	ds := dv.FieldByName("Settings").Addr().Interface().(*models.Settings)
+	ss := sv.FieldByName("Settings").Interface().(models.Settings)
+	if v, ok := ss[key]; ok {
+		if *ds == nil {
+			*ds = models.Settings{}
+		}
+		(*ds)[key] = v
+		return
+	}
+	delete(*ds, key)
 }
 
 // clearOutputOnly zeroes the output-only fields of v, a pointer to a

@@ -42,10 +42,10 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	leads := models.DefaultManager()
 	leads.ID = "leads"
-	leads.Source.Type = models.SourceReddit
-	leads.Source.Subreddits = []string{"marketing"}
+	leads.Source.Type = "REDDIT"
+	leads.Source.Settings.Set("subreddits", []string{"marketing"})
 	leads.Input.Keywords = []string{"social listening"}
-	leads.Input.Focus.Type = models.FocusSales
+	leads.Input.Focus.Type = "SALES"
 	if err := e.store.CreateManager(ctx, "acme", &leads, func(*models.Manager, func(string) bool) error { return nil }); err != nil {
 		f.Fatal(err)
 	}

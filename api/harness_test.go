@@ -75,12 +75,6 @@ func newEnv(t testing.TB, redisURL string) *env {
 			}
 			return fmt.Errorf("invalid schedule %q", s)
 		},
-		ValidateQuery: func(q string) error {
-			if strings.Count(q, "(") != strings.Count(q, ")") {
-				return fmt.Errorf("unbalanced parentheses")
-			}
-			return nil
-		},
 	})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)

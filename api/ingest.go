@@ -101,7 +101,7 @@ func decodePosts(data []byte) ([]models.Post, *Error) {
 		// The walk accepts only what unmarshals; a safety net.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, invalidField(te.Field, "must be %s", jsonTypeOf(te.Type))
+			return nil, invalidField(te.Field, "must be %s", models.JSONTypeName(te.Type))
 		}
 		return nil, newError(http.StatusBadRequest, "invalid request body")
 	}

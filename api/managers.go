@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
 )
@@ -18,17 +20,21 @@ type listManagersResponse struct {
 // fields, its schedule and query (checked by the packages that run them),
 // and its notices, which may only name existing connections of the
 // manager's own namespace.
-func (a *API) vetManager(ns string, m *models.Manager, missing []models.FieldError, connectionExists func(string) bool) error {
+func (a *API) vetManager(ctx context.Context, ns string, m *models.Manager, missing []models.FieldError, connectionExists func(string) bool) error {
 	m.ApplyDefaults()
-	errs := m.Validate()
+	errs := catalog.ValidateManager(m, func(name string) *models.Connection {
+		// The notice's type is checked against its connection's; the
+		// connection's existence is checked below, in the transaction.
+		if cns, cid, err := models.ParseConnectionName(name); err == nil && cns == ns {
+			if c, err := a.store.GetConnection(ctx, ns, cid); err == nil {
+				return c
+			}
+		}
+		return nil
+	})
 	if m.Schedule != "" && a.opts.ValidateSchedule != nil {
 		if err := a.opts.ValidateSchedule(m.Schedule); err != nil {
 			errs = append(errs, models.FieldError{Field: "schedule", Description: err.Error()})
-		}
-	}
-	if m.Input.Query != "" && a.opts.ValidateQuery != nil {
-		if err := a.opts.ValidateQuery(m.Input.Query); err != nil {
-			errs = append(errs, models.FieldError{Field: "input.query", Description: err.Error()})
 		}
 	}
 	for i, n := range m.Notices {
@@ -70,7 +76,7 @@ func (a *API) createManager(w http.ResponseWriter, r *http.Request, c *call) err
 	for attempt := 0; ; attempt++ {
 		m.ID = id
 		err = a.store.CreateManager(r.Context(), c.ns, &m, func(m *models.Manager, exists func(string) bool) error {
-			return a.vetManager(c.ns, m, missing, exists)
+			return a.vetManager(r.Context(), c.ns, m, missing, exists)
 		})
 		if errors.Is(err, store.ErrAlreadyExists) && generated && attempt < 3 {
 			id = newID()
@@ -131,7 +137,7 @@ func (a *API) updateManager(w http.ResponseWriter, r *http.Request, c *call) err
 	id := r.PathValue("m")
 	m, err := a.store.UpdateManager(r.Context(), c.ns, id, etag, func(cur *models.Manager, exists func(string) bool) error {
 		applyMask(cur, patch, paths)
-		return a.vetManager(c.ns, cur, nil, exists)
+		return a.vetManager(r.Context(), c.ns, cur, nil, exists)
 	})
 	if err != nil {
 		return storeError(err, models.ManagerName(c.ns, id))

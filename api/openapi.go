@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/earshothq/earshot/catalog"
+	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/notify"
 )
 
 // The OpenAPI 3.1 document is built here, not written by hand: the
@@ -36,9 +39,9 @@ var annotations = map[string]obj{
 	"Meta.updateTime": {"readOnly": true, "description": "When the resource last changed (RFC 3339)."},
 	"Meta.etag":       {"description": "Changes with every write. Send it back in an update or a delete (or as If-Match) to have it refused with 409 ABORTED if the resource changed meanwhile (AIP-154)."},
 
-	"Connection.type":            {"enum": []string{models.ConnectionTypeHTTP}, "description": "Defaults to HTTP_CONNECTION."},
-	"Connection.url":             {"format": "uri", "description": "The webhook's URL: absolute, http or https. Required."},
-	"Connection.method":          {"enum": models.ConnectionMethods, "description": "Defaults to POST."},
+	"Connection.type":            {"enum": catalog.Channels.ConnectionTypes(), "description": "Defaults to HTTP_CONNECTION."},
+	"Connection.url":             {"format": "uri", "description": "The webhook's URL: absolute, http or https. Required by the channels that post to a URL."},
+	"Connection.method":          {"enum": notify.ConnectionMethods, "description": "HTTP_CONNECTION only. Defaults to POST."},
 	"Connection.headers":         {"description": "Headers sent with every delivery, e.g. X-Advite-Webhook-Secret. Content-Type, Content-Length, Host and the webhook-* headers are Earshot's."},
 	"Connection.secret":          {"description": "Standard Webhooks signing secret (whsec_ and base64 of 24 to 64 bytes). Generated when left out; readable by the namespace's keys."},
 	"Connection.disabled":        {"description": "A disabled connection receives nothing until enabled again."},
@@ -49,19 +52,19 @@ var annotations = map[string]obj{
 	"Manager.type":     {"enum": []string{models.ManagerTypeFeed}, "description": "Defaults to FEED_MANAGER."},
 	"Manager.enable":   {"description": "Defaults to true. A disabled manager is not polled."},
 	"Manager.schedule": {"description": "A five-field cron spec, a descriptor (@hourly) or @every <duration>. Defaults to @every 1m."},
-	"Source.type":      {"enum": models.SourceTypes, "description": "Required."},
-	"Source.include":   {"items": obj{"enum": models.SourceIncludes}},
+	"Source.type":      {"enum": catalog.Sources.Types(), "description": "Required. " + sourceDocs()},
+	"Source.include":   {"items": obj{"enum": sourceIncludes()}, "description": "The kinds of item read, among those the source type offers."},
 	"Source.backfill":  {"description": "How far back the first poll reaches (Go duration, default 24h)."},
 	"Input.type":       {"enum": []string{models.InputTypeStructured}, "description": "Defaults to STRUCTURED."},
 	"Input.urls":       {"items": obj{"format": "uri"}, "description": "Pages about what to look for (e.g. your site). At least one of keywords, urls and query is required."},
 	"Input.query":      {"description": "Boolean query over the post's text (AND, OR, NOT, quotes, parentheses)."},
-	"Focus.type":       {"enum": models.FocusTypes, "description": "Required. SALES: purchase intent; MENTIONS: brand mentions; SENTIMENT: posts of a polarity; CRISIS: negative-volume spikes."},
+	"Focus.type":       {"enum": matcher.FocusTypes(), "description": "Required. " + focusDocs()},
 	"Focus.minScore":   {"minimum": 0, "maximum": 1},
-	"Focus.threshold":  {"minimum": 0, "maximum": 1},
-	"Focus.polarity":   {"enum": []string{models.PolarityNegative, models.PolarityPositive}},
+	"Focus.threshold":  {"minimum": 0, "exclusiveMaximum": 1},
+	"Focus.polarity":   {"enum": []string{matcher.PolarityNegative, matcher.PolarityPositive}},
 	"Focus.factor":     {"minimum": 1},
-	"Focus.minPosts":   {"minimum": 0},
-	"Notice.type":      {"enum": []string{models.NoticeTypeHTTP}, "description": "Defaults to HTTP_REQUEST."},
+	"Focus.minPosts":   {"minimum": 1},
+	"Notice.type":      {"enum": catalog.Channels.NoticeTypes(), "description": "The notice type of the connection's channel. Defaults to HTTP_REQUEST."},
 	"Notice.connection": {"description": "A connection of the manager's own namespace: namespaces/{namespace}/connections/{connection}.",
 		"pattern": "^namespaces/[^/]+/connections/[^/]+$"},
 }
@@ -151,11 +154,84 @@ func (g *schemaGen) object(t reflect.Type) obj {
 		}
 	}
 	add(t)
+	g.kindProperties(t, props)
 	s := obj{"type": "object", "properties": props}
 	if len(required) > 0 {
 		g.required[t.Name()] = required
 	}
 	return s
+}
+
+// kindProperties adds to a source's or a connection's schema the fields of
+// every kind, each saying which types take it: the kinds own them.
+func (g *schemaGen) kindProperties(t reflect.Type, props obj) {
+	type owned struct {
+		typ    reflect.Type
+		owners []string
+	}
+	fields := map[string]*owned{}
+	var order []string
+	add := func(owner string, st reflect.Type) {
+		if st == nil {
+			return
+		}
+		for name, ft := range models.JSONFields(st) {
+			if _, common := props[name]; common {
+				continue
+			}
+			if fields[name] == nil {
+				fields[name] = &owned{typ: ft}
+				order = append(order, name)
+			}
+			fields[name].owners = append(fields[name].owners, owner)
+		}
+	}
+	switch t {
+	case reflect.TypeFor[models.Source]():
+		for _, k := range catalog.Sources.All() {
+			add(k.Type, k.SettingsType())
+		}
+	case reflect.TypeFor[models.Connection]():
+		for _, k := range catalog.Channels.All() {
+			add(k.ConnectionType, k.SettingsType())
+		}
+	default:
+		return
+	}
+	slices.Sort(order)
+	for _, name := range order {
+		f := fields[name]
+		props[name] = merged(g.schema(f.typ), obj{"description": "Only for type " + strings.Join(f.owners, ", ") + "."})
+	}
+}
+
+func sourceDocs() string {
+	var b strings.Builder
+	for _, k := range catalog.Sources.All() {
+		b.WriteString(k.Type + ": " + k.Doc + " ")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func sourceIncludes() []string {
+	var out []string
+	for _, k := range catalog.Sources.All() {
+		for _, inc := range k.Includes {
+			if !slices.Contains(out, inc) {
+				out = append(out, inc)
+			}
+		}
+	}
+	return out
+}
+
+func focusDocs() string {
+	docs := matcher.FocusDocs()
+	parts := make([]string, 0, len(docs))
+	for _, t := range matcher.FocusTypes() {
+		parts = append(parts, t+": "+docs[t])
+	}
+	return strings.Join(parts, "; ") + "."
 }
 
 // merged combines a generated schema with its annotation. A $ref gets its

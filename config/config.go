@@ -3,12 +3,12 @@ package config
 import (
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
-	"github.com/earshothq/earshot/sources/facebook"
-	"github.com/earshothq/earshot/sources/hackernews"
-	"github.com/earshothq/earshot/sources/reddit"
-	"github.com/earshothq/earshot/sources/twitter"
+	"github.com/earshothq/earshot/sources"
 )
 
 // Config is the whole configuration file. Operator settings are snake_case;
@@ -69,12 +69,46 @@ type ScansConfig struct {
 	Retention models.Duration `yaml:"retention"`
 }
 
-// SourcesConfig holds each platform's credentials and endpoints.
-type SourcesConfig struct {
-	Reddit     reddit.Config     `yaml:"reddit"`
-	Twitter    twitter.Config    `yaml:"twitter"`
-	Facebook   facebook.Config   `yaml:"facebook"`
-	HackerNews hackernews.Config `yaml:"hackernews"`
+// SourcesConfig holds the operator settings of each source kind
+// (`sources.reddit`, …), by section, each of the kind's own type with its
+// defaults applied (see Kind.Configure). A kind left out of the file has
+// its defaults.
+type SourcesConfig map[string]any
+
+// UnmarshalYAML decodes each section into its kind's settings. The strict
+// pass has already reported unknown sections and dropped them.
+func (s *SourcesConfig) UnmarshalYAML(n *yaml.Node) error {
+	*s = SourcesConfig{}
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := kindOfSection(n.Content[i].Value)
+		if k == nil {
+			continue
+		}
+		v := k.NewConfig()
+		if err := n.Content[i+1].Decode(v); err != nil {
+			return err
+		}
+		(*s)[k.Section] = v
+	}
+	return nil
+}
+
+// For returns the operator settings of kind k (nil when it has none).
+func (s SourcesConfig) For(k *sources.Kind) any { return s[k.Section] }
+
+func kindOfSection(section string) *sources.Kind {
+	for _, k := range catalog.Sources.All() {
+		if k.Section == section && k.ConfigType() != nil {
+			return k
+		}
+	}
+	return nil
 }
 
 // MatcherConfig configures the matcher.
@@ -106,9 +140,4 @@ const (
 	DefaultConcurrency     = 20
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
-	DefaultTwitterBaseURL  = "https://api.x.com"
-	DefaultFacebookBaseURL = "https://graph.facebook.com/v21.0"
 )
-
-// DefaultRetrySchedule is the delay before each retry of a failed delivery.
-var DefaultRetrySchedule = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour}

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/notify"
 )
 
 // Option adds a check that belongs to another package to Load and Parse.
@@ -22,7 +23,6 @@ type Option func(*options)
 
 type options struct {
 	validateSchedule func(spec string) error
-	validateQuery    func(query string) error
 }
 
 // WithScheduleValidator checks each manager's schedule (a cron spec or
@@ -30,13 +30,6 @@ type options struct {
 // one, schedules are not checked.
 func WithScheduleValidator(f func(spec string) error) Option {
 	return func(o *options) { o.validateSchedule = f }
-}
-
-// WithQueryValidator checks each manager's input.query. The matcher owns the
-// query language, so it provides the check; without one, queries are not
-// checked.
-func WithQueryValidator(f func(query string) error) Option {
-	return func(o *options) { o.validateQuery = f }
 }
 
 // Load reads the configuration file at path, taking ${VAR} values from the
@@ -109,6 +102,9 @@ type parser struct {
 	secrets      []string
 	interpolated map[*yaml.Node]bool
 	checked      map[checkKey]bool
+	// kinded is the source or connection type whose fields are being
+	// checked (nil otherwise), for the messages of unknown fields.
+	kinded reflect.Type
 	// redisFromEnv is set when REDIS_URL overrode redis.url.
 	redisFromEnv bool
 }
@@ -218,7 +214,7 @@ func (c *Config) applyDefaults() {
 	// An explicit empty list (retry_schedule: []) means no retries; only
 	// an absent one takes the default.
 	if c.Delivery.RetrySchedule == nil {
-		for _, d := range DefaultRetrySchedule {
+		for _, d := range notify.DefaultRetrySchedule {
 			c.Delivery.RetrySchedule = append(c.Delivery.RetrySchedule, models.Duration(d))
 		}
 	}
@@ -227,13 +223,6 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scans.Retention == 0 {
 		c.Scans.Retention = models.Duration(DefaultScanRetention)
-	}
-	c.Sources.Reddit = c.Sources.Reddit.WithDefaults()
-	if c.Sources.Twitter.BaseURL == "" {
-		c.Sources.Twitter.BaseURL = DefaultTwitterBaseURL
-	}
-	if c.Sources.Facebook.BaseURL == "" {
-		c.Sources.Facebook.BaseURL = DefaultFacebookBaseURL
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel

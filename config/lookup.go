@@ -10,3 +10,18 @@ func (c *Config) Manager(ns, id string) (*models.Manager, bool) {
 	}
 	return n.Manager(id)
 }
+
+// connectionNamed returns the connection of the namespace that a notice
+// names by its resource name, or nil.
+func (ns *Namespace) connectionNamed(name string) *models.Connection {
+	nsID, id, err := models.ParseConnectionName(name)
+	if err != nil || nsID != ns.ID {
+		return nil
+	}
+	for i := range ns.Connections {
+		if ns.Connections[i].ID == id {
+			return &ns.Connections[i]
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
 )
 
@@ -59,6 +61,14 @@ func (p *parser) check(n *yaml.Node, t reflect.Type, path string, line int) {
 	p.checked[k] = true
 
 	switch {
+	case t == sourcesConfigType:
+		p.checkFields(n, path, line, sectionFields(), true)
+		return
+	case t == sourceType || t == connectionType:
+		fields, known := kindFields(t, n)
+		p.kinded = t // for this mapping's own keys only: checkFields takes it
+		p.checkFields(n, path, line, fields, known)
+		return
 	case reflect.PointerTo(t).Implements(yamlUnmarshalerType):
 		p.checkDecode(n, t, path, line, "a valid value")
 		return
@@ -110,26 +120,118 @@ func (p *parser) check(n *yaml.Node, t reflect.Type, path string, line int) {
 		}
 		p.checkDecode(n, t, path, line, "an integer")
 	case reflect.Float32, reflect.Float64:
-		p.checkDecode(n, t, path, line, "a number")
+		var f float64
+		if err := n.Decode(&f); err != nil {
+			p.refuse(n, t, path, line, "must be a number")
+		} else if math.IsNaN(f) || math.IsInf(f, 0) {
+			p.refuse(n, t, path, line, "must be a finite number")
+		}
 	}
+}
+
+var (
+	sourcesConfigType = reflect.TypeFor[SourcesConfig]()
+	sourceType        = reflect.TypeFor[models.Source]()
+	connectionType    = reflect.TypeFor[models.Connection]()
+)
+
+// sectionFields are the keys of `sources:`: each source kind's section.
+func sectionFields() map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for _, k := range catalog.Sources.All() {
+		if k.Section != "" && k.ConfigType() != nil {
+			fields[k.Section] = k.ConfigType()
+		}
+	}
+	return fields
+}
+
+// kindFields are the keys of a source or connection: the common fields and
+// those of the kind its `type` names. known is false when the type names
+// no kind: the validator says so, and its other keys are not guessed at.
+func kindFields(t reflect.Type, n *yaml.Node) (fields map[string]reflect.Type, known bool) {
+	fields = yamlFields(t)
+	if n.Kind != yaml.MappingNode {
+		return fields, true
+	}
+	typ := ""
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "type" {
+			typ = deref(n.Content[i+1]).Value
+		}
+	}
+	st := catalog.SettingsType(t, typ)
+	if st == nil {
+		if t == connectionType && typ == "" {
+			typ = models.ConnectionTypeHTTP // the default type
+			st = catalog.SettingsType(t, typ)
+		}
+		if st == nil {
+			return fields, catalog.SettingsType(t, typ) != nil || knownType(t, typ)
+		}
+	}
+	for k, v := range yamlFields(st) {
+		if _, clash := fields[k]; !clash {
+			fields[k] = v
+		}
+	}
+	return fields, true
+}
+
+func knownType(t reflect.Type, typ string) bool {
+	if t == sourceType {
+		return catalog.Sources.Get(typ) != nil
+	}
+	return catalog.Channels.ForConnection(typ) != nil
 }
 
 // checkStruct reports unknown and duplicate keys and checks each field.
 func (p *parser) checkStruct(n *yaml.Node, t reflect.Type, path string, line int) {
+	p.checkFields(n, path, line, yamlFields(t), true)
+}
+
+// checkFields checks a mapping whose keys are fields. Unknown keys are
+// reported when reportUnknown is set, and dropped from n either way, so
+// that the decode does not keep them as a kind's settings.
+func (p *parser) checkFields(n *yaml.Node, path string, line int, fields map[string]reflect.Type, reportUnknown bool) {
 	if n.Kind != yaml.MappingNode {
-		p.refuse(n, t, path, line, "must be a mapping of keys to values")
+		p.refuse(n, reflect.TypeFor[struct{}](), path, line, "must be a mapping of keys to values")
 		return
 	}
-	fields := yamlFields(t)
+	kinded := p.kinded
+	p.kinded = nil
+	unknown := map[*yaml.Node]bool{}
+	defer func() {
+		if len(unknown) == 0 || !reportUnknown {
+			return
+		}
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if !unknown[n.Content[i]] {
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
+		}
+		n.Content = kept
+	}()
 	p.eachPair(n, path, false, func(k, v *yaml.Node) {
 		f, ok := fields[k.Value]
 		if !ok {
+			if !reportUnknown {
+				return
+			}
+			unknown[k] = true
 			names := make([]string, 0, len(fields))
 			for name := range fields {
 				names = append(names, name)
 			}
 			msg := fmt.Sprintf("unknown field %q", k.Value)
-			if s := suggest(k.Value, names); s != "" {
+			if owners := catalog.OwnersOf(kinded, k.Value); kinded != nil && len(owners) > 0 {
+				what := "source"
+				if kinded == connectionType {
+					what = "connection"
+				}
+				msg = fmt.Sprintf("only a %s %s takes %s", strings.Join(owners, " or "), what, k.Value)
+			} else if s := suggest(k.Value, names); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			p.problem(k.Line, fieldPath(path, k.Value), msg)

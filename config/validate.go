@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
 )
 
@@ -78,25 +79,20 @@ func (p *parser) validate(c *Config) {
 	p.validateNamespaces(c.Namespaces, c.Delivery.RequireHTTPS)
 }
 
+// validateSources applies each source kind's defaults to its section (to
+// a new one for a kind left out), once, and reports what the kind's check
+// finds.
 func (p *parser) validateSources(s *SourcesConfig) {
-	urls := []struct{ path, value string }{
-		{"sources.reddit.base_url", s.Reddit.BaseURL},
-		{"sources.reddit.token_url", s.Reddit.TokenURL},
-		{"sources.twitter.base_url", s.Twitter.BaseURL},
-		{"sources.facebook.base_url", s.Facebook.BaseURL},
-		{"sources.hackernews.base_url", s.HackerNews.BaseURL},
+	if *s == nil {
+		*s = SourcesConfig{}
 	}
-	for _, u := range urls {
-		if msg := checkHTTPURL(u.value); msg != "" {
-			p.problemAt(u.path, msg)
+	for _, k := range catalog.Sources.All() {
+		if k.Section == "" || k.ConfigType() == nil {
+			continue
 		}
-	}
-	// Half a credential would silently fall back to the public API.
-	if (s.Reddit.ClientID == "") != (s.Reddit.ClientSecret == "") {
-		p.problemAt("sources.reddit", "client_id and client_secret must be given together")
-	}
-	if (s.Reddit.Username == "") != (s.Reddit.Password == "") {
-		p.problemAt("sources.reddit", "username and password must be given together")
+		cfg, errs := k.Configure((*s)[k.Section])
+		(*s)[k.Section] = cfg
+		p.fieldErrors("sources."+k.Section, errs, nil)
 	}
 }
 
@@ -149,7 +145,7 @@ func (p *parser) validateNamespaces(namespaces []Namespace, requireHTTPS bool) {
 			conn := &ns.Connections[j]
 			cp := indexPath(fieldPath(path, "connections"), j)
 			p.validateID(conn.ID, fieldPath(cp, "id"), "connection", firstConn)
-			p.fieldErrors(cp, conn.Validate(), nil)
+			p.fieldErrors(cp, catalog.ValidateConnection(conn), nil)
 			// Caught here rather than at the first delivery, which would
 			// fail for good.
 			if u, err := url.Parse(conn.URL); requireHTTPS && err == nil && u.Scheme == "http" {
@@ -162,15 +158,10 @@ func (p *parser) validateNamespaces(namespaces []Namespace, requireHTTPS bool) {
 			m := &ns.Managers[j]
 			mp := indexPath(fieldPath(path, "managers"), j)
 			p.validateID(m.ID, fieldPath(mp, "id"), "manager", firstMgr)
-			p.fieldErrors(mp, m.Validate(), p.noticeHints(ns, m))
+			p.fieldErrors(mp, catalog.ValidateManager(m, ns.connectionNamed), p.noticeHints(ns, m))
 			if m.Schedule != "" && p.opts.validateSchedule != nil {
 				if err := p.opts.validateSchedule(m.Schedule); err != nil {
 					p.problemAt(fieldPath(mp, "schedule"), "invalid schedule: "+err.Error())
-				}
-			}
-			if m.Input.Query != "" && p.opts.validateQuery != nil {
-				if err := p.opts.validateQuery(m.Input.Query); err != nil {
-					p.problemAt(fieldPath(mp, "input.query"), "invalid query: "+err.Error())
 				}
 			}
 			p.validateNotices(ns, m, mp)
@@ -196,7 +187,11 @@ func (p *parser) validateID(id, path, kind string, first map[string]string) {
 // hints adds a suggestion to the error of a field.
 func (p *parser) fieldErrors(prefix string, errs []models.FieldError, hints map[string]string) {
 	for _, fe := range errs {
-		p.problemAt(fieldPath(prefix, fe.Field), fe.Description+hints[fe.Field])
+		path := prefix
+		if fe.Field != "" {
+			path = fieldPath(prefix, fe.Field)
+		}
+		p.problemAt(path, fe.Description+hints[fe.Field])
 	}
 }
 

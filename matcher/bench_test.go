@@ -49,7 +49,7 @@ func benchVocab(r *rand.Rand) []string {
 func benchWorld(b *testing.B) ([]*models.Manager, []*models.Post) {
 	r := rand.New(rand.NewPCG(42, 6))
 	vocab := benchVocab(r)
-	focuses := models.FocusTypes[:3]
+	focuses := FocusTypes()[:3]
 	managers := make([]*models.Manager, benchManagers)
 	for i := range managers {
 		kw := make([]string, 5)

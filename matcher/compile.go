@@ -2,9 +2,8 @@ package matcher
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,8 +18,6 @@ const (
 	DefaultCrisisWindow       = time.Hour
 	DefaultCrisisFactor       = 3.0
 	DefaultCrisisMinPosts     = 10
-	PolarityNegative          = "NEGATIVE"
-	PolarityPositive          = "POSITIVE"
 )
 
 type termKind uint8
@@ -69,6 +66,7 @@ const (
 // compiled is a manager made ready to evaluate posts.
 type compiled struct {
 	mgr      *models.Manager
+	kind     *focusKind
 	focus    models.Focus // with defaults filled in
 	minScore float64
 	terms    []termSpec
@@ -89,9 +87,8 @@ type compiled struct {
 // its input.urls pages.
 func compileManager(mgr *models.Manager, siteNames []string) (*compiled, error) {
 	c := &compiled{mgr: mgr, focus: mgr.Input.Focus}
-	if err := applyFocusDefaults(&c.focus); err != nil {
-		return nil, err
-	}
+	var errs fieldErrors
+	c.kind, errs = checkFocus(&c.focus)
 	c.minScore = DefaultMinScore
 	if c.focus.MinScore != nil {
 		c.minScore = *c.focus.MinScore
@@ -128,17 +125,18 @@ func compileManager(mgr *models.Manager, siteNames []string) (*compiled, error) 
 
 	var parts []*cnode
 	if q := strings.TrimSpace(mgr.Input.Query); q != "" {
-		n, err := query.Parse(q)
-		if err != nil {
-			return nil, fmt.Errorf("input.query: %w", err)
+		if n, err := query.Parse(q); err != nil {
+			errs.add("input.query", err.Error())
+		} else {
+			parts = append(parts, c.lower(n, addTerm, false))
 		}
-		parts = append(parts, c.lower(n, addTerm, false))
 	}
 	var subject []*cnode
-	for _, k := range mgr.Input.Keywords {
+	for i, k := range mgr.Input.Keywords {
 		t, err := query.Literal(k)
 		if err != nil {
-			return nil, fmt.Errorf("input.keywords: %w", err)
+			errs.add(indexPath("input.keywords", i), literalProblem(err))
+			continue
 		}
 		subject = append(subject, &cnode{op: opTerm, term: addTerm(t, kindKeyword, false), mask: fieldTitle | fieldText})
 	}
@@ -171,15 +169,19 @@ func compileManager(mgr *models.Manager, siteNames []string) (*compiled, error) 
 		parts = append(parts, &cnode{op: opOr, kids: subject})
 	}
 	var excl []*cnode
-	for _, k := range mgr.Input.Excludes {
+	for i, k := range mgr.Input.Excludes {
 		t, err := query.Literal(k)
 		if err != nil {
-			return nil, fmt.Errorf("input.excludes: %w", err)
+			errs.add(indexPath("input.excludes", i), literalProblem(err))
+			continue
 		}
 		excl = append(excl, &cnode{op: opTerm, term: addTerm(t, kindExclude, true), mask: fieldTitle | fieldText})
 	}
 	if len(excl) > 0 {
 		parts = append(parts, &cnode{op: opNot, kids: []*cnode{{op: opOr, kids: excl}}})
+	}
+	if len(errs) > 0 {
+		return nil, CompileError(errs)
 	}
 	switch len(parts) {
 	case 0:
@@ -365,53 +367,22 @@ func (c *compiled) termHits(d *doc, hits []uint8) []uint8 {
 	return hits
 }
 
-func applyFocusDefaults(f *models.Focus) error {
-	switch f.Type {
-	case "":
-		f.Type = models.FocusMentions
-	case models.FocusSales, models.FocusMentions, models.FocusSentiment, models.FocusCrisis:
-	default:
-		return fmt.Errorf("input.focus.type: %q is not one of %s", f.Type, strings.Join(models.FocusTypes, ", "))
+// CompileError lists every problem that keeps a manager from compiling,
+// each with its field path.
+type CompileError []models.FieldError
+
+func (e CompileError) Error() string {
+	msgs := make([]string, len(e))
+	for i, fe := range e {
+		msgs[i] = fe.Error()
 	}
-	if f.MinScore != nil && (math.IsNaN(*f.MinScore) || *f.MinScore < 0 || *f.MinScore > 1) {
-		return errors.New("input.focus.minScore: must be between 0 and 1")
-	}
-	switch strings.ToUpper(f.Polarity) {
-	case "":
-		f.Polarity = PolarityNegative
-	case PolarityNegative, PolarityPositive:
-		f.Polarity = strings.ToUpper(f.Polarity)
-	default:
-		return fmt.Errorf("input.focus.polarity: %q is not NEGATIVE or POSITIVE", f.Polarity)
-	}
-	if f.Threshold != nil && (math.IsNaN(*f.Threshold) || math.Abs(*f.Threshold) >= 1) {
-		return errors.New("input.focus.threshold: must be a compound score strictly between -1 and 1")
-	}
-	if f.Factor < 0 || math.IsNaN(f.Factor) {
-		return errors.New("input.focus.factor: must not be negative")
-	}
-	if f.MinPosts < 0 {
-		return errors.New("input.focus.minPosts: must not be negative")
-	}
-	if f.Type == models.FocusCrisis {
-		if f.Window == 0 {
-			f.Window = models.Duration(DefaultCrisisWindow)
-		}
-		if f.Window.D() < time.Minute {
-			return errors.New("input.focus.window: must be at least 1m")
-		}
-		if f.Factor == 0 {
-			f.Factor = DefaultCrisisFactor
-		}
-		if f.MinPosts == 0 {
-			f.MinPosts = DefaultCrisisMinPosts
-		}
-		if f.Cooldown == 0 {
-			f.Cooldown = f.Window
-		}
-	}
-	return nil
+	return strings.Join(msgs, "; ")
 }
+
+func indexPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// literalProblem words a keyword the matcher cannot match.
+func literalProblem(err error) string { return err.Error() }
 
 // threshold is the compound score past which a post has the focus polarity,
 // as a positive magnitude.

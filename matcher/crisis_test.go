@@ -26,7 +26,7 @@ func (c *clock) add(d time.Duration) {
 }
 
 func crisisManager() *models.Manager {
-	return manager("crisis", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusCrisis, Window: models.Duration(time.Hour), Factor: 3, MinPosts: 5}})
+	return manager("crisis", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusCrisis, Window: models.Duration(time.Hour), Factor: 3, MinPosts: 5}})
 }
 
 func negativePost(id string, at time.Time) *models.Post {
@@ -164,7 +164,7 @@ func TestCrisisRedisDown(t *testing.T) {
 		t.Fatalf("want a crisis error, got %v", err)
 	}
 	// Other focuses never touch Redis on the hot path.
-	_, err = m.Evaluate(context.Background(), manager("s", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusSentiment}}), negativePost("x", time.Now()))
+	_, err = m.Evaluate(context.Background(), manager("s", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusSentiment}}), negativePost("x", time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,8 +44,8 @@ const maxPostLine = 8 << 20
 // Blank lines are skipped. It stops at the first unreadable line with an
 // error naming it.
 func RunMatch(ctx context.Context, m *Matcher, mgr *models.Manager, in io.Reader, out io.Writer) error {
-	if err := ValidateManager(mgr); err != nil {
-		return fmt.Errorf("matcher: %s: %w", managerLabel(mgr), err)
+	if errs := Validate(mgr); len(errs) > 0 {
+		return fmt.Errorf("matcher: %s: %w", managerLabel(mgr), CompileError(errs))
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), maxPostLine)

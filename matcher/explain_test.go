@@ -17,7 +17,7 @@ func TestRunMatch(t *testing.T) {
 		`{"type":"REDDIT_LINK","id":"t3_2","title":"Cats","text":"no match here","url":"","user":{"id":"","name":"a","url":""}}`,
 		`{"type":"TWITTER_TWEET","id":"t3_3","text":"Social listening is a waste of money, awful","url":"","user":{"id":"","name":"a","url":""}}`,
 	}, "\n")
-	mgr := manager("m", models.Input{Keywords: []string{"social listening"}, Focus: models.Focus{Type: models.FocusSales}})
+	mgr := manager("m", models.Input{Keywords: []string{"social listening"}, Focus: models.Focus{Type: FocusSales}})
 	var out bytes.Buffer
 	if err := RunMatch(context.Background(), offline(t), mgr, strings.NewReader(in), &out); err != nil {
 		t.Fatal(err)

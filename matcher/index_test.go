@@ -71,15 +71,15 @@ func TestAutomatonRandom(t *testing.T) {
 // MatchAll over the index must agree with Evaluate of every manager.
 func TestMatchAllAgreesWithEvaluate(t *testing.T) {
 	managers := []*models.Manager{
-		manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}}),
-		manager("b", models.Input{Query: `crm -hiring`, Focus: models.Focus{Type: models.FocusSales}}),
-		manager("c", models.Input{Query: `subreddit:marketing`, Focus: models.Focus{Type: models.FocusSentiment}}),
-		manager("d", models.Input{Query: `title:"social listening" OR plug*`, Focus: models.Focus{Type: models.FocusMentions}}),
-		manager("e", models.Input{URLs: []string{"https://www.globex.co.uk"}, Focus: models.Focus{Type: models.FocusMentions}}),
-		manager("f", models.Input{Keywords: []string{"acme"}, Excludes: []string{"coyote"}, Focus: models.Focus{Type: models.FocusMentions}}),
-		manager("g", models.Input{Query: `NOT spam`, Focus: models.Focus{Type: models.FocusSentiment, Polarity: "POSITIVE"}}),
+		manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}}),
+		manager("b", models.Input{Query: `crm -hiring`, Focus: models.Focus{Type: FocusSales}}),
+		manager("c", models.Input{Query: `subreddit:marketing`, Focus: models.Focus{Type: FocusSentiment}}),
+		manager("d", models.Input{Query: `title:"social listening" OR plug*`, Focus: models.Focus{Type: FocusMentions}}),
+		manager("e", models.Input{URLs: []string{"https://www.globex.co.uk"}, Focus: models.Focus{Type: FocusMentions}}),
+		manager("f", models.Input{Keywords: []string{"acme"}, Excludes: []string{"coyote"}, Focus: models.Focus{Type: FocusMentions}}),
+		manager("g", models.Input{Query: `NOT spam`, Focus: models.Focus{Type: FocusSentiment, Polarity: "POSITIVE"}}),
 	}
-	disabled := manager("off", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}})
+	disabled := manager("off", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})
 	disabled.Enable = false
 	m := offline(t)
 	if err := m.SetManagers(append(managers, disabled)); err != nil {
@@ -146,8 +146,8 @@ func TestBuildIndexReportsBadManager(t *testing.T) {
 // and every post is matched against one whole generation of managers —
 // never a mix, never none.
 func TestSetManagersSwapsWithoutPausingMatching(t *testing.T) {
-	genA := []*models.Manager{manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}})}
-	genB := []*models.Manager{manager("b", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}})}
+	genA := []*models.Manager{manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})}
+	genB := []*models.Manager{manager("b", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})}
 	m := offline(t)
 	if err := m.SetManagers(genA); err != nil {
 		t.Fatal(err)

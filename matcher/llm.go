@@ -89,15 +89,10 @@ Answer with one JSON object and nothing else:
 "sentiment" the author's attitude; "reason" why, for the person reading the alert.`
 
 func focusBrief(c *compiled) string {
-	switch c.focus.Type {
-	case models.FocusSales:
-		return "SALES: find people who want to buy, replace or choose a product or service like the monitored one (purchase intent, requests for recommendations, alternatives, comparisons). Ignore vendors promoting their own product, job ads and news."
-	case models.FocusMentions:
-		return "MENTIONS: find posts that mention the monitored brand or product itself (not another meaning of the same word)."
-	case models.FocusSentiment:
-		return "SENTIMENT: find posts about the monitored subject whose author is clearly " + strings.ToLower(c.focus.Polarity) + " about it."
+	if c.kind.brief == nil {
+		return c.focus.Type
 	}
-	return c.focus.Type
+	return c.kind.brief(c)
 }
 
 func (j *llmJudge) prompt(c *compiled, profiles []SiteProfile, p *models.Post) string {

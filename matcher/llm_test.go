@@ -53,7 +53,7 @@ func TestLLMJudge(t *testing.T) {
 	}, 0)
 	defer srv.Close()
 	m := New(Options{HTTPClient: srv.Client(), LLM: &LLMConfig{BaseURL: srv.URL + "/v1", APIKey: "sk-test", Model: "judge-1", MaxCallsPerMinute: 3}})
-	mgr := manager("llm", models.Input{Keywords: []string{"crm"}, Focus: models.Focus{Type: models.FocusSales}})
+	mgr := manager("llm", models.Input{Keywords: []string{"crm"}, Focus: models.Focus{Type: FocusSales}})
 	ctx := context.Background()
 
 	r, _ := m.Evaluate(ctx, mgr, post("1", "Looking for a CRM", "any recommendations?"))
@@ -93,7 +93,7 @@ func TestLLMTimeoutAndErrorsFallBack(t *testing.T) {
 	defer broken.Close()
 	garbage := fakeLLM(t, &calls, func(string) string { return "I think it is relevant" }, 0)
 	defer garbage.Close()
-	mgr := manager("llm", models.Input{Keywords: []string{"crm"}, Focus: models.Focus{Type: models.FocusSales}})
+	mgr := manager("llm", models.Input{Keywords: []string{"crm"}, Focus: models.Focus{Type: FocusSales}})
 	for name, srv := range map[string]*httptest.Server{"timeout": slow, "5xx": broken, "not json": garbage} {
 		t.Run(name, func(t *testing.T) {
 			m := New(Options{LLM: &LLMConfig{BaseURL: srv.URL + "/v1", APIKey: "sk-test", Model: "judge-1", Timeout: 200 * time.Millisecond}})

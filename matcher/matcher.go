@@ -121,16 +121,32 @@ func ValidateQuery(q string) error {
 	return err
 }
 
-// ValidateManager checks what the matcher reads of a manager: query,
-// keywords, excludes and focus. Errors name the field (input.query, …).
-func ValidateManager(mgr *models.Manager) error {
+// Validate checks what the matcher reads of a manager (query, keywords,
+// excludes and focus) by compiling it, exactly as matching will: a manager
+// it accepts compiles, one it refuses never silently matches nothing.
+// Each problem names its field (input.query, input.keywords[1], …).
+func Validate(mgr *models.Manager) []models.FieldError {
 	_, err := compileManager(mgr, nil)
-	return err
+	var ce CompileError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return nil
 }
 
 // usesSite reports whether the manager's site pages are worth fetching.
 func (m *Matcher) usesSite(mgr *models.Manager) bool {
-	return len(mgr.Input.URLs) > 0 && (mgr.Input.Focus.Type == models.FocusMentions || m.llm != nil)
+	return len(mgr.Input.URLs) > 0 && (usesSiteNames(mgr) || m.llm != nil)
+}
+
+// usesSiteNames reports whether names learnt from the manager's sites
+// count as its brand terms.
+func usesSiteNames(mgr *models.Manager) bool {
+	k := focusKindOf(mgr.Input.Focus.Type)
+	if mgr.Input.Focus.Type == "" {
+		k = mentionsFocus
+	}
+	return k != nil && k.usesSite
 }
 
 // siteProfiles returns the profiles of the manager's sites, waiting up to
@@ -151,7 +167,7 @@ func (m *Matcher) siteProfiles(ctx context.Context, mgr *models.Manager, wait ti
 // site names are unchanged.
 func (m *Matcher) compile(mgr *models.Manager, profiles []SiteProfile) (*compiled, error) {
 	var names []string
-	if mgr.Input.Focus.Type == models.FocusMentions {
+	if usesSiteNames(mgr) {
 		for _, p := range profiles {
 			if p.Name != "" {
 				names = append(names, p.Name)
@@ -277,30 +293,16 @@ func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile
 	compound := d.sentiment(analyzer())
 	res.Match.Sentiment = round3(compound)
 
-	var score float64
-	var why []string
-	switch c.focus.Type {
-	case models.FocusSales:
-		score, why = salesScore(d)
-		if len(why) == 0 {
-			why = []string{"no purchase intent"}
-		}
-	case models.FocusMentions:
-		score, why = mentionScore(c, hits, true)
-	case models.FocusSentiment:
-		score, why = sentimentScore(c, d, true)
-	case models.FocusCrisis:
-		var err error
-		score, why, res.Spike, err = m.crisisScore(ctx, c, d, compound, queryOK)
-		if err != nil {
-			res.Match.Reasons = append(reasons, why...)
-			return res, err
-		}
+	score, why, spike, err := c.kind.score(&scoring{ctx: ctx, m: m, c: c, d: d, hits: hits, compound: compound, queryOK: queryOK, why: true})
+	res.Spike = spike
+	if err != nil {
+		res.Match.Reasons = append(reasons, why...)
+		return res, err
 	}
 	reasons = append(reasons, why...)
 
 	relevant := true
-	if m.llm != nil && queryOK && c.focus.Type != models.FocusCrisis && score >= llmFloor*c.minScore {
+	if m.llm != nil && queryOK && c.kind.brief != nil && score >= llmFloor*c.minScore {
 		v, err := m.llm.judge(ctx, c, profiles, d.post)
 		if err != nil {
 			m.log.Warn("llm judge unavailable; using the offline score", "manager", c.mgr.Name, "error", err)
@@ -336,20 +338,10 @@ func (m *Matcher) mayMatch(c *compiled, d *doc, hits []uint8, queryOK bool) bool
 	if !queryOK {
 		return false
 	}
-	if m.llm != nil {
+	if m.llm != nil || c.kind.counts {
 		return true
 	}
-	var s float64
-	switch c.focus.Type {
-	case models.FocusSales:
-		s, _ = salesScore(d)
-	case models.FocusMentions:
-		s, _ = mentionScore(c, hits, false)
-	case models.FocusSentiment:
-		s, _ = sentimentScore(c, d, false)
-	default: // CRISIS counts the post whatever its score
-		return true
-	}
+	s, _, _, _ := c.kind.score(&scoring{c: c, d: d, hits: hits, queryOK: queryOK})
 	return round3(clamp01(s)) >= c.minScore
 }
 

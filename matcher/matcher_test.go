@@ -18,7 +18,11 @@ func post(id, title, text string) *models.Post {
 		Subreddit: &models.Community{Name: "marketing"}, User: models.User{Name: "marketing_pro"}, Lang: "en-US"}
 }
 
+// manager is a manager of id reading in; a focus left out is MENTIONS.
 func manager(id string, in models.Input) *models.Manager {
+	if in.Focus.Type == "" {
+		in.Focus.Type = FocusMentions
+	}
 	return &models.Manager{Meta: models.Meta{Name: "namespaces/acme/managers/" + id}, ID: id, Enable: true, Type: models.ManagerTypeFeed, Input: in}
 }
 
@@ -31,7 +35,7 @@ func offline(t testing.TB) *Matcher {
 }
 
 func TestEvaluate(t *testing.T) {
-	leads := models.Input{URLs: []string{"https://mycompany.com"}, Keywords: []string{"social listening", "brand monitoring"}, Focus: models.Focus{Type: models.FocusSales}}
+	leads := models.Input{URLs: []string{"https://mycompany.com"}, Keywords: []string{"social listening", "brand monitoring"}, Focus: models.Focus{Type: FocusSales}}
 	tests := []struct {
 		name    string
 		in      models.Input
@@ -43,18 +47,18 @@ func TestEvaluate(t *testing.T) {
 		{"sales needs intent", leads, post("2", "Social listening is fun", "We wrote about brand monitoring."), false, []string{"social listening", "brand monitoring"}},
 		{"sales promotion is not a lead", leads, post("3", "We just launched our social listening tool", "Check out our free trial, promo code LAUNCH."), false, []string{"social listening"}},
 		{"brand word of the url", leads, post("4", "Is MyCompany worth it?", "Thinking about switching from Hootsuite."), true, []string{"mycompany"}},
-		{"word boundaries", models.Input{Keywords: []string{"crm"}, Focus: models.Focus{Type: models.FocusMentions}}, post("5", "", "Our scrm migration"), false, nil},
-		{"case insensitive mentions", models.Input{Keywords: []string{"Acme Analytics"}, Focus: models.Focus{Type: models.FocusMentions}}, post("6", "", "I use ACME analytics daily"), true, []string{"Acme Analytics"}},
-		{"excludes", models.Input{Keywords: []string{"acme"}, Excludes: []string{"looney tunes"}, Focus: models.Focus{Type: models.FocusMentions}}, post("7", "", "Acme from Looney Tunes"), false, []string{"acme"}},
-		{"query and fields", models.Input{Query: `(crm OR "sales pipeline") -hiring subreddit:marketing lang:en`, Focus: models.Focus{Type: models.FocusMentions}}, post("8", "Sales pipeline help", "Our CRM is a mess"), true, []string{"crm", `"sales pipeline"`}},
-		{"query not", models.Input{Query: `crm NOT hiring`, Focus: models.Focus{Type: models.FocusMentions}}, post("9", "We're hiring", "CRM admin wanted"), false, []string{"crm"}},
-		{"title field", models.Input{Query: `title:crm`, Focus: models.Focus{Type: models.FocusMentions}}, post("10", "Nothing here", "crm"), false, nil},
-		{"prefix wildcard", models.Input{Query: `plug*`, Focus: models.Focus{Type: models.FocusMentions}}, post("11", "", "Best plugins for WordPress"), true, []string{"plug*"}},
-		{"negative sentiment", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusSentiment, Polarity: "NEGATIVE"}}, post("12", "Acme is awful", "Terrible support, I hate it."), true, []string{"acme"}},
-		{"positive is not negative", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusSentiment}}, post("13", "Acme is great", "Love the support, amazing team!"), false, []string{"acme"}},
-		{"positive polarity", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusSentiment, Polarity: "POSITIVE"}}, post("14", "Acme is great", "Love the support, amazing team!"), true, []string{"acme"}},
-		{"minScore", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusSentiment, Polarity: "POSITIVE", MinScore: f64(0.99)}}, post("15", "Acme is ok", "fine I guess"), false, []string{"acme"}},
-		{"unicode keyword", models.Input{Keywords: []string{"Müller"}, Focus: models.Focus{Type: models.FocusMentions}}, post("16", "", "Bei MÜLLER gekauft"), true, []string{"Müller"}},
+		{"word boundaries", models.Input{Keywords: []string{"crm"}, Focus: models.Focus{Type: FocusMentions}}, post("5", "", "Our scrm migration"), false, nil},
+		{"case insensitive mentions", models.Input{Keywords: []string{"Acme Analytics"}, Focus: models.Focus{Type: FocusMentions}}, post("6", "", "I use ACME analytics daily"), true, []string{"Acme Analytics"}},
+		{"excludes", models.Input{Keywords: []string{"acme"}, Excludes: []string{"looney tunes"}, Focus: models.Focus{Type: FocusMentions}}, post("7", "", "Acme from Looney Tunes"), false, []string{"acme"}},
+		{"query and fields", models.Input{Query: `(crm OR "sales pipeline") -hiring subreddit:marketing lang:en`, Focus: models.Focus{Type: FocusMentions}}, post("8", "Sales pipeline help", "Our CRM is a mess"), true, []string{"crm", `"sales pipeline"`}},
+		{"query not", models.Input{Query: `crm NOT hiring`, Focus: models.Focus{Type: FocusMentions}}, post("9", "We're hiring", "CRM admin wanted"), false, []string{"crm"}},
+		{"title field", models.Input{Query: `title:crm`, Focus: models.Focus{Type: FocusMentions}}, post("10", "Nothing here", "crm"), false, nil},
+		{"prefix wildcard", models.Input{Query: `plug*`, Focus: models.Focus{Type: FocusMentions}}, post("11", "", "Best plugins for WordPress"), true, []string{"plug*"}},
+		{"negative sentiment", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusSentiment, Polarity: "NEGATIVE"}}, post("12", "Acme is awful", "Terrible support, I hate it."), true, []string{"acme"}},
+		{"positive is not negative", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusSentiment}}, post("13", "Acme is great", "Love the support, amazing team!"), false, []string{"acme"}},
+		{"positive polarity", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusSentiment, Polarity: "POSITIVE"}}, post("14", "Acme is great", "Love the support, amazing team!"), true, []string{"acme"}},
+		{"minScore", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusSentiment, Polarity: "POSITIVE", MinScore: f64(0.99)}}, post("15", "Acme is ok", "fine I guess"), false, []string{"acme"}},
+		{"unicode keyword", models.Input{Keywords: []string{"Müller"}, Focus: models.Focus{Type: FocusMentions}}, post("16", "", "Bei MÜLLER gekauft"), true, []string{"Müller"}},
 	}
 	m := offline(t)
 	for _, tt := range tests {
@@ -103,17 +107,17 @@ func TestValidateManager(t *testing.T) {
 		in   models.Input
 		want string
 	}{
-		{"ok", models.Input{Keywords: []string{"x"}, Focus: models.Focus{Type: models.FocusSales}}, ""},
+		{"ok", models.Input{Keywords: []string{"x"}, Focus: models.Focus{Type: FocusSales}}, ""},
 		{"bad focus", models.Input{Focus: models.Focus{Type: "LEADS"}}, "input.focus.type"},
-		{"bad polarity", models.Input{Focus: models.Focus{Type: models.FocusSentiment, Polarity: "ANGRY"}}, "input.focus.polarity"},
-		{"bad minScore", models.Input{Focus: models.Focus{Type: models.FocusSales, MinScore: f64(2)}}, "input.focus.minScore"},
-		{"bad query", models.Input{Query: "a OR", Focus: models.Focus{Type: models.FocusSales}}, "input.query: query: column 5"},
-		{"bad keyword", models.Input{Keywords: []string{"!!"}, Focus: models.Focus{Type: models.FocusSales}}, "input.keywords"},
-		{"short window", models.Input{Focus: models.Focus{Type: models.FocusCrisis, Window: models.Duration(time.Second)}}, "input.focus.window"},
+		{"bad polarity", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: "ANGRY"}}, "input.focus.polarity"},
+		{"bad minScore", models.Input{Focus: models.Focus{Type: FocusSales, MinScore: f64(2)}}, "input.focus.minScore"},
+		{"bad query", models.Input{Query: "a OR", Focus: models.Focus{Type: FocusSales}}, "input.query: query: column 5"},
+		{"bad keyword", models.Input{Keywords: []string{"!!"}, Focus: models.Focus{Type: FocusSales}}, "input.keywords"},
+		{"short window", models.Input{Focus: models.Focus{Type: FocusCrisis, Window: models.Duration(time.Second)}}, "input.focus.window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateManager(manager("v", tt.in))
+			err := validateErr(manager("v", tt.in))
 			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 				t.Fatalf("got %v, want %q", err, tt.want)
 			}
@@ -123,7 +127,7 @@ func TestValidateManager(t *testing.T) {
 
 func TestExplainScoresWithoutMatch(t *testing.T) {
 	m := offline(t)
-	mgr := manager("x", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusSales}})
+	mgr := manager("x", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusSales}})
 	e, err := m.Explain(context.Background(), mgr, post("p", "Looking for a CRM", "any recommendations?"))
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +139,7 @@ func TestExplainScoresWithoutMatch(t *testing.T) {
 
 func TestCompiledCache(t *testing.T) {
 	m := offline(t)
-	mgr := manager("c", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}})
+	mgr := manager("c", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})
 	c1, _ := m.compile(mgr, nil)
 	c2, _ := m.compile(mgr, nil)
 	if c1 != c2 {
@@ -197,8 +201,8 @@ func TestQueryExpressions(t *testing.T) {
 // TestSentimentFocus: a SENTIMENT focus reads what a post states, not
 // what it asks for.
 func TestSentimentFocus(t *testing.T) {
-	positive := models.Input{Focus: models.Focus{Type: models.FocusSentiment, Polarity: PolarityPositive}}
-	negative := models.Input{Focus: models.Focus{Type: models.FocusSentiment, Polarity: PolarityNegative}}
+	positive := models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityPositive}}
+	negative := models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityNegative}}
 	tests := []struct {
 		name    string
 		in      models.Input

@@ -68,10 +68,10 @@ func TestQuality(t *testing.T) {
 		label            func(labelled) bool
 		minP, minR, minF float64
 	}{
-		{"SALES", models.Input{Focus: models.Focus{Type: models.FocusSales}}, func(l labelled) bool { return l.Sales }, 0.85, 0.88, 0.87},
-		{"MENTIONS", models.Input{URLs: []string{"https://trellis.io"}, Focus: models.Focus{Type: models.FocusMentions}}, func(l labelled) bool { return l.Mentions }, 0.65, 0.95, 0.78},
-		{"SENTIMENT/NEGATIVE", models.Input{Focus: models.Focus{Type: models.FocusSentiment, Polarity: PolarityNegative}}, func(l labelled) bool { return l.Sentiment == "negative" }, 0.64, 0.70, 0.67},
-		{"SENTIMENT/POSITIVE", models.Input{Focus: models.Focus{Type: models.FocusSentiment, Polarity: PolarityPositive}}, func(l labelled) bool { return l.Sentiment == "positive" }, 0.49, 0.85, 0.62},
+		{"SALES", models.Input{Focus: models.Focus{Type: FocusSales}}, func(l labelled) bool { return l.Sales }, 0.85, 0.88, 0.87},
+		{"MENTIONS", models.Input{URLs: []string{"https://trellis.io"}, Focus: models.Focus{Type: FocusMentions}}, func(l labelled) bool { return l.Mentions }, 0.65, 0.95, 0.78},
+		{"SENTIMENT/NEGATIVE", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityNegative}}, func(l labelled) bool { return l.Sentiment == "negative" }, 0.64, 0.70, 0.67},
+		{"SENTIMENT/POSITIVE", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityPositive}}, func(l labelled) bool { return l.Sentiment == "positive" }, 0.49, 0.85, 0.62},
 	}
 	m := offline(t)
 	for _, f := range focuses {

@@ -48,7 +48,7 @@ func TestSiteProfileForMentions(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
 
-	mgr := manager("brand", models.Input{URLs: []string{srv.URL}, Focus: models.Focus{Type: models.FocusMentions}})
+	mgr := manager("brand", models.Input{URLs: []string{srv.URL}, Focus: models.Focus{Type: FocusMentions}})
 	m := New(Options{Redis: rdb, HTTPClient: srv.Client()})
 	ctx := context.Background()
 	r, err := m.Evaluate(ctx, mgr, post("1", "", "Has anyone tried Trellis Social for reporting?"))
@@ -102,7 +102,7 @@ func TestSiteFetchFallsBackQuickly(t *testing.T) {
 	defer big.Close()
 
 	m := New(Options{HTTPClient: srv.Client(), SiteTimeout: 100 * time.Millisecond})
-	mgr := manager("slow", models.Input{URLs: []string{srv.URL}, Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}})
+	mgr := manager("slow", models.Input{URLs: []string{srv.URL}, Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})
 	start := time.Now()
 	r, err := m.Evaluate(context.Background(), mgr, post("1", "", "acme is fine"))
 	if err != nil || !r.Matched {

@@ -26,7 +26,7 @@ func TestSourcesMeasure(t *testing.T) {
 		{err: errors.New("twitter: GET /2/tweets/search/recent: server error: 503")},
 	}
 	i := 0
-	src := s.Measure(models.SourceTwitter, sources.Func(func(context.Context, *models.Manager, json.RawMessage) (sources.Result, error) {
+	src := s.Measure("TWITTER", sources.Func(func(context.Context, *models.Manager, json.RawMessage) (sources.Result, error) {
 		r := results[i]
 		i++
 		return sources.Result{Posts: make([]models.Post, r.posts)}, r.err

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Resource type and enum values of the API. They are the Advite API's own.
@@ -13,22 +15,9 @@ const (
 	InputTypeStructured = "STRUCTURED"
 	NoticeTypeHTTP      = "HTTP_REQUEST"
 
-	SourceReddit     = "REDDIT"
-	SourceTwitter    = "TWITTER"
-	SourceFacebook   = "FACEBOOK"
-	SourceHackerNews = "HACKERNEWS"
-	SourceIngest     = "INGEST"
-
-	FocusSales     = "SALES"
-	FocusMentions  = "MENTIONS"
-	FocusSentiment = "SENTIMENT"
-	FocusCrisis    = "CRISIS"
-)
-
-// SourceTypes and FocusTypes list the allowed enum values, in documentation order.
-var (
-	SourceTypes = []string{SourceReddit, SourceTwitter, SourceFacebook, SourceHackerNews, SourceIngest}
-	FocusTypes  = []string{FocusSales, FocusMentions, FocusSentiment, FocusCrisis}
+	// Source, focus and channel types are not listed here: each is a kind
+	// of its own package (sources/…, matcher, notify/…), registered in
+	// package catalog.
 )
 
 // Meta is carried by every resource: its resource name, times and etag.
@@ -51,7 +40,7 @@ type Connection struct {
 	ID       string            `json:"-" yaml:"id"`
 	Nickname string            `json:"nickname,omitempty" yaml:"nickname"`
 	Type     string            `json:"type" yaml:"type"`
-	URL      string            `json:"url" yaml:"url"`
+	URL      string            `json:"url,omitempty" yaml:"url"`
 	Method   string            `json:"method,omitempty" yaml:"method"`
 	Headers  map[string]string `json:"headers,omitempty" yaml:"headers"`
 	// Secret signs deliveries (Standard Webhooks, whsec_ prefix). Generated
@@ -86,6 +75,28 @@ type Connection struct {
 	DisableTime *time.Time `json:"disableTime,omitempty" yaml:"-"`
 	// DisabledReason says why Earshot disabled it ("" when a user did).
 	DisabledReason string `json:"disabledReason,omitempty" yaml:"-"`
+
+	// Settings are the fields of the connection's channel kind (a Telegram
+	// connection's chatId), written beside these in JSON and YAML.
+	Settings Settings `json:"-" yaml:"-"`
+}
+
+// connectionFields is Connection without its methods, for the codecs below.
+type connectionFields Connection
+
+// MarshalJSON writes the common fields and the kind's settings as one object.
+func (c Connection) MarshalJSON() ([]byte, error) {
+	return marshalWithSettings(connectionFields(c), c.Settings)
+}
+
+// UnmarshalJSON keeps the fields it does not know as the kind's settings.
+func (c *Connection) UnmarshalJSON(b []byte) error {
+	return unmarshalWithSettings(b, (*connectionFields)(c), &c.Settings)
+}
+
+// UnmarshalYAML keeps the keys it does not know as the kind's settings.
+func (c *Connection) UnmarshalYAML(n *yaml.Node) error {
+	return unmarshalYAMLWithSettings(n, (*connectionFields)(c), &c.Settings)
 }
 
 // PreviousSecret is a replaced signing secret that still signs until ExpireTime.
@@ -113,19 +124,36 @@ type Manager struct {
 	Notices  []Notice `json:"notices,omitempty" yaml:"notices"`
 }
 
-// Source says where a manager reads posts.
+// Source says where a manager reads posts. Type names a source kind;
+// the kind's own fields (a Reddit source's subreddits, a Facebook source's
+// pages) are its Settings, written beside these in JSON and YAML.
 type Source struct {
 	Type string `json:"type" yaml:"type"`
-	// Subreddits limits a Reddit source to these subreddits (no "r/" prefix).
-	Subreddits []string `json:"subreddits,omitempty" yaml:"subreddits"`
-	// Query is the platform's own search query.
-	Query string `json:"query,omitempty" yaml:"query"`
-	// Pages lists Facebook page ids or usernames.
-	Pages []string `json:"pages,omitempty" yaml:"pages"`
-	// Include chooses the kinds of item read: posts (default), comments.
+	// Include chooses the kinds of item read (posts, comments, …), among
+	// those the kind offers; empty reads its default.
 	Include []string `json:"include,omitempty" yaml:"include"`
 	// Backfill bounds how far back the first poll reaches (default 24h).
 	Backfill Duration `json:"backfill,omitempty" yaml:"backfill"`
+	// Settings are the kind's own fields.
+	Settings Settings `json:"-" yaml:"-"`
+}
+
+// sourceFields is Source without its methods, for the codecs below.
+type sourceFields Source
+
+// MarshalJSON writes the common fields and the kind's settings as one object.
+func (s Source) MarshalJSON() ([]byte, error) {
+	return marshalWithSettings(sourceFields(s), s.Settings)
+}
+
+// UnmarshalJSON keeps the fields it does not know as the kind's settings.
+func (s *Source) UnmarshalJSON(b []byte) error {
+	return unmarshalWithSettings(b, (*sourceFields)(s), &s.Settings)
+}
+
+// UnmarshalYAML keeps the keys it does not know as the kind's settings.
+func (s *Source) UnmarshalYAML(n *yaml.Node) error {
+	return unmarshalYAMLWithSettings(n, (*sourceFields)(s), &s.Settings)
 }
 
 // Input says what a manager looks for.

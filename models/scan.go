@@ -1,6 +1,10 @@
 package models
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // Event types: the value of the webhook envelope's `type`.
 const (
@@ -38,8 +42,42 @@ type Event struct {
 	Data  any    `json:"data,omitempty"`
 }
 
-// ScanEvent returns the webhook payload of a scan.
-func ScanEvent(s *Scan) Event {
-	p := s.Post
-	return Event{Type: EventScan, Name: s.Name, Post: &p, Match: s.Match}
+// ScanEvent returns the webhook body of a scan (see ScanEventBody).
+func ScanEvent(s *Scan) ([]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode scan: %w", err)
+	}
+	return ScanEventBody(b)
+}
+
+// ScanEventBody returns the webhook body of a scan from the scan's JSON,
+// as stored or as the API lists or shows it: the Event envelope
+// {"type":"SCAN","name":…,"post":…,"match":…}. It is the one place the
+// body is built, so a scan's post and match are the same bytes whether
+// delivered, listed or shown. They are copied as they stand rather than
+// decoded and encoded again: this is on the path of every delivery. Other
+// fields (createTime, the API's etag) are left out.
+func ScanEventBody(scan []byte) ([]byte, error) {
+	var s struct {
+		Name  string          `json:"name"`
+		Post  json.RawMessage `json:"post"`
+		Match json.RawMessage `json:"match"`
+	}
+	if err := json.Unmarshal(scan, &s); err != nil {
+		return nil, fmt.Errorf("scan is unreadable: %v", err)
+	}
+	name, _ := json.Marshal(s.Name)
+	b := make([]byte, 0, len(scan)+32)
+	b = append(b, `{"type":"`+EventScan+`","name":`...)
+	b = append(b, name...)
+	if len(s.Post) > 0 && string(s.Post) != "null" {
+		b = append(b, `,"post":`...)
+		b = append(b, s.Post...)
+	}
+	if len(s.Match) > 0 && string(s.Match) != "null" {
+		b = append(b, `,"match":`...)
+		b = append(b, s.Match...)
+	}
+	return append(b, '}'), nil
 }

@@ -34,23 +34,6 @@ func (fe *fieldErrors) add(field, format string, args ...any) {
 	*fe = append(*fe, FieldError{Field: field, Description: fmt.Sprintf(format, args...)})
 }
 
-// Connection methods a webhook may be sent with; empty means POST.
-var ConnectionMethods = []string{"POST", "PUT", "PATCH"}
-
-// ReservedHeaders are set by Earshot on every delivery; a connection cannot
-// override them, or the body's framing and its signature would no longer
-// hold.
-var ReservedHeaders = []string{"Content-Type", "Content-Length", "Host", "webhook-id", "webhook-timestamp", "webhook-signature"}
-
-// SourceIncludes are the kinds of item a source can read.
-var SourceIncludes = []string{"posts", "comments"}
-
-// Sentiment polarities; empty means PolarityNegative.
-const (
-	PolarityNegative = "NEGATIVE"
-	PolarityPositive = "POSITIVE"
-)
-
 // SecretPrefix starts every signing secret (Standard Webhooks).
 const SecretPrefix = "whsec_"
 
@@ -97,31 +80,12 @@ func (c *Connection) ApplyDefaults() {
 	}
 }
 
-// Validate reports every problem of the connection's fields. It does not
-// look at ID, which the caller checks with ValidID where it is given.
+// Validate reports the problems of the connection's common fields: its
+// secret and delivery overrides. Its channel kind checks the rest (see
+// notify.Channels.ValidateConnection, which runs both). It does not look
+// at ID, which the caller checks with ValidID where it is given.
 func (c *Connection) Validate() []FieldError {
 	var errs fieldErrors
-	if c.Type != ConnectionTypeHTTP {
-		errs.add("type", "%s", mustBeOneOf(ConnectionTypeHTTP))
-	}
-	if msg := checkURL(c.URL); msg != "" {
-		errs.add("url", "%s", msg)
-	}
-	if c.Method != "" && !slices.Contains(ConnectionMethods, c.Method) {
-		errs.add("method", "%s", mustBeOneOf(ConnectionMethods...))
-	}
-	for _, name := range sortedKeys(c.Headers) {
-		field := "headers[" + strconv.Quote(name) + "]"
-		switch {
-		case !validToken(name):
-			errs.add(field, "header name must be a valid HTTP token (letters, digits and !#$%%&'*+-.^_`|~)")
-		case isReservedHeader(name):
-			errs.add(field, "header is set by Earshot and cannot be overridden")
-		}
-		if !validHeaderValue(c.Headers[name]) {
-			errs.add(field, "header value must not contain line breaks or other control characters")
-		}
-	}
 	if c.Secret != "" && !validSecret(c.Secret) {
 		errs.add("secret", "must be %q followed by the base64 encoding of %d to %d random bytes", SecretPrefix, minSecretBytes, maxSecretBytes)
 	}
@@ -129,22 +93,21 @@ func (c *Connection) Validate() []FieldError {
 	return errs
 }
 
-// Validate reports every problem of the manager's fields. It checks the
-// shape of each notice's connection name, not that the connection exists:
-// only the caller knows the namespace's connections. The schedule and the
-// input query are checked by the packages that interpret them.
+// Validate reports the problems of the manager's fields that need no
+// kind to see: the manager's and input's types, the input's lists and the
+// shape of each notice. The source's kind, the focus kind and the channel
+// of each notice check the rest: catalog.ValidateManager runs them all, and
+// is what the configuration, the API and the server call.
 func (m *Manager) Validate() []FieldError {
 	var errs fieldErrors
 	if m.Type != ManagerTypeFeed {
 		errs.add("type", "%s", mustBeOneOf(ManagerTypeFeed))
 	}
-	m.Source.validate(&errs)
 	m.Input.validate(&errs)
-	m.validateSearch(&errs)
 	for i, n := range m.Notices {
 		path := "notices[" + strconv.Itoa(i) + "]"
-		if n.Type != NoticeTypeHTTP {
-			errs.add(path+".type", "%s", mustBeOneOf(NoticeTypeHTTP))
+		if n.Type == "" {
+			errs.add(path+".type", "is required")
 		}
 		if n.Connection == "" {
 			errs.add(path+".connection", "is required")
@@ -160,63 +123,6 @@ func (m *Manager) Validate() []FieldError {
 		}
 	}
 	return errs
-}
-
-func (s *Source) validate(errs *fieldErrors) {
-	if !slices.Contains(SourceTypes, s.Type) {
-		errs.add("source.type", "%s", mustBeOneOf(SourceTypes...))
-	}
-	// Subreddits and pages mean nothing to other platforms; accepting them
-	// silently would hide a copy-paste mistake.
-	if len(s.Subreddits) > 0 && s.Type != SourceReddit && s.Type != "" {
-		errs.add("source.subreddits", "only a %s source takes subreddits", SourceReddit)
-	}
-	for i, name := range s.Subreddits {
-		field := "source.subreddits[" + strconv.Itoa(i) + "]"
-		switch {
-		case strings.HasPrefix(strings.ToLower(name), "r/") || strings.HasPrefix(strings.ToLower(name), "/r/"):
-			errs.add(field, "write the subreddit's name without the \"r/\" prefix")
-		case !subredditName.MatchString(name):
-			errs.add(field, "must be a subreddit name: 2 to 21 letters, digits or '_'")
-		}
-	}
-	if len(s.Pages) > 0 && s.Type != SourceFacebook && s.Type != "" {
-		errs.add("source.pages", "only a %s source takes pages", SourceFacebook)
-	}
-	for i, p := range s.Pages {
-		if strings.TrimSpace(p) == "" {
-			errs.add("source.pages["+strconv.Itoa(i)+"]", "must not be empty")
-		}
-	}
-	for i, inc := range s.Include {
-		if !slices.Contains(SourceIncludes, inc) {
-			errs.add("source.include["+strconv.Itoa(i)+"]", "%s", mustBeOneOf(SourceIncludes...))
-		}
-	}
-	// Reddit's comments are read from the subreddits' /comments listing:
-	// its search finds links only, so a query alone has no comments to read.
-	if s.Type == SourceReddit && slices.Contains(s.Include, "comments") && len(s.Subreddits) == 0 {
-		errs.add("source.include", "comments needs source.subreddits (Reddit search does not return comments)")
-	}
-}
-
-// validateSearch checks that a source that searches a platform has
-// something to search for: its own query, or the input's keywords (X and
-// Hacker News queries are built from them), or, for Facebook, pages to read.
-// An INGEST source is pushed to and needs nothing.
-func (m *Manager) validateSearch(errs *fieldErrors) {
-	hasQuery := strings.TrimSpace(m.Source.Query) != ""
-	hasKeywords := slices.ContainsFunc(m.Input.Keywords, func(k string) bool { return strings.TrimSpace(k) != "" })
-	switch m.Source.Type {
-	case SourceTwitter, SourceHackerNews:
-		if !hasQuery && !hasKeywords {
-			errs.add("source.query", "a %s source needs a query, or input.keywords to build one from", m.Source.Type)
-		}
-	case SourceFacebook:
-		if len(m.Source.Pages) == 0 {
-			errs.add("source.pages", "a %s source needs at least one page id or username", SourceFacebook)
-		}
-	}
 }
 
 func (in *Input) validate(errs *fieldErrors) {
@@ -237,32 +143,9 @@ func (in *Input) validate(errs *fieldErrors) {
 		}
 	}
 	for i, u := range in.URLs {
-		if msg := checkURL(u); msg != "" {
+		if msg := CheckURL(u); msg != "" {
 			errs.add("input.urls["+strconv.Itoa(i)+"]", "%s", msg)
 		}
-	}
-	in.Focus.validate(errs)
-}
-
-func (f *Focus) validate(errs *fieldErrors) {
-	if !slices.Contains(FocusTypes, f.Type) {
-		errs.add("input.focus.type", "%s", mustBeOneOf(FocusTypes...))
-	}
-	if f.MinScore != nil && (*f.MinScore < 0 || *f.MinScore > 1) {
-		errs.add("input.focus.minScore", "must be between 0 and 1")
-	}
-	if f.Threshold != nil && (*f.Threshold < 0 || *f.Threshold > 1) {
-		errs.add("input.focus.threshold", "must be between 0 and 1")
-	}
-	if f.Polarity != "" && f.Polarity != PolarityNegative && f.Polarity != PolarityPositive {
-		errs.add("input.focus.polarity", "%s", mustBeOneOf(PolarityNegative, PolarityPositive))
-	}
-	// A factor below 1 would call every ordinary hour a spike.
-	if f.Factor != 0 && f.Factor < 1 {
-		errs.add("input.focus.factor", "must be at least 1")
-	}
-	if f.MinPosts < 0 {
-		errs.add("input.focus.minPosts", "must not be negative")
 	}
 }
 
@@ -281,20 +164,17 @@ func ValidID(id string) error {
 	return nil
 }
 
-var (
-	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	subredditName = regexp.MustCompile(`^[A-Za-z0-9_]{2,21}$`)
-)
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // mustBeOneOf words an enum violation the same way everywhere.
 func mustBeOneOf(allowed ...string) string {
 	return "must be one of " + strings.Join(allowed, ", ")
 }
 
-// checkURL returns what is wrong with a URL a webhook or a match is made
+// CheckURL returns what is wrong with a URL a webhook or a match is made
 // against, or "" when it is a usable absolute http(s) URL. The URL itself is
 // never repeated: it may carry credentials.
-func checkURL(raw string) string {
+func CheckURL(raw string) string {
 	if raw == "" {
 		return "is required"
 	}
@@ -321,13 +201,9 @@ func validSecret(s string) bool {
 	return err == nil && len(b) >= minSecretBytes && len(b) <= maxSecretBytes
 }
 
-func isReservedHeader(name string) bool {
-	return slices.ContainsFunc(ReservedHeaders, func(r string) bool { return strings.EqualFold(r, name) })
-}
-
-// validToken reports whether s is an RFC 9110 token, the grammar of a header
+// ValidToken reports whether s is an RFC 9110 token, the grammar of a header
 // name.
-func validToken(s string) bool {
+func ValidToken(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -340,9 +216,9 @@ func validToken(s string) bool {
 	return true
 }
 
-// validHeaderValue refuses control characters other than tab: a line break
+// ValidHeaderValue refuses control characters other than tab: a line break
 // would let a value smuggle in headers of its own.
-func validHeaderValue(v string) bool {
+func ValidHeaderValue(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false

@@ -113,14 +113,14 @@ func delayOf(d time.Duration) time.Duration {
 // asynq with the error it returns. It is the one place of the retry loop:
 // the Sender only sends.
 type Handler struct {
-	cfg     Config
-	store   *store.Store
-	sender  *Sender
-	conns   *connCache
-	metrics *metrics.Delivery
-	log     *slog.Logger
-	warn    *warnOnce
-	wake    *waker
+	cfg      Config
+	store    *store.Store
+	channels built
+	conns    *connCache
+	metrics  *metrics.Delivery
+	log      *slog.Logger
+	warn     *warnOnce
+	wake     *waker
 }
 
 // storeRetry is how long a delivery waits when Redis failed it.
@@ -249,7 +249,7 @@ func (a *attempt) run(ctx context.Context) error {
 	}
 
 	now := time.Now()
-	out := h.sender.Send(ctx, a.ce.conn, Message{
+	out := h.channels.send(ctx, a.ce.conn, Message{
 		WebhookID: a.p.Delivery,
 		Body:      body,
 		Secrets:   a.ce.secrets(now),
@@ -466,19 +466,28 @@ func (a *attempt) park(ctx context.Context) error {
 	return fmt.Errorf("notify: connection %s disabled: %w", a.name, asynq.RevokeTask)
 }
 
+// errAlreadyDisabled aborts disabling a connection someone disabled first.
+var errAlreadyDisabled = errors.New("notify: connection already disabled")
+
 // disable disables a connection for reason, marking its deliveries since
 // then for a redrive when it is enabled again.
 func (h *Handler) disable(ctx context.Context, ns, id, reason, label string, since time.Time) {
 	name := models.ConnectionName(ns, id)
 	log := h.log.With("connection", name)
-	// Read it afresh: the cached one may be stale, and only the Disabled
-	// fields may change here.
-	c, err := h.store.GetConnection(ctx, ns, id)
-	if err != nil || c.Disabled {
+	// The store's conditional update, not the cached connection: only the
+	// Disabled fields change, a concurrent edit is kept, and a connection
+	// deleted meanwhile stays deleted.
+	_, err := h.store.UpdateConnection(ctx, ns, id, "", func(c *models.Connection) error {
+		if c.Disabled {
+			return errAlreadyDisabled
+		}
+		c.Disabled, c.DisabledReason = true, reason
+		return nil
+	})
+	switch {
+	case errors.Is(err, errAlreadyDisabled), errors.Is(err, store.ErrNotFound):
 		return
-	}
-	c.Disabled, c.DisabledReason = true, reason
-	if err := h.store.PutConnection(ctx, ns, c); err != nil {
+	case err != nil:
 		log.Error("disable connection", "error", err)
 		return
 	}
@@ -490,38 +499,18 @@ func (h *Handler) disable(ctx context.Context, ns, id, reason, label string, sin
 	log.Warn("connection disabled; its deliveries are kept and redriven when it is enabled again", "reason", reason)
 }
 
-// renderEvent returns the webhook body of a stored event: a SCAN's
-// envelope around the stored Scan's post and match, any other event as
-// stored.
+// renderEvent returns the webhook body of a stored event: a SCAN's is
+// built from the stored Scan by models.ScanEventBody, any other event is
+// sent as stored.
 func renderEvent(eventType string, stored []byte) ([]byte, error) {
 	if eventType != models.EventScan {
 		return stored, nil
 	}
-	// The post and match are copied as stored (json.Marshal of the same
-	// types, so byte for byte what marshalling models.ScanEvent would
-	// give) rather than decoded and encoded again: this is on the path of
-	// every delivery.
-	var s struct {
-		Name  string          `json:"name"`
-		Post  json.RawMessage `json:"post"`
-		Match json.RawMessage `json:"match"`
+	body, err := models.ScanEventBody(stored)
+	if err != nil {
+		return nil, fmt.Errorf("stored %w", err)
 	}
-	if err := json.Unmarshal(stored, &s); err != nil {
-		return nil, fmt.Errorf("stored scan is unreadable: %v", err)
-	}
-	name, _ := json.Marshal(s.Name)
-	b := make([]byte, 0, len(stored)+32)
-	b = append(b, `{"type":"`+models.EventScan+`","name":`...)
-	b = append(b, name...)
-	if len(s.Post) > 0 && string(s.Post) != "null" {
-		b = append(b, `,"post":`...)
-		b = append(b, s.Post...)
-	}
-	if len(s.Match) > 0 && string(s.Match) != "null" {
-		b = append(b, `,"match":`...)
-		b = append(b, s.Match...)
-	}
-	return append(b, '}'), nil
+	return body, nil
 }
 
 func newLease() string {

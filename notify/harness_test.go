@@ -118,13 +118,11 @@ func (h *harness) connection(id, url string, edit ...func(*models.Connection)) s
 // setDisabled disables or enables a connection, as the API's PATCH does.
 func (h *harness) setDisabled(id string, disabled bool) {
 	h.t.Helper()
-	ctx := context.Background()
-	c, err := h.store.GetConnection(ctx, ns, id)
+	_, err := h.store.UpdateConnection(context.Background(), ns, id, "", func(c *models.Connection) error {
+		c.Disabled = disabled
+		return nil
+	})
 	if err != nil {
-		h.t.Fatal(err)
-	}
-	c.Disabled = disabled
-	if err := h.store.PutConnection(ctx, ns, c); err != nil {
 		h.t.Fatal(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 )
 
@@ -171,7 +172,7 @@ func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message)
 		out.Err = fmt.Errorf("notify: receiver answered %d (redirects are not followed; point the connection at the final URL)", resp.StatusCode)
 	}
 	out.Retry = Retryable(resp.StatusCode)
-	out.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	out.RetryAfter, _ = retryafter.Parse(resp.Header.Get("Retry-After"), time.Now())
 	return out
 }
 
@@ -179,20 +180,6 @@ func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message)
 // later; any other non-2xx is final.
 func Retryable(code int) bool {
 	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
-}
-
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // redactURL drops the query and user info, which may carry credentials.

@@ -34,6 +34,9 @@ type Options struct {
 	// RecoverInterval is how often Run looks for the delivery tasks of
 	// processes that died (default 5 s).
 	RecoverInterval time.Duration
+	// Channels are the channel kinds connections may be of (nil: the
+	// webhook only; the server passes catalog.Channels).
+	Channels *Channels
 }
 
 // Service is webhook delivery: the asynq handler of delivery tasks, the
@@ -51,6 +54,7 @@ type Service struct {
 	recoverEvery time.Duration
 
 	sender   *Sender
+	channels built
 	handler  *Handler
 	enqueuer *Enqueuer
 }
@@ -84,8 +88,12 @@ func New(opts Options) (*Service, error) {
 		RequireHTTPS:        cfg.RequireHTTPS,
 		UserAgent:           cfg.UserAgent,
 	})
+	if opts.Channels == nil {
+		opts.Channels = NewChannels(Webhook)
+	}
+	s.channels = opts.Channels.build(ChannelEnv{Options: s.sender.opts, HTTP: s.sender})
 	s.handler = &Handler{
-		cfg: cfg, store: opts.Store, sender: s.sender, conns: newConnCache(opts.Store, cfg),
+		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
 		wake: newWaker(opts.Inspector, opts.Store, log),
 	}
@@ -211,16 +219,14 @@ func (s *Service) requeue(ctx context.Context, ref store.DeliveryRef, eventType,
 // RotateSecret gives a connection a new signing secret. The old one keeps
 // signing beside it for store.SecretOverlap (24 h): every delivery carries
 // both signatures, so the receiver can switch at its own pace.
+// It is the store's conditional update, as the API's PATCH is: it cannot
+// lose a concurrent edit, and a connection deleted meanwhile stays deleted
+// (store.ErrNotFound).
 func (s *Service) RotateSecret(ctx context.Context, ns, conn string) (*models.Connection, error) {
-	c, err := s.store.GetConnection(ctx, ns, conn)
-	if err != nil {
-		return nil, err
-	}
-	c.Secret = models.NewSecret()
-	if err := s.store.PutConnection(ctx, ns, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return s.store.UpdateConnection(ctx, ns, conn, "", func(c *models.Connection) error {
+		c.Secret = models.NewSecret()
+		return nil
+	})
 }
 
 // Run watches for connections that were disabled and are enabled again,

@@ -50,7 +50,7 @@ func (s *Service) Test(ctx context.Context, ns, conn string) (*TestResult, error
 	now := time.Now()
 	entry := &connEntry{conn: c, policy: s.cfg.PolicyFor(c)}
 	r := &TestResult{WebhookID: "msg_test_" + randomHex(12), Challenge: challenge}
-	out := s.sender.Send(ctx, c, Message{WebhookID: r.WebhookID, Body: body, Secrets: entry.secrets(now), Timeout: entry.policy.Timeout})
+	out := s.channels.send(ctx, c, Message{WebhookID: r.WebhookID, Body: body, Secrets: entry.secrets(now), Timeout: entry.policy.Timeout})
 	r.Success = out.OK()
 	r.StatusCode = out.StatusCode
 	r.LatencyMS = out.Latency.Milliseconds()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources/ingest"
 )
 
 // IngestStats says what one pushed batch did.
@@ -30,7 +31,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
 	}
 	for _, m := range all {
-		if !m.Enable || m.Source.Type != models.SourceIngest {
+		if !m.Enable || m.Source.Type != ingest.Type {
 			continue
 		}
 		if m.Name == "" {

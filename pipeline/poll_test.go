@@ -50,9 +50,9 @@ func setup(t *testing.T, src sources.Source) env {
 	}
 	m := models.DefaultManager()
 	m.ID = "leads"
-	m.Source = models.Source{Type: models.SourceReddit, Subreddits: []string{"x"}}
+	m.Source = models.Source{Type: "REDDIT", Settings: models.SettingsOf(map[string]any{"subreddits": []string{"x"}})}
 	m.Input.Keywords = []string{"social listening"}
-	m.Input.Focus.Type = models.FocusSales
+	m.Input.Focus.Type = "SALES"
 	m.Notices = []models.Notice{{Type: models.NoticeTypeHTTP, Connection: "namespaces/acme/connections/crm"}}
 	if err := st.PutManager(ctx, "acme", &m); err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func setup(t *testing.T, src sources.Source) env {
 		st: st,
 		poller: &pipeline.Poller{
 			Store:     st,
-			Sources:   sources.Registry{models.SourceReddit: src},
+			Sources:   sources.Registry{"REDDIT": src},
 			Matcher:   matcher.New(matcher.Options{Redis: rdb, Logger: log}),
 			Enqueuer:  svc.Enqueuer(),
 			Logger:    log,
@@ -179,7 +179,7 @@ func TestCrisisSpikeIsHandedOnOnce(t *testing.T) {
 	ctx := context.Background()
 	m, _ := e.st.GetManager(ctx, "acme", "leads")
 	m.Input.Keywords = []string{"acme"}
-	m.Input.Focus = models.Focus{Type: models.FocusCrisis, MinPosts: 5, Factor: 3, Window: models.Duration(time.Hour)}
+	m.Input.Focus = models.Focus{Type: "CRISIS", MinPosts: 5, Factor: 3, Window: models.Duration(time.Hour)}
 	if err := e.st.PutManager(ctx, "acme", m); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/pipeline"
+	"github.com/earshothq/earshot/sources/ingest"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -111,7 +112,7 @@ func (s *Scheduler) sync(ctx context.Context) error {
 	want := make(map[string]*models.Manager)
 	for _, m := range managers {
 		// INGEST managers are fed by the API, never polled.
-		if m.Enable && m.Source.Type != models.SourceIngest {
+		if m.Enable && m.Source.Type != ingest.Type {
 			want[m.Name] = m
 		}
 	}

@@ -32,7 +32,7 @@ func TestReplicasPollOncePerTick(t *testing.T) {
 			cfg := testConfig(t, redisURL, "http://127.0.0.1:1", "http://127.0.0.1:1")
 			startWith := func(cfg *config.Config) {
 				testserver.Start(t, cfg, func(o *server.Options) {
-					o.Sources = sources.Registry{models.SourceReddit: src}
+					o.Sources = sources.Registry{"REDDIT": src}
 				})
 			}
 			startWith(cfg)

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/api"
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/metrics"
@@ -122,6 +123,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Inspector: inspector,
 		Metrics:   s.metrics.Delivery,
 		Logger:    s.log,
+		Channels:  catalog.Channels,
 	})
 	if err != nil {
 		return nil, err
@@ -191,7 +193,6 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Store:            s.store,
 		Logger:           s.log.With("component", "api"),
 		ValidateSchedule: scheduler.ValidateSchedule,
-		ValidateQuery:    matcher.ValidateQuery,
 		Deliveries:       s.notify,
 		Ingest: func(ctx context.Context, ns string, posts []models.Post) (api.IngestResult, error) {
 			st, err := s.poller.Ingest(ctx, ns, posts)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
@@ -24,6 +25,9 @@ import (
 // file declared and this one does not is deleted; resources created through
 // the API are never touched.
 func ApplyConfig(ctx context.Context, st *store.Store, cfg *config.Config, log *slog.Logger) error {
+	if err := checkWhole(cfg); err != nil {
+		return err
+	}
 	declared := make(map[string]bool)
 	for _, n := range cfg.Namespaces {
 		ns := &models.Namespace{ID: n.ID}
@@ -90,6 +94,40 @@ func ApplyConfig(ctx context.Context, st *store.Store, cfg *config.Config, log *
 		return err
 	}
 	return pruneUndeclared(ctx, st, declared, log)
+}
+
+// checkWhole checks every declared resource, as the API would and as
+// it will be stored, before anything is written: a configuration that
+// cannot be applied whole is not applied at all. config.Load has run the
+// same validators; this guards a Config built or changed in code.
+func checkWhole(cfg *config.Config) error {
+	var problems []string
+	for _, n := range cfg.Namespaces {
+		conns := map[string]*models.Connection{}
+		for i := range n.Connections {
+			c := &n.Connections[i]
+			conns[models.ConnectionName(n.ID, c.ID)] = c
+			for _, fe := range catalog.ValidateConnection(c) {
+				problems = append(problems, models.ConnectionName(n.ID, c.ID)+": "+fe.Error())
+			}
+			if _, err := json.Marshal(c); err != nil {
+				problems = append(problems, models.ConnectionName(n.ID, c.ID)+": "+err.Error())
+			}
+		}
+		for i := range n.Managers {
+			m := &n.Managers[i]
+			for _, fe := range catalog.ValidateManager(m, func(name string) *models.Connection { return conns[name] }) {
+				problems = append(problems, models.ManagerName(n.ID, m.ID)+": "+fe.Error())
+			}
+			if _, err := json.Marshal(m); err != nil {
+				problems = append(problems, models.ManagerName(n.ID, m.ID)+": "+err.Error())
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("server: the configuration cannot be applied, nothing was written: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 func declarationChanged(ctx context.Context, st *store.Store, name string, decl any, exists func() error) (bool, string, error) {

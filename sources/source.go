@@ -98,7 +98,23 @@ func (s *MemoryRateState) Block(_ context.Context, key string, until time.Time) 
 	return nil
 }
 
-// Registry maps a source type (models.SourceReddit, …) to its Source.
+// Shared is implemented by sources whose reads can be shared among
+// managers: managers of one source type whose StreamKey is equal need the
+// same data (the same subreddits, the same query, the same feed), so it is
+// read once and every post is matched against all of them. The key must
+// name everything the read depends on (not the manager's own matching
+// terms) and be stable across processes and restarts.
+type Shared interface {
+	StreamKey(m *models.Manager) string
+}
+
+// Describer is implemented by sources that can say what they will ask the
+// platform for a manager (`earshot poll` prints it).
+type Describer interface {
+	Describe(m *models.Manager) string
+}
+
+// Registry maps a source type ("REDDIT", …) to its Source.
 type Registry map[string]Source
 
 // For returns the Source for a manager.

@@ -6,23 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
 )
 
-func newStore(t *testing.T, url string) *store.Store {
-	t.Helper()
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { rdb.Close() })
-	return store.New(rdb)
-}
+func newStore(t *testing.T, url string) *store.Store { return testredis.Store(t, url) }
 
 func record(ns, conn, id string, created time.Time) *models.Delivery {
 	return &models.Delivery{

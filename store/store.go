@@ -138,6 +138,40 @@ type storedConnection struct {
 	ID string `json:"id"`
 }
 
+// MarshalJSON writes the connection with its id: the embedded
+// Connection's own MarshalJSON would otherwise be promoted, and drop it.
+func (s storedConnection) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(s.Connection)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return nil, err
+	}
+	obj["id"], _ = json.Marshal(s.ID)
+	return json.Marshal(obj)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (s *storedConnection) UnmarshalJSON(b []byte) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	if id, ok := obj["id"]; ok {
+		if err := json.Unmarshal(id, &s.ID); err != nil {
+			return err
+		}
+		delete(obj, "id")
+	}
+	rest, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(rest, &s.Connection)
+}
+
 type storedManager struct {
 	models.Manager
 	ID string `json:"id"`
@@ -183,32 +217,33 @@ func (s *Store) ListNamespaces(ctx context.Context) ([]*models.Namespace, error)
 	return out, nil
 }
 
-// PutConnection creates or updates a connection. A connection written
-// without a secret keeps its stored one, or gets a new one.
+// PutConnection creates or replaces a connection, as the configuration
+// file declares it. A connection written without a secret keeps its stored
+// one, or gets a new one. It is read and written in one optimistic
+// transaction, like UpdateConnection, so the state carried over from the
+// stored version (previous secrets, disable time) is never a stale one.
+// It creates what is missing: anything that changes a connection that may
+// have been deleted meanwhile uses UpdateConnection instead.
 func (s *Store) PutConnection(ctx context.Context, ns string, c *models.Connection) error {
-	prev, err := s.GetConnection(ctx, ns, c.ID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	var pm *models.Meta
-	if prev != nil {
-		pm = &prev.Meta
+	want := *c // each attempt starts from what the caller asked for
+	err := s.optimistic(ctx, func(tx *redis.Tx) error {
+		*c = want
+		cur, err := txGet[storedConnection](ctx, tx, keyConnections(ns), c.ID)
+		if errors.Is(err, ErrNotFound) {
+			return s.txWriteConnection(ctx, tx, ns, c, nil)
+		}
+		if err != nil {
+			return err
+		}
+		prev := cur.Connection
+		prev.ID = c.ID
 		if c.Secret == "" {
 			c.Secret = prev.Secret
 		}
-	}
-	if c.Secret == "" {
-		c.Secret = models.NewSecret()
-	}
-	carryConnectionState(c, prev, s.now())
-	c.Name = models.ConnectionName(ns, c.ID)
-	stamp(&c.Meta, pm, s.now(), c)
-	b, _ := json.Marshal(storedConnection{*c, c.ID})
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, keyConnections(ns), c.ID, b)
-	pipe.Incr(ctx, keyVersion())
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("store: write connection %s: %w", c.Name, err)
+		return s.txWriteConnection(ctx, tx, ns, c, &prev)
+	}, keyConnections(ns))
+	if err != nil {
+		return fmt.Errorf("store: write connection %s: %w", models.ConnectionName(ns, c.ID), err)
 	}
 	return nil
 }

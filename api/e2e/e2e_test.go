@@ -67,6 +67,18 @@ func start(t *testing.T, cfg *config.Config) *process {
 // call makes an API request with acme's key and decodes the answer.
 func (p *process) call(t *testing.T, method, path, body string, want int) map[string]any {
 	t.Helper()
+	raw := p.send(t, method, path, body, want)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return out
+}
+
+// send makes an API request with acme's key and returns the answer's body
+// as it came.
+func (p *process) send(t *testing.T, method, path, body string, want int) []byte {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = bytes.NewBufferString(body)
@@ -85,11 +97,7 @@ func (p *process) call(t *testing.T, method, path, body string, want int) map[st
 	if resp.StatusCode != want {
 		t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
 	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return out
+	return raw
 }
 
 // The Advite guide's two calls, verbatim but for the host, and then the

@@ -32,6 +32,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/config"
+	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/server"
@@ -422,7 +423,7 @@ namespaces:
 		p.ID = "t3_" + id
 		p.Time = models.NewTimestamp(time.Now())
 		scan := &models.Scan{Name: models.ScanName("bench", "m", id), CreateTime: time.Now().UTC(), Post: p,
-			Match: &models.Match{Focus: models.FocusSales, Score: 0.9, Terms: []string{"social listening"}}}
+			Match: &models.Match{Focus: matcher.FocusSales, Score: 0.9, Terms: []string{"social listening"}}}
 		rcv.expect(notify.WebhookID(scan.Name, conn), time.Now())
 		// As pipeline.Poller hands a matched post on.
 		created, err := st.CreateScan(ctx, "bench", "m", id, scan, time.Hour)

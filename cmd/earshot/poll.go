@@ -12,10 +12,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/server"
 	"github.com/earshothq/earshot/sources"
-	"github.com/earshothq/earshot/sources/twitter"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -56,20 +56,20 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	if mgr.Source.Type == models.SourceIngest {
-		return fmt.Errorf("manager %s has an INGEST source: its posts are pushed to POST /v1/namespaces/{ns}/posts:ingest; there is nothing to poll", mgr.Name)
-	}
-	if mgr.Source.Type == models.SourceTwitter {
-		// The query built from input.keywords is the usual suspect when X
-		// finds nothing.
-		if q, err := twitter.Query(mgr); err == nil {
-			fmt.Fprintln(stderr, "X search query:", q)
-		}
+	if catalog.Pushed(mgr) {
+		return fmt.Errorf("manager %s has a %s source: its posts are pushed to POST /v1/namespaces/{ns}/posts:ingest; there is nothing to poll", mgr.Name, mgr.Source.Type)
 	}
 	registry := server.NewSources(cfg.Sources, &sources.MemoryRateState{}, log, nil)
 	src, err := registry.For(mgr)
 	if err != nil {
 		return err
+	}
+	if d, ok := src.(sources.Describer); ok {
+		// What the source will ask for (X's query built from the
+		// keywords, say) is the usual suspect when it finds nothing.
+		if what := d.Describe(mgr); what != "" {
+			fmt.Fprintln(stderr, what)
+		}
 	}
 	res, err := src.Poll(ctx, mgr, cursor)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/earshothq/earshot/config"
-	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/scheduler"
 	"github.com/earshothq/earshot/server"
 )
@@ -16,9 +15,7 @@ func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return nil, fmt.Errorf("--config FILE is required")
 	}
-	return config.Load(path,
-		config.WithScheduleValidator(scheduler.ValidateSchedule),
-		config.WithQueryValidator(matcher.ValidateQuery))
+	return config.Load(path, config.WithScheduleValidator(scheduler.ValidateSchedule))
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {

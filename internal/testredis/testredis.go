@@ -97,3 +97,15 @@ type Backend struct {
 func Backends() []Backend {
 	return []Backend{{"embedded", Embedded}, {"redis", Real}}
 }
+
+// Store returns a store on the Redis at url, closed when the test ends.
+func Store(t testing.TB, url string) *store.Store {
+	t.Helper()
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	return store.New(rdb)
+}

@@ -16,6 +16,7 @@
 package query
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -445,10 +446,10 @@ func Literal(s string) (*Term, error) {
 	}
 	t.Words = Words(body)
 	if len(t.Words) == 0 {
-		return nil, fmt.Errorf("%q has no letters or digits", s)
+		return nil, errors.New("must contain a letter or digit (punctuation alone matches nothing)")
 	}
 	if t.Prefix && utf8.RuneCountInString(t.Words[len(t.Words)-1]) < MinPrefix {
-		return nil, fmt.Errorf("%q: at least %d characters before *", s, MinPrefix)
+		return nil, fmt.Errorf("needs at least %d characters before *", MinPrefix)
 	}
 	return t, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
@@ -237,8 +238,12 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 
 // feedPages returns the manager's pages, trimmed, each once.
 func feedPages(m *models.Manager) ([]string, error) {
+	st, err := sources.Settings[Settings](m)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, p := range m.Source.Pages {
+	for _, p := range st.Pages {
 		p = strings.Trim(strings.TrimSpace(p), "/")
 		if p == "" || slices.Contains(out, p) {
 			continue
@@ -410,7 +415,7 @@ func (s *Source) estimate(h http.Header, now time.Time) time.Duration {
 	if wait > 0 {
 		return wait
 	}
-	if d, ok := fetch.RetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := retryafter.Parse(h.Get("Retry-After"), now); ok {
 		return d
 	}
 	return defaultBlock

@@ -55,8 +55,8 @@ func manager(pages ...string) *models.Manager {
 	return &models.Manager{
 		Meta:   models.Meta{Name: "namespaces/acme/managers/fb"},
 		ID:     "fb",
-		Source: models.Source{Type: models.SourceFacebook, Pages: pages, Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"acme"}, Focus: models.Focus{Type: models.FocusMentions}},
+		Source: models.Source{Type: "FACEBOOK", Settings: models.SettingsOf(Settings{Pages: pages}), Backfill: models.Duration(24 * time.Hour)},
+		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"acme"}, Focus: models.Focus{Type: "MENTIONS"}},
 	}
 }
 
@@ -329,7 +329,7 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	// others keep their windows.
 	fb.Add(post("333", 1, now.Add(-2*time.Hour)))
 	want = append(want, "333_1000001")
-	m.Source.Pages = append(m.Source.Pages, "333")
+	m.Source.Settings = models.SettingsOf(Settings{Pages: []string{"acmeinc", "333"}})
 	e.clock.Add(time.Minute)
 	if n := poll(); n != 1 {
 		t.Fatalf("fourth poll: %d, want the new page's post", n)

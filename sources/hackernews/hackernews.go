@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
@@ -144,8 +145,12 @@ func searches(m *models.Manager) ([]search, error) {
 	case comments && !posts:
 		tags = "comment"
 	}
+	st, err := sources.Settings[Settings](m)
+	if err != nil {
+		return nil, err
+	}
 	var queries []string
-	if q := strings.TrimSpace(m.Source.Query); q != "" {
+	if q := strings.TrimSpace(st.Query); q != "" {
 		queries = []string{q}
 	} else {
 		for _, k := range m.Input.Keywords {
@@ -303,7 +308,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, q url.Values) ([]byt
 			"bytes", len(resp.Body()), "latency", time.Since(start))
 		return resp.Body(), nil
 	}
-	wait, hasWait := fetch.RetryAfter(h.Get("Retry-After"), now)
+	wait, hasWait := retryafter.Parse(h.Get("Retry-After"), now)
 	if code == http.StatusTooManyRequests {
 		if !hasWait {
 			wait = defaultBlock

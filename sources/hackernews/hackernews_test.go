@@ -41,8 +41,8 @@ func manager(query string, keywords ...string) *models.Manager {
 	return &models.Manager{
 		Meta:   models.Meta{Name: "namespaces/acme/managers/hn"},
 		ID:     "hn",
-		Source: models.Source{Type: models.SourceHackerNews, Query: query, Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: models.FocusMentions}},
+		Source: models.Source{Type: "HACKERNEWS", Settings: models.SettingsOf(Settings{Query: query}), Backfill: models.Duration(24 * time.Hour)},
+		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: "MENTIONS"}},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 // Fixture comment fullnames, newest first within each listing.
@@ -150,8 +151,8 @@ func TestIncludeRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := withInclude(manager(tt.subreddits, tt.query), tt.include...)
-			m.Input = models.Input{Type: models.InputTypeStructured, Keywords: []string{"crm"}, Focus: models.Focus{Type: models.FocusMentions}}
-			if errs := m.Validate(); !slices.Contains(errs, tt.wantField) {
+			m.Input = models.Input{Type: models.InputTypeStructured, Keywords: []string{"crm"}, Focus: models.Focus{Type: "MENTIONS"}}
+			if errs := Kind.Validate(m); !slices.Contains(errs, tt.wantField) {
 				t.Errorf("Validate = %v, want %v among them", errs, tt.wantField)
 			}
 
@@ -301,7 +302,7 @@ func TestCommentJSONHasEveryRequiredString(t *testing.T) {
 	e.f.push(file("comments_page1.json"), file("comments_page2.json"))
 	res := mustPoll(t, e, withInclude(manager(bothSubs, ""), "comments"), nil)
 	for _, p := range res.Posts {
-		b, err := json.Marshal(models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p}))
+		b, err := models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,19 +408,19 @@ func TestCommentsFailureFailsThePoll(t *testing.T) {
 		wantIs  error
 		wantMsg string
 	}{
-		{"comments 500", []http.HandlerFunc{file("new_before.json"), status(500)}, 2, ErrServer,
+		{"comments 500", []http.HandlerFunc{file("new_before.json"), status(500)}, 2, fetch.ErrServer,
 			"reddit: GET /r/marketing+smallbusiness/comments: server error: 500 Internal Server Error"},
-		{"comments malformed", []http.HandlerFunc{file("new_before.json"), file("malformed.json")}, 2, ErrMalformed,
+		{"comments malformed", []http.HandlerFunc{file("new_before.json"), file("malformed.json")}, 2, fetch.ErrMalformed,
 			"reddit: GET /r/marketing+smallbusiness/comments: malformed response"},
 		{"comments page 2 fails", []http.HandlerFunc{file("new_before.json"), func(w http.ResponseWriter, r *http.Request) {
 			b, _ := os.ReadFile("testdata/comments_before.json")
 			full := strings.Repeat(`{"kind":"more","data":{}},`, pageLimit-2) // a full page: read on
 			w.Write([]byte(strings.Replace(string(b), `"children": [`, `"children": [`+full, 1)))
-		}, status(502)}, 3, ErrServer,
+		}, status(502)}, 3, fetch.ErrServer,
 			"reddit: GET /r/marketing+smallbusiness/comments: server error: 502 Bad Gateway"},
 		{"comments rate limited", []http.HandlerFunc{file("new_before.json"), status(429, "Retry-After", "30")}, 2, sources.ErrRateLimited,
 			"reddit: rate limited until"},
-		{"posts fail: comments not even asked", []http.HandlerFunc{status(503)}, 1, ErrServer,
+		{"posts fail: comments not even asked", []http.HandlerFunc{status(503)}, 1, fetch.ErrServer,
 			"reddit: GET /r/marketing+smallbusiness/new: server error: 503 Service Unavailable"},
 	}
 	for _, tt := range tests {

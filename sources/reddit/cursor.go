@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/earshothq/earshot/sources/internal/window"
 )
 
 const (
@@ -83,33 +85,20 @@ func decodeCursor(raw json.RawMessage, fingerprint string, log *slog.Logger) (cu
 // return what it returned before.
 func (c stream) parked() stream { return stream{Seen: c.Seen} }
 
-// bound is the oldest created time a walk back reads.
+// bound is the oldest created time a walk back reads: the newest item's
+// time less the overlap, never before the backfill boundary, by the rule
+// every windowed source follows.
 func (c stream) bound() time.Time {
-	if c.Newest == "" {
-		return c.Since
+	w := window.Window{Since: c.Since}
+	if c.Newest != "" {
+		w.Newest = c.NewestTime
 	}
-	b := c.NewestTime.Add(-overlap)
-	if b.Before(c.Since) {
-		return c.Since
-	}
-	return b
+	return w.Lower(overlap)
 }
 
 // fresh returns the things not returned before, each once, oldest first.
 func (c stream) fresh(things []thing) []thing {
-	seen := make(map[string]bool, len(c.Seen)+len(things))
-	for _, n := range c.Seen {
-		seen[n] = true
-	}
-	var out []thing
-	for _, l := range things {
-		n := l.fullname()
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		out = append(out, l)
-	}
+	out := window.Unseen(slices.Values(c.Seen), things, thing.fullname)
 	slices.SortStableFunc(out, byAge)
 	return out
 }

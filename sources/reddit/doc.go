@@ -19,4 +19,10 @@
 // A poll that fails on either listing fails whole. Reddit's rate-limit
 // headers and 429 answers are recorded in a shared sources.RateState so that
 // every process using the same credentials holds back together.
+//
+// Its calls, errors and overlap window are those every source shares
+// (sources/internal/fetch and sources/internal/window): a failed call is a
+// *fetch.RequestError wrapping fetch.ErrServer, ErrAuth, ErrStatus,
+// ErrMalformed or ErrTooLarge, the same values twitter.ErrServer and the
+// other adapters' names stand for.
 package reddit

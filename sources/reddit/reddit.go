@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 const (
@@ -38,13 +37,11 @@ type Source struct {
 	cfg      Config
 	oauth    bool
 	http     *resty.Client
+	api      *fetch.Client
 	log      *slog.Logger
 	rate     sources.RateState
-	rateKey  string
 	now      func() time.Time
 	maxPages int
-	timeout  time.Duration
-	maxBody  int
 
 	tokens tokenCache
 }
@@ -100,31 +97,27 @@ func New(cfg Config, opts ...Option) *Source {
 		oauth:    cfg.HasCredentials(),
 		log:      slog.Default(),
 		rate:     &sources.MemoryRateState{},
-		rateKey:  rateKey(cfg),
 		now:      time.Now,
 		maxPages: DefaultMaxPages,
-		timeout:  DefaultTimeout,
-		maxBody:  maxBodyBytes,
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	s.log = s.log.With("source", "reddit")
 	s.tokens.init()
-	// A plain http.Client: resty.New would add a cookie jar, and Reddit's
-	// cookies are of no use to an API client.
-	s.http = resty.NewWithClient(&http.Client{}).
-		SetTimeout(s.timeout).
-		SetHeader("User-Agent", cfg.UserAgent).
-		SetHeader("Accept", "application/json").
-		SetResponseBodyLimit(s.maxBody).
-		SetLogger(restyLogger{s.log}).
-		// Reddit answers an unknown subreddit with a redirect to its
-		// subreddit search, whose Listing holds no posts: a 3xx must be
-		// an error, not silently nothing.
-		SetRedirectPolicy(resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}))
+	// The shared client follows no redirects: Reddit answers an unknown
+	// subreddit with a redirect to its subreddit search, whose Listing
+	// holds no posts, so a 3xx must be an error, not silently nothing.
+	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, cfg.UserAgent, s.log, cfg.ClientSecret, cfg.Password)
+	s.api = &fetch.Client{
+		Source:  "reddit",
+		HTTP:    s.http,
+		Rate:    s.rate,
+		RateKey: rateKey(cfg),
+		Now:     s.now,
+		Timeout: DefaultTimeout,
+		MaxBody: maxBodyBytes,
+	}
 	return s
 }
 
@@ -154,13 +147,16 @@ func rateKey(cfg Config) string {
 // newest pages back to the newest item's time less an overlap. Items in a
 // stream's seen-set are never returned again.
 func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessage) (sources.Result, error) {
-	src := m.Source
+	src, err := sources.Settings[Settings](m)
+	if err != nil {
+		return sources.Result{}, err
+	}
 	if len(src.Subreddits) == 0 && strings.TrimSpace(src.Query) == "" {
 		// The Advite guide's monitor names only the platform: search all of
 		// Reddit for the manager's own terms.
 		src.Query = SearchQuery(m.Input)
 	}
-	t, err := newTarget(src)
+	t, err := newTarget(*src, m.Source.Include)
 	if err != nil {
 		return sources.Result{}, err
 	}
@@ -340,9 +336,7 @@ const (
 	includeComments = "comments"
 )
 
-var subredditName = regexp.MustCompile(`^[A-Za-z0-9_]{2,30}$`)
-
-func newTarget(src models.Source) (target, error) {
+func newTarget(src Settings, include []string) (target, error) {
 	var t target
 	for _, s := range src.Subreddits {
 		s = strings.TrimSpace(s)
@@ -359,7 +353,7 @@ func newTarget(src models.Source) (target, error) {
 	if len(t.subreddits) == 0 && t.query == "" {
 		return target{}, fmt.Errorf("reddit: the manager's source names neither subreddits nor a query")
 	}
-	for _, inc := range src.Include {
+	for _, inc := range include {
 		switch inc {
 		case includePosts:
 			t.posts = true
@@ -369,7 +363,7 @@ func newTarget(src models.Source) (target, error) {
 			return target{}, fmt.Errorf("reddit: source.include: unknown value %q (want %s or %s)", inc, includePosts, includeComments)
 		}
 	}
-	if len(src.Include) == 0 {
+	if len(include) == 0 {
 		t.posts = true
 	}
 	if t.comments && len(t.subreddits) == 0 {

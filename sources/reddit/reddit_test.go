@@ -21,6 +21,8 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/twitter"
 )
 
 // t0 is the fake clock's start: the fixtures' posts are from the 24 hours
@@ -274,7 +276,7 @@ func manager(subreddits []string, query string) *models.Manager {
 		ID:     "reddit-leads",
 		Type:   models.ManagerTypeFeed,
 		Enable: true,
-		Source: models.Source{Type: models.SourceReddit, Subreddits: subreddits, Query: query},
+		Source: models.Source{Type: "REDDIT", Settings: models.SettingsOf(Settings{Subreddits: subreddits, Query: query})},
 	}
 }
 
@@ -385,7 +387,7 @@ func TestTokenErrors(t *testing.T) {
 			password: testPassword,
 			token:    file("token_invalid_grant.json"),
 			want:     []string{"reddit: POST /api/v1/access_token: authentication failed: invalid_grant", "username and password"},
-			wantIs:   ErrAuth,
+			wantIs:   fetch.ErrAuth,
 		},
 		{
 			name: "wrong client secret",
@@ -394,13 +396,13 @@ func TestTokenErrors(t *testing.T) {
 				file("token_unauthorized.json")(w, r)
 			},
 			want:   []string{"reddit: POST /api/v1/access_token: authentication failed: 401 Unauthorized", "client_id and client_secret"},
-			wantIs: ErrAuth,
+			wantIs: fetch.ErrAuth,
 		},
 		{
 			name:   "token endpoint down",
 			token:  status(http.StatusBadGateway),
 			want:   []string{"reddit: POST /api/v1/access_token: server error: 502 Bad Gateway"},
-			wantIs: ErrServer,
+			wantIs: fetch.ErrServer,
 		},
 		{
 			name:   "token endpoint rate limited",
@@ -477,7 +479,7 @@ func TestUnauthorizedRefreshesTokenOnce(t *testing.T) {
 		wantTokens int
 	}{
 		{"stale token is replaced", []http.HandlerFunc{status(401), file("empty.json")}, nil, 2},
-		{"refused twice fails", []http.HandlerFunc{status(401), status(401)}, ErrAuth, 2},
+		{"refused twice fails", []http.HandlerFunc{status(401), status(401)}, fetch.ErrAuth, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1036,6 +1038,11 @@ func TestTooManyRequests(t *testing.T) {
 		{"Retry-After date", []string{"Retry-After", t0.Add(90 * time.Second).Format(http.TimeFormat)}, 90 * time.Second},
 		{"reset header", []string{"X-Ratelimit-Remaining", "0.0", "X-Ratelimit-Reset", "45"}, 45 * time.Second},
 		{"no hint", nil, 60 * time.Second},
+		// The shared parser's rules (internal/retryafter): a wait past a
+		// day is cut to one, NaN and negative values are no hint.
+		{"Retry-After capped at a day", []string{"Retry-After", "604800"}, 24 * time.Hour},
+		{"Retry-After NaN", []string{"Retry-After", "NaN"}, 60 * time.Second},
+		{"Retry-After negative, reset header used", []string{"Retry-After", "-30", "X-Ratelimit-Reset", "45"}, 45 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1082,26 +1089,26 @@ func TestFailures(t *testing.T) {
 		wantIs  error
 		wantMsg string
 	}{
-		{"500", []http.HandlerFunc{status(500)}, ErrServer,
+		{"500", []http.HandlerFunc{status(500)}, fetch.ErrServer,
 			"reddit: GET /r/marketing/new: server error: 500 Internal Server Error"},
-		{"503", []http.HandlerFunc{status(503)}, ErrServer,
+		{"503", []http.HandlerFunc{status(503)}, fetch.ErrServer,
 			"reddit: GET /r/marketing/new: server error: 503 Service Unavailable"},
-		{"private subreddit", []http.HandlerFunc{status(403)}, ErrStatus,
+		{"private subreddit", []http.HandlerFunc{status(403)}, fetch.ErrStatus,
 			"reddit: GET /r/marketing/new: unexpected status: 403 Forbidden"},
 		{"unknown subreddit redirected to search", []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/subreddits/search.json?q=marketing", http.StatusFound)
-		}}, ErrStatus, "reddit: GET /r/marketing/new: unexpected status: 302 Found"},
-		{"malformed JSON", []http.HandlerFunc{file("malformed.json")}, ErrMalformed,
+		}}, fetch.ErrStatus, "reddit: GET /r/marketing/new: unexpected status: 302 Found"},
+		{"malformed JSON", []http.HandlerFunc{file("malformed.json")}, fetch.ErrMalformed,
 			"reddit: GET /r/marketing/new: malformed response: unexpected end of JSON input"},
-		{"not a Listing", []http.HandlerFunc{file("not_listing.json")}, ErrMalformed,
+		{"not a Listing", []http.HandlerFunc{file("not_listing.json")}, fetch.ErrMalformed,
 			`reddit: GET /r/marketing/new: malformed response: kind "t5", want "Listing"`},
 		{"HTML error page", []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.Write([]byte("<!doctype html><title>Reddit - Dive into anything</title>"))
-		}}, ErrMalformed, "reddit: GET /r/marketing/new: malformed response: invalid character '<'"},
-		{"oversized body", []http.HandlerFunc{oversized}, ErrTooLarge,
+		}}, fetch.ErrMalformed, "reddit: GET /r/marketing/new: malformed response: invalid character '<'"},
+		{"oversized body", []http.HandlerFunc{oversized}, fetch.ErrTooLarge,
 			"reddit: GET /r/marketing/new: response too large: over 8388608 bytes"},
-		{"page 2 fails after page 1", []http.HandlerFunc{file("new_page1.json"), status(502)}, ErrServer,
+		{"page 2 fails after page 1", []http.HandlerFunc{file("new_page1.json"), status(502)}, fetch.ErrServer,
 			"reddit: GET /r/marketing/new: server error: 502 Bad Gateway"},
 	}
 	for _, tt := range tests {
@@ -1115,9 +1122,14 @@ func TestFailures(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), tt.wantMsg) {
 				t.Errorf("err = %q, want prefix %q", err, tt.wantMsg)
 			}
-			var re *RequestError
-			if !errors.As(err, &re) || re.Path != "/r/marketing/new" {
-				t.Errorf("err = %#v, want a *RequestError for /r/marketing/new", err)
+			// One error family for every source: what Reddit fails with
+			// is what twitter, facebook and hackernews fail with.
+			var re *fetch.RequestError
+			if !errors.As(err, &re) || re.Source != "reddit" || re.Path != "/r/marketing/new" {
+				t.Errorf("err = %#v, want a *fetch.RequestError of reddit for /r/marketing/new", err)
+			}
+			if tt.wantIs == fetch.ErrServer && !errors.Is(err, twitter.ErrServer) {
+				t.Errorf("errors.Is(err, twitter.ErrServer) = false for Reddit's %v", err)
 			}
 			for _, s := range append([]string{testSecret, testClientID, "limit=", "raw_json"}, e.f.tokens...) {
 				if strings.Contains(err.Error(), s) {
@@ -1252,7 +1264,7 @@ func TestPostJSONHasEveryRequiredString(t *testing.T) {
 	res2 := mustPoll(t, e2, manager(bothSubs, ""), nil)
 
 	for _, p := range append(res.Posts, res2.Posts...) {
-		b, err := json.Marshal(models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p}))
+		b, err := models.ScanEvent(&models.Scan{Name: "namespaces/acme/managers/reddit-leads/scans/1", Post: p})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 	"unicode"
+
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 const (
@@ -101,7 +103,7 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 		SetFormData(form).
 		Post(s.cfg.TokenURL)
 	if err != nil {
-		return "", 0, s.transportError(ctx, log, http.MethodPost, path, err)
+		return "", 0, s.api.TransportError(ctx, log, http.MethodPost, path, err)
 	}
 	code := resp.StatusCode()
 	if code == http.StatusTooManyRequests || code >= 500 {
@@ -111,8 +113,8 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 	var tr tokenResponse
 	decodeErr := json.Unmarshal(resp.Body(), &tr)
 	fail := func(format string, args ...any) (string, time.Duration, error) {
-		err := fmt.Errorf("%w: "+format, append([]any{ErrAuth}, args...)...)
-		return "", 0, &RequestError{Method: http.MethodPost, Path: path, StatusCode: code, Err: err}
+		err := fmt.Errorf("%w: "+format, append([]any{fetch.ErrAuth}, args...)...)
+		return "", 0, s.api.Error(http.MethodPost, path, code, err)
 	}
 	switch {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
@@ -126,7 +128,7 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 	case code != http.StatusOK:
 		return fail("%s", resp.Status())
 	case decodeErr != nil:
-		return fail("%v: %v", ErrMalformed, decodeErr)
+		return fail("%v: %v", fetch.ErrMalformed, decodeErr)
 	case tr.AccessToken == "":
 		return fail("no access_token in the answer")
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 // webURL is where links in posts point, whatever API base URL is used.
@@ -86,15 +87,15 @@ type page struct {
 }
 
 // decodeListing parses a listing body, keeping the children of kind
-// (kindLink or kindComment). The error is ErrMalformed-wrapped and names no
+// (kindLink or kindComment). The error is fetch.ErrMalformed-wrapped and names no
 // endpoint (the caller does).
 func decodeListing(body []byte, kind string) (page, error) {
 	var l listing
 	if err := json.Unmarshal(body, &l); err != nil {
-		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return page{}, fmt.Errorf("%w: %v", fetch.ErrMalformed, err)
 	}
 	if l.Kind != "Listing" {
-		return page{}, fmt.Errorf("%w: kind %q, want \"Listing\"", ErrMalformed, l.Kind)
+		return page{}, fmt.Errorf("%w: kind %q, want \"Listing\"", fetch.ErrMalformed, l.Kind)
 	}
 	p := page{after: l.Data.After, children: len(l.Data.Children)}
 	for i, c := range l.Data.Children {
@@ -117,10 +118,10 @@ func decodeListing(body []byte, kind string) (page, error) {
 			t, name, id = k, k.Name, k.ID
 		}
 		if err != nil {
-			return page{}, fmt.Errorf("%w: child %d: %v", ErrMalformed, i, err)
+			return page{}, fmt.Errorf("%w: child %d: %v", fetch.ErrMalformed, i, err)
 		}
 		if name == "" && id == "" {
-			return page{}, fmt.Errorf("%w: child %d has neither name nor id", ErrMalformed, i)
+			return page{}, fmt.Errorf("%w: child %d has neither name nor id", fetch.ErrMalformed, i)
 		}
 		p.things = append(p.things, t)
 	}

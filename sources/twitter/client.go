@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
@@ -100,7 +101,7 @@ func (s *Source) statusError(ctx context.Context, log *slog.Logger, resp *resty.
 	if code == http.StatusTooManyRequests {
 		until, ok := exhaustedUntil(h, now)
 		if !ok {
-			if d, ok := fetch.RetryAfter(h.Get("Retry-After"), now); ok {
+			if d, ok := retryafter.Parse(h.Get("Retry-After"), now); ok {
 				until = now.Add(d)
 			} else {
 				until = now.Add(defaultBlock)
@@ -118,7 +119,7 @@ func (s *Source) statusError(ctx context.Context, log *slog.Logger, resp *resty.
 	switch {
 	case code >= 500:
 		err = fmt.Errorf("%w: %s%s", ErrServer, resp.Status(), why)
-		if d, ok := fetch.RetryAfter(h.Get("Retry-After"), now); ok {
+		if d, ok := retryafter.Parse(h.Get("Retry-After"), now); ok {
 			s.api.Block(ctx, log, now.Add(d))
 		}
 		log.Warn("twitter: server error", "path", searchPath, "status", code)

@@ -303,6 +303,15 @@ func minID(a, b string) string {
 	return a
 }
 
+// Describe implements sources.Describer: the X search query.
+func (s *Source) Describe(m *models.Manager) string {
+	q, err := Query(m)
+	if err != nil {
+		return ""
+	}
+	return "X search query: " + q
+}
+
 // bareTerm is a keyword X's search reads as one token: a word, #hashtag,
 // @mention or $cashtag. Anything else is sent as a quoted phrase.
 var bareTerm = regexp.MustCompile(`^[#@$]?[\p{L}\p{N}_]+$`)
@@ -316,7 +325,11 @@ var bareTerm = regexp.MustCompile(`^[#@$]?[\p{L}\p{N}_]+$`)
 //	keywords [social listening, earshot], excludes [jobs] →
 //	("social listening" OR earshot) -jobs -is:retweet
 func Query(m *models.Manager) (string, error) {
-	if q := strings.TrimSpace(m.Source.Query); q != "" {
+	st, err := sources.Settings[Settings](m)
+	if err != nil {
+		return "", err
+	}
+	if q := strings.TrimSpace(st.Query); q != "" {
 		return q, nil
 	}
 	var terms []string

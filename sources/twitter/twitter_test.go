@@ -45,8 +45,8 @@ func manager(query string, keywords ...string) *models.Manager {
 	return &models.Manager{
 		Meta:   models.Meta{Name: "namespaces/acme/managers/x"},
 		ID:     "x",
-		Source: models.Source{Type: models.SourceTwitter, Query: query, Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: models.FocusMentions}},
+		Source: models.Source{Type: "TWITTER", Settings: models.SettingsOf(Settings{Query: query}), Backfill: models.Duration(24 * time.Hour)},
+		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: "MENTIONS"}},
 	}
 }
 

@@ -145,27 +145,6 @@ func (c *Client) Error(method, path string, code int, err error) error {
 	return &RequestError{Source: c.Source, Method: method, Path: path, StatusCode: code, Err: err}
 }
 
-// RetryAfter parses Retry-After: delay seconds or an HTTP date.
-func RetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if d, ok := Seconds(v); ok {
-		return d, true
-	}
-	if t, err := http.ParseTime(strings.TrimSpace(v)); err == nil && t.After(now) {
-		return t.Sub(now), true
-	}
-	return 0, false
-}
-
-// Seconds parses a positive number of seconds ("60", "59.0") of at most a
-// day.
-func Seconds(v string) (time.Duration, bool) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || f <= 0 || f > 24*3600 {
-		return 0, false
-	}
-	return time.Duration(f * float64(time.Second)), true
-}
-
 // EpochSeconds parses a reset time given as Unix seconds ("1718280600"),
 // accepting only one in the next day: a clock far off, or a value in
 // another unit, must not hold a source back for longer.

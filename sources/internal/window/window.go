@@ -14,6 +14,7 @@ package window
 import (
 	"cmp"
 	"context"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -188,21 +189,38 @@ func oldestTime[T any](items []Item[T]) (time.Time, bool) {
 
 // fresh returns the items not in seen, each once, oldest first.
 func fresh[T any](seen []Seen, items []Item[T]) []Item[T] {
-	done := make(map[string]bool, len(seen)+len(items))
-	for _, s := range seen {
-		done[s.ID] = true
-	}
-	var out []Item[T]
-	for _, it := range items {
-		if done[it.ID] {
-			continue
+	ids := func(yield func(string) bool) {
+		for _, s := range seen {
+			if !yield(s.ID) {
+				return
+			}
 		}
-		done[it.ID] = true
-		out = append(out, it)
 	}
+	out := Unseen(ids, items, func(it Item[T]) string { return it.ID })
 	slices.SortStableFunc(out, func(a, b Item[T]) int {
 		return cmp.Or(a.Time.Compare(b.Time), CompareIDs(a.ID, b.ID))
 	})
+	return out
+}
+
+// Unseen is the seen-set's test, for this package's windows and for a
+// source that keeps its own cursor shape (Reddit's fullnames): it returns
+// the items whose id is not in seen, each once (the first of repeats), in
+// the order given.
+func Unseen[T any](seen iter.Seq[string], items []T, id func(T) string) []T {
+	done := make(map[string]bool, len(items))
+	for s := range seen {
+		done[s] = true
+	}
+	var out []T
+	for _, it := range items {
+		k := id(it)
+		if done[k] {
+			continue
+		}
+		done[k] = true
+		out = append(out, it)
+	}
 	return out
 }
 

@@ -123,3 +123,24 @@ func TestCompareIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestUnseen(t *testing.T) {
+	tests := []struct {
+		name        string
+		seen, items []string
+		want        []string
+	}{
+		{"nothing seen", nil, []string{"t3_b", "t3_a"}, []string{"t3_b", "t3_a"}},
+		{"seen dropped", []string{"t3_a"}, []string{"t3_b", "t3_a", "t3_c"}, []string{"t3_b", "t3_c"}},
+		{"repeats once", nil, []string{"t3_a", "t3_b", "t3_a"}, []string{"t3_a", "t3_b"}},
+		{"all seen", []string{"t3_a", "t3_b"}, []string{"t3_b", "t3_a"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Unseen(slices.Values(tt.seen), tt.items, func(s string) string { return s })
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Unseen = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
