@@ -425,6 +425,7 @@ func (a *attempt) finish(ctx context.Context, state string, att *models.Attempt,
 		PrevAttempts: a.prevAttempts,
 		Interrupted:  a.interrupted,
 		Postponed:    a.postponed,
+		TaskID:       a.taskID,
 	})
 	if err != nil {
 		a.log().Error("record delivery attempt", "error", err)

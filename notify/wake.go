@@ -93,10 +93,16 @@ func (w *waker) waiter(ctx context.Context, ns, conn, taskID string) {
 				}
 				taskID = next
 			case wakeBusy:
-				// Still being processed for all the tries: back in front of the
-				// queue, for the next slot that frees.
+				// Still being processed after every try: back in front of the
+				// queue for the next slot that frees (should it be running
+				// after all, its attempt takes it out again), and this slot to
+				// the next in line.
 				_ = w.store.Wait(ctx, ns, conn, taskID)
-				return
+				next, err := w.store.NextWaiter(ctx, ns, conn)
+				if err != nil || next == "" || next == taskID {
+					return
+				}
+				taskID = next
 			default:
 				return
 			}

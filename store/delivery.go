@@ -51,16 +51,17 @@ func keyDeliveryIndex(ns, conn, state string) string {
 
 // Fields of a delivery record.
 const (
-	fMeta      = "meta"      // JSON of the fields that never change
-	fState     = "state"     // models.Delivery* state
-	fUpdate    = "update"    // unix ms
-	fNext      = "next"      // unix ms of the next attempt
-	fCount     = "attempts"  // attempts made
-	fError     = "error"     // last error
-	fTask      = "task"      // asynq TaskID of the current task
-	fRedrives  = "redrives"  // redrives and manual retries
-	fFirst     = "first"     // the first attempt, JSON (the others are in the attempts list)
-	fPostponed = "postponed" // postponements by the limits in a row
+	fMeta       = "meta"       // JSON of the fields that never change
+	fState      = "state"      // models.Delivery* state
+	fUpdate     = "update"     // unix ms
+	fNext       = "next"       // unix ms of the next attempt
+	fCount      = "attempts"   // attempts made
+	fError      = "error"      // last error
+	fTask       = "task"       // asynq TaskID of the current task
+	fRedrives   = "redrives"   // redrives and manual retries
+	fFirst      = "first"      // the first attempt, JSON (the others are in the attempts list)
+	fPostponed  = "postponed"  // postponements by the limits in a row
+	fAttempting = "attempting" // attempts started and not finished
 )
 
 // deliveryMeta is what never changes in a delivery.
@@ -174,6 +175,9 @@ type AttemptFinish struct {
 	PrevAttempts int
 	// Postponed is AttemptGrant.Postponed: the count is cleared when set.
 	Postponed int
+	// TaskID is the asynq task of a delivery that had been postponed: it
+	// leaves its connection's waiting set.
+	TaskID string
 }
 
 // Finished is what FinishAttempt reports.
@@ -260,13 +264,21 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (Finished, e
 			}
 			add(pipe.PExpire(ctx, att, f.Retention))
 		}
-		add(pipe.HSet(ctx, key, fields...), pipe.Del(ctx, keyAttempting(r)))
-		if f.Postponed > 0 {
-			drop = append(drop, fPostponed)
-		}
-		if len(drop) > 0 && (!fresh || f.Postponed > 0) {
+		if fresh {
+			// Nothing to drop yet: zero the counts in the same command
+			// (the path of most deliveries).
+			fields = append(fields, fAttempting, 0)
+			if f.Postponed > 0 {
+				fields = append(fields, fPostponed, 0)
+			}
+		} else {
+			drop = append(drop, fAttempting)
+			if f.Postponed > 0 {
+				drop = append(drop, fPostponed)
+			}
 			add(pipe.HDel(ctx, key, drop...))
 		}
+		add(pipe.HSet(ctx, key, fields...))
 		if !fresh || f.State != models.DeliveryDelivered {
 			add(pipe.PExpire(ctx, key, f.Retention))
 		}
@@ -278,6 +290,11 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (Finished, e
 			if st != f.State && (f.PrevState == "" || st == f.PrevState) {
 				add(pipe.ZRem(ctx, keyDeliveryIndex(r.Namespace, r.Connection, st), r.ID))
 			}
+		}
+		if f.Postponed > 0 && f.TaskID != "" {
+			// Granted by its own fallback rather than a wake-up: no wake-up
+			// must find it later.
+			add(pipe.ZRem(ctx, keyConnWaiting(r.Namespace, r.Connection), f.TaskID))
 		}
 		if f.Lease != "" {
 			waiter = pipe.ZPopMin(ctx, keyConnWaiting(r.Namespace, r.Connection), 1)

@@ -49,16 +49,8 @@ func keyConnRateTurns(ns, conn string) string {
 	return Prefix + "conn:" + connTag(ns, conn) + ":rate:turns"
 }
 
-// keyAttempting counts the attempts of a delivery that were started and
-// not finished: more than one when an attempt begins means the ones
-// before it were cut off (their process stopped mid-attempt).
-func keyAttempting(r DeliveryRef) string { return keyDelivery(r) + ":attempting" }
-func keyEvent(name string) string        { return Prefix + "event:" + name }
-func keyDisabledConnections() string     { return Prefix + "connections:disabled" }
-
-// attemptingTTL outlives any recovery of a dead process's task by asynq
-// (at most a few minutes).
-const attemptingTTL = time.Hour
+func keyEvent(name string) string    { return Prefix + "event:" + name }
+func keyDisabledConnections() string { return Prefix + "connections:disabled" }
 
 // AttemptStart asks for what one attempt of a delivery needs before it
 // sends: the event, the current resource version, and a place within the
@@ -182,7 +174,7 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 		burst      int
 		inflightK  = keyConnInflight(r.Namespace, r.Connection)
 		waitingK   = keyConnWaiting(r.Namespace, r.Connection)
-		attemptK   = keyAttempting(r)
+		recordK    = keyDelivery(r)
 		expireConc = rand.IntN(32) == 0 // the key's TTL only collects a deleted connection's
 	)
 	if rateOn {
@@ -193,14 +185,15 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 		record                     *redis.SliceCmd
 		started, inflight, waiting *redis.IntCmd
 		rate                       *redis.Cmd
-		waited                     *redis.FloatCmd
 	)
 	err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 		version = pipe.Get(ctx, keyVersion())
 		event = pipe.Get(ctx, eventKey)
 		record = pipe.HMGet(ctx, keyDelivery(r), fState, fCount, fPostponed)
-		started = pipe.Incr(ctx, attemptK)
-		cmds := []redis.Cmder{version, event, record, started, pipe.PExpire(ctx, attemptK, attemptingTTL)}
+		// Attempts started and not finished: more than this one means the
+		// ones before it were cut off (their process stopped mid-attempt).
+		started = pipe.HIncrBy(ctx, recordK, fAttempting, 1)
+		cmds := []redis.Cmder{version, event, record, started}
 		if rateOn {
 			rate = rateScript.EvalSha(ctx, pipe,
 				[]string{keyConnRateTAT(r.Namespace, r.Connection), keyConnRateTurns(r.Namespace, r.Connection)},
@@ -213,12 +206,6 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 				pipe.ZAdd(ctx, inflightK, redis.Z{Score: float64(now.Add(a.LeaseTTL).UnixMilli()), Member: a.Lease}))
 			inflight = pipe.ZCard(ctx, inflightK) // counts this attempt
 			cmds = append(cmds, inflight)
-			if a.TaskID != "" {
-				// Out of the waiting set, so that no wake-up runs it once it is
-				// done; a refusal puts it back in its place.
-				waited = pipe.ZScore(ctx, waitingK, a.TaskID)
-				cmds = append(cmds, waited, pipe.ZRem(ctx, waitingK, a.TaskID))
-			}
 			waiting = pipe.ZCard(ctx, waitingK)
 			cmds = append(cmds, waiting)
 			if expireConc {
@@ -232,7 +219,7 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 		// it, and start over. The counts taken meanwhile are given back.
 		_ = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 			var cmds []redis.Cmder
-			cmds = append(cmds, pipe.Decr(ctx, attemptK))
+			cmds = append(cmds, pipe.HIncrBy(ctx, recordK, fAttempting, -1))
 			if concOn {
 				cmds = append(cmds, pipe.ZRem(ctx, inflightK, a.Lease))
 			}
@@ -282,12 +269,24 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	if g.Reason == "" {
 		g.Postponed = postponed
 		g.Spare = concOn && g.Waiting > 0 && inflight.Val() < int64(a.Concurrency)
+		if postponed > 0 && concOn && a.TaskID != "" {
+			// It may have waited for a slot, and come back by its fallback
+			// rather than a wake-up: out of the waiting set before it sends,
+			// so that no wake-up finds it running, or runs it again once it
+			// is done. (Only the backlog pays this round trip.)
+			if err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+				return []redis.Cmder{pipe.ZRem(ctx, waitingK, a.TaskID)}
+			}); err != nil {
+				_, _ = s.ReleaseAttempt(ctx, r, g, a.Lease)
+				return AttemptGrant{}, fmt.Errorf("store: leave the waiting set: %w", err)
+			}
+		}
 		return g, nil
 	}
 	// Refused: give back what was taken, and note the postponement.
 	var count *redis.IntCmd
 	err = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
-		cmds := []redis.Cmder{pipe.Decr(ctx, attemptK)}
+		cmds := []redis.Cmder{pipe.HIncrBy(ctx, recordK, fAttempting, -1)}
 		if concOn {
 			cmds = append(cmds, pipe.ZRem(ctx, inflightK, a.Lease))
 		}
@@ -299,12 +298,9 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 			cmds = append(cmds, count)
 		}
 		if g.Reason == ReasonConcurrency && a.TaskID != "" {
-			since := float64(now.UnixMilli())
-			if waited != nil && waited.Err() == nil {
-				since = waited.Val()
-			}
+			// NX: one refused again keeps its place.
 			cmds = append(cmds,
-				pipe.ZAddNX(ctx, waitingK, redis.Z{Score: since, Member: a.TaskID}),
+				pipe.ZAddNX(ctx, waitingK, redis.Z{Score: float64(now.UnixMilli()), Member: a.TaskID}),
 				pipe.PExpire(ctx, waitingK, time.Hour))
 		}
 		return cmds
@@ -349,7 +345,7 @@ func isNoScript(err error) bool {
 func (s *Store) ReleaseAttempt(ctx context.Context, r DeliveryRef, g AttemptGrant, lease string) (string, error) {
 	var pop *redis.ZSliceCmd
 	err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
-		cmds := []redis.Cmder{pipe.Decr(ctx, keyAttempting(r))}
+		cmds := []redis.Cmder{pipe.HIncrBy(ctx, keyDelivery(r), fAttempting, -1)}
 		if g.Leased {
 			pop = pipe.ZPopMin(ctx, keyConnWaiting(r.Namespace, r.Connection), 1)
 			cmds = append(cmds, pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), lease), pop)

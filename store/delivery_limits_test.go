@@ -127,6 +127,12 @@ func TestConcurrencyWaitersAreHandedOn(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			st := newStore(t, b.URL(t))
 			ctx := context.Background()
+			for i := range 6 {
+				id := fmt.Sprintf("msg_%02d", i)
+				if err := st.CreateDelivery(ctx, store.DeliveryRef{Namespace: "a", Connection: "c", ID: id}, record("a", "c", id, time.Now()), time.Hour); err != nil {
+					t.Fatal(err)
+				}
+			}
 			start := func(i int) store.AttemptGrant {
 				t.Helper()
 				ref := store.DeliveryRef{Namespace: "a", Connection: "c", ID: fmt.Sprintf("msg_%02d", i)}
