@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +76,38 @@ func (w *waker) after(taskID string, d time.Duration) {
 	})
 }
 
+// runWaiter moves a task of a connection's waiting set to the front of the
+// queue. It is only ever in the set while it waits (a refusal puts it in,
+// its next grant or finish takes it out), so it is run as it is, without
+// asking asynq first, to keep the hand-off of a slot short.
+func (w *waker) runWaiter(taskID string) wakeResult {
+	pause := wakeBackoff
+	for range wakeTries {
+		err := w.insp.RunTask(QueueDeliveries, taskID)
+		switch {
+		case err == nil, strings.Contains(errString(err), "already in pending state"):
+			return wakeDone
+		case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+			return wakeGone
+		case strings.Contains(errString(err), "already running"):
+			// Its handler has returned (it asked to wait) and asynq is about
+			// to put it in the retry set.
+			time.Sleep(pause)
+			pause *= 2
+		default:
+			return wakeDone // Redis trouble: its own fallback will do
+		}
+	}
+	return wakeBusy
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
 // waiter wakes a delivery that waited for a concurrency slot of a
 // connection, taken out of its waiting set; one that is gone meanwhile
 // hands its turn on to the next.
@@ -85,27 +118,16 @@ func (w *waker) waiter(ctx context.Context, ns, conn, taskID string) {
 	ctx = context.WithoutCancel(ctx) // the attempt that hands its slot on is over
 	go func() {
 		for range 4 {
-			switch w.wake(taskID) {
-			case wakeGone:
-				next, err := w.store.NextWaiter(ctx, ns, conn)
-				if err != nil || next == "" {
-					return
-				}
-				taskID = next
-			case wakeBusy:
-				// Still being processed after every try: back in front of the
-				// queue for the next slot that frees (should it be running
-				// after all, its attempt takes it out again), and this slot to
-				// the next in line.
-				_ = w.store.Wait(ctx, ns, conn, taskID)
-				next, err := w.store.NextWaiter(ctx, ns, conn)
-				if err != nil || next == "" || next == taskID {
-					return
-				}
-				taskID = next
-			default:
+			if w.runWaiter(taskID) == wakeDone {
 				return
 			}
+			// Gone, or still being processed after every try (its fallback
+			// brings it back): the slot goes to the next in line.
+			next, err := w.store.NextWaiter(ctx, ns, conn)
+			if err != nil || next == "" {
+				return
+			}
+			taskID = next
 		}
 	}()
 }
@@ -118,7 +140,8 @@ const (
 	wakeBusy                   // still being processed after every try
 )
 
-// wake moves a waiting task to the front of the queue.
+// wake moves a task due now to the front of the queue, if it still waits
+// in asynq's retry set (a manual retry may have run it meanwhile).
 func (w *waker) wake(taskID string) wakeResult {
 	pause := wakeBackoff
 	for range wakeTries {

@@ -291,7 +291,7 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (Finished, e
 				add(pipe.ZRem(ctx, keyDeliveryIndex(r.Namespace, r.Connection, st), r.ID))
 			}
 		}
-		if f.Postponed > 0 && f.TaskID != "" {
+		if (f.Postponed > 0 || f.PrevState == "") && f.TaskID != "" {
 			// Granted by its own fallback rather than a wake-up: no wake-up
 			// must find it later.
 			add(pipe.ZRem(ctx, keyConnWaiting(r.Namespace, r.Connection), f.TaskID))

@@ -269,11 +269,12 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	if g.Reason == "" {
 		g.Postponed = postponed
 		g.Spare = concOn && g.Waiting > 0 && inflight.Val() < int64(a.Concurrency)
-		if postponed > 0 && concOn && a.TaskID != "" {
-			// It may have waited for a slot, and come back by its fallback
-			// rather than a wake-up: out of the waiting set before it sends,
-			// so that no wake-up finds it running, or runs it again once it
-			// is done. (Only the backlog pays this round trip.)
+		if (postponed > 0 || g.State == "") && concOn && a.TaskID != "" {
+			// It may have waited for a slot (its postponements are counted in
+			// its record: without one, it may have too), and come back by its
+			// fallback rather than a wake-up: out of the waiting set before it
+			// sends, so that no wake-up finds it running, or runs it again
+			// once it is done. (Only the backlog pays this round trip.)
 			if err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 				return []redis.Cmder{pipe.ZRem(ctx, waitingK, a.TaskID)}
 			}); err != nil {
@@ -374,15 +375,6 @@ func (s *Store) NextWaiter(ctx context.Context, ns, conn string) (string, error)
 		return "", fmt.Errorf("store: read waiting deliveries: %w", err)
 	}
 	return popped(pop), nil
-}
-
-// Wait puts a task back in a connection's waiting set (its wake-up found
-// it still running), ahead of the others.
-func (s *Store) Wait(ctx context.Context, ns, conn, taskID string) error {
-	if err := s.rdb.ZAddNX(ctx, keyConnWaiting(ns, conn), redis.Z{Score: 0, Member: taskID}).Err(); err != nil {
-		return fmt.Errorf("store: wait for a slot: %w", err)
-	}
-	return nil
 }
 
 func popped(pop *redis.ZSliceCmd) string {
