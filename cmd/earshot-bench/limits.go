@@ -68,8 +68,8 @@ func benchLimits(ctx context.Context, out io.Writer, url string, o options) erro
 				sc.name, sc.processes, r.got, sc.n, o.limitsTimeout, r.rate, sc.expected(), 100*r.rate/sc.expected(), r.maxInflight)
 			continue
 		}
-		fmt.Fprintf(out, "%-40s %d process(es): %4d scans in %6.1f s; drained at %6.1f/s, limit allows %6.1f/s (%.0f %%); max in flight %d\n",
-			sc.name, sc.processes, sc.n, r.total.Seconds(), r.rate, sc.expected(), 100*r.rate/sc.expected(), r.maxInflight)
+		fmt.Fprintf(out, "%-40s %d process(es): %4d scans in %6.1f s; drained at %6.1f/s, limit allows %6.1f/s (%.0f %%); max in flight %d; longest pause %s\n",
+			sc.name, sc.processes, sc.n, r.total.Seconds(), r.rate, sc.expected(), 100*r.rate/sc.expected(), r.maxInflight, r.maxGap.Round(time.Millisecond))
 	}
 	fmt.Fprintln(out)
 	return nil
@@ -80,6 +80,7 @@ type drainResult struct {
 	total       time.Duration // from hand-on to the last receipt
 	rate        float64       // deliveries/s once the limit binds
 	maxInflight int64
+	maxGap      time.Duration // the longest pause between two receipts
 }
 
 func limitsYAML(url, rcvURL string, sc limitScenario) string {
@@ -160,6 +161,9 @@ func drain(ctx context.Context, url string, sc limitScenario, timeout time.Durat
 	}
 	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
 	r := drainResult{got: len(times), total: times[len(times)-1].Sub(start), maxInflight: rcv.maxIn.Load()}
+	for i := 1; i < len(times); i++ {
+		r.maxGap = max(r.maxGap, times[i].Sub(times[i-1]))
+	}
 	// Once the limit binds: after the burst a rate limit lets through at
 	// once (about ten), or from the first receipt for concurrency.
 	skip := 0
