@@ -332,6 +332,9 @@ func derefAttempt(a *models.Attempt) []models.Attempt {
 
 // GetDelivery returns one delivery record.
 func (s *Store) GetDelivery(ctx context.Context, r DeliveryRef) (*models.Delivery, error) {
+	if !models.ValidDeliveryID(r.ID) {
+		return nil, ErrNotFound // it would name another key
+	}
 	ds, err := s.getDeliveries(ctx, r.Namespace, r.Connection, []string{r.ID})
 	if err != nil {
 		return nil, err

@@ -217,9 +217,12 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	if err != nil && rate != nil && isNoScript(rate.Err()) {
 		// A Redis that has not seen the script yet (or was restarted): load
 		// it, and start over. The counts taken meanwhile are given back.
+		state := ""
+		if v := record.Val(); len(v) > 0 {
+			state, _ = v[0].(string)
+		}
 		_ = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
-			var cmds []redis.Cmder
-			cmds = append(cmds, pipe.HIncrBy(ctx, recordK, fAttempting, -1))
+			cmds := []redis.Cmder{uncountAttempt(ctx, pipe, recordK, state)}
 			if concOn {
 				cmds = append(cmds, pipe.ZRem(ctx, inflightK, a.Lease))
 			}
@@ -287,7 +290,7 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	// Refused: give back what was taken, and note the postponement.
 	var count *redis.IntCmd
 	err = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
-		cmds := []redis.Cmder{pipe.HIncrBy(ctx, recordK, fAttempting, -1)}
+		cmds := []redis.Cmder{uncountAttempt(ctx, pipe, recordK, g.State)}
 		if concOn {
 			cmds = append(cmds, pipe.ZRem(ctx, inflightK, a.Lease))
 		}
@@ -330,6 +333,16 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	return g, nil
 }
 
+// uncountAttempt takes back the count of a started attempt. Without a
+// record (state ""), the count was all the hash held: it goes, and with it
+// the hash, which has no TTL.
+func uncountAttempt(ctx context.Context, pipe redis.Pipeliner, record, state string) redis.Cmder {
+	if state == "" {
+		return pipe.HDel(ctx, record, fAttempting)
+	}
+	return pipe.HIncrBy(ctx, record, fAttempting, -1)
+}
+
 // giveBackRate returns a turn taken from a connection's rate limit.
 func (s *Store) giveBackRate(ctx context.Context, pipe redis.Pipeliner, r DeliveryRef, interval float64) []redis.Cmder {
 	k := keyConnRateTAT(r.Namespace, r.Connection)
@@ -346,7 +359,7 @@ func isNoScript(err error) bool {
 func (s *Store) ReleaseAttempt(ctx context.Context, r DeliveryRef, g AttemptGrant, lease string) (string, error) {
 	var pop *redis.ZSliceCmd
 	err := s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
-		cmds := []redis.Cmder{pipe.HIncrBy(ctx, keyDelivery(r), fAttempting, -1)}
+		cmds := []redis.Cmder{uncountAttempt(ctx, pipe, keyDelivery(r), g.State)}
 		if g.Leased {
 			pop = pipe.ZPopMin(ctx, keyConnWaiting(r.Namespace, r.Connection), 1)
 			cmds = append(cmds, pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), lease), pop)
