@@ -17,6 +17,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
@@ -91,13 +92,14 @@ func newHarness(t *testing.T, redisURL string, cfg notify.Config, opts ...harnes
 	client := asynq.NewClientFromRedisClient(queue)
 	m := metrics.New()
 	svc, err := notify.New(notify.Options{
-		Config:        cfg,
-		Store:         st,
-		Client:        client,
-		Inspector:     asynq.NewInspectorFromRedisClient(rdb),
-		Metrics:       m.Delivery,
-		Logger:        testLogger(),
-		WatchInterval: 100 * time.Millisecond,
+		Config:          cfg,
+		Store:           st,
+		Client:          client,
+		Inspector:       asynq.NewInspectorFromRedisClient(rdb),
+		Metrics:         m.Delivery,
+		Logger:          testLogger(),
+		WatchInterval:   100 * time.Millisecond,
+		RecoverInterval: 100 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -185,11 +187,13 @@ func (h *harness) deliver(conn string) string {
 	return notify.WebhookID(name, conn)
 }
 
-// waitState waits until a delivery is in state and returns it.
+// waitState waits until a delivery is in state and returns it. It waits
+// at least fakes.MinWait whatever timeout says: on a busy machine a test
+// is slow, not wrong (timeout is what the test expects, for the message).
 func (h *harness) waitState(conn, id, state string, timeout time.Duration) *models.Delivery {
 	h.t.Helper()
 	_, cid, _ := models.ParseConnectionName(conn)
-	deadline := time.Now().Add(timeout)
+	deadline := time.Now().Add(max(timeout, fakes.MinWait))
 	var d *models.Delivery
 	for time.Now().Before(deadline) {
 		var err error

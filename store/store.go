@@ -489,3 +489,6 @@ func (s *Store) ConfigDeclared(ctx context.Context) ([]string, error) {
 func (s *Store) ForgetConfigHash(ctx context.Context, name string) error {
 	return s.rdb.HDel(ctx, keyConfigHash(), name).Err()
 }
+
+// SetClock replaces the clock the store stamps and limits by (tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }

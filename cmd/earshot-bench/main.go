@@ -51,15 +51,18 @@ func main() {
 }
 
 type options struct {
-	redisURL    string
-	n           int           // deliveries of the throughput run (real Redis)
-	nEmbedded   int           // deliveries of the throughput run (embedded)
-	rate        int           // offered deliveries per second of the latency run
-	duration    time.Duration // of the latency run
-	producers   int
-	concurrency int // delivery.concurrency (0: the default)
-	backends    string
-	clusterURL  string
+	redisURL      string
+	n             int           // deliveries of the throughput run (real Redis)
+	nEmbedded     int           // deliveries of the throughput run (embedded)
+	rate          int           // offered deliveries per second of the latency run
+	duration      time.Duration // of the latency run
+	producers     int
+	concurrency   int // delivery.concurrency (0: the default)
+	backends      string
+	clusterURL    string
+	limitsRateN   int // backlog of the rate-limit scenarios
+	limitsConcN   int // backlog of the concurrency scenarios
+	limitsTimeout time.Duration
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -73,10 +76,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.producers, "producers", 8, "goroutines handing scans on in the throughput run")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "delivery.concurrency (0: the configuration's default)")
 	fs.StringVar(&o.clusterURL, "cluster", os.Getenv("REDIS_CLUSTER_URL"), "Redis Cluster to measure on, redis-cluster://host:port,… (it is flushed); default $REDIS_CLUSTER_URL")
-	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure, in this order: redis, cluster, embedded")
+	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure, in this order: redis, cluster, embedded, limits (backlogs under a connection's limits, one and two processes, real Redis)")
+	fs.IntVar(&o.limitsRateN, "limits-rate-n", 300, "backlog of the rate-limit scenarios")
+	fs.IntVar(&o.limitsConcN, "limits-concurrency-n", 1000, "backlog of the concurrency scenarios")
+	fs.DurationVar(&o.limitsTimeout, "limits-timeout", 10*time.Minute, "how long a limits scenario may take (what arrived by then is reported)")
+	serve := fs.String("serve", "", "run only an Earshot on this configuration file (the second process of the limits scenarios)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *serve != "" {
+		return serveOnly(ctx, *serve, out)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -106,6 +116,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				continue
 			}
 			if err := bench(ctx, out, "redis cluster", o.clusterURL, o.n, o); err != nil {
+				return err
+			}
+		case "limits":
+			if o.redisURL == "" {
+				fmt.Fprintln(out, "limits: skipped (no --redis and no REDIS_URL)")
+				continue
+			}
+			if err := benchLimits(ctx, out, o.redisURL, o); err != nil {
 				return err
 			}
 		case "embedded":
@@ -454,14 +472,18 @@ namespaces:
 // receiver is a local webhook receiver that notes when each webhook-id
 // first arrived.
 type receiver struct {
-	url  string
-	srv  *http.Server
-	mu   sync.Mutex
-	sent map[string]time.Time
-	lat  []time.Duration
-	seen map[string]bool
-	last time.Time
-	got  chan struct{}
+	delay time.Duration // before answering
+	maxIn atomic.Int64  // requests in flight at once, at most
+	in    atomic.Int64
+	times []time.Time // first receipt of each webhook-id
+	url   string
+	srv   *http.Server
+	mu    sync.Mutex
+	sent  map[string]time.Time
+	lat   []time.Duration
+	seen  map[string]bool
+	last  time.Time
+	got   chan struct{}
 }
 
 func newReceiver() (*receiver, error) {
@@ -482,6 +504,10 @@ func (r *receiver) expect(id string, at time.Time) {
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	n := r.in.Add(1)
+	defer r.in.Add(-1)
+	for m := r.maxIn.Load(); n > m && !r.maxIn.CompareAndSwap(m, n); m = r.maxIn.Load() {
+	}
 	_, _ = io.Copy(io.Discard, req.Body)
 	now := time.Now()
 	id := req.Header.Get("webhook-id")
@@ -489,9 +515,13 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if t, ok := r.sent[id]; ok && !r.seen[id] {
 		r.seen[id] = true
 		r.lat = append(r.lat, now.Sub(t))
+		r.times = append(r.times, now)
 		r.last = now
 	}
 	r.mu.Unlock()
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
 	select {
 	case r.got <- struct{}{}:
 	default:
@@ -523,6 +553,12 @@ func (r *receiver) latencies() ([]time.Duration, time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.lat), r.last
+}
+
+func (r *receiver) receipts() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.times)
 }
 
 func (r *receiver) close() { _ = r.srv.Close() }
