@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
@@ -208,6 +209,12 @@ func (w *walker) walk(raw []byte, t reflect.Type, path string) {
 	case reflect.String:
 		if raw[0] != '"' {
 			w.fail(path, "must be a string, not %s", jsonKind(raw))
+			return
+		}
+		// encoding/json would replace invalid UTF-8 (and lone surrogate
+		// escapes) with U+FFFD without a word: refuse it instead.
+		if !validJSONString(raw) {
+			w.fail(path, "must be valid UTF-8 (the string holds invalid bytes or a lone surrogate escape)")
 		}
 	case reflect.Bool:
 		if raw[0] != 't' && raw[0] != 'f' {
@@ -315,6 +322,24 @@ func knownKind(t reflect.Type, typ string) bool {
 		return catalog.Sources.Get(typ) != nil
 	}
 	return catalog.Channels.ForConnection(typ) != nil
+}
+
+// validJSONString reports whether a JSON string literal is valid UTF-8
+// and decodes without replacement characters it does not itself spell
+// (a lone surrogate escape such as \ud800 decodes to U+FFFD).
+func validJSONString(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return false
+	}
+	spelt := strings.Count(string(raw), "\uFFFD") + bytes.Count(bytes.ToLower(raw), []byte(`\ufffd`))
+	return strings.Count(s, "\uFFFD") <= spelt
 }
 
 func minInt(t reflect.Type) int64 { return -1 << (t.Bits() - 1) }

@@ -107,6 +107,8 @@ type parser struct {
 	kinded reflect.Type
 	// redisFromEnv is set when REDIS_URL overrode redis.url.
 	redisFromEnv bool
+	// redisClusterFromEnv is set when REDIS_CLUSTER_ADDRS named the cluster.
+	redisClusterFromEnv bool
 }
 
 var configType = reflect.TypeFor[Config]()
@@ -128,10 +130,7 @@ func (p *parser) parse(data []byte) *Config {
 		p.decodeManagers(cfg)
 	}
 	cfg.Path = p.file
-	if v, ok := p.lookupEnv("REDIS_URL"); ok && v != "" {
-		cfg.Redis.URL = v
-		p.redisFromEnv = true
-	}
+	p.applyRedisEnv(&cfg.Redis)
 	cfg.applyDefaults()
 	p.validate(cfg)
 	return cfg
@@ -173,10 +172,26 @@ func (p *parser) readYAML(data []byte) bool {
 
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// isParserProblem reports whether a yaml.v3 syntax problem comes from its
+// parser (parserc.go) rather than its scanner.
+func isParserProblem(problem string) bool {
+	for _, p := range []string{"did not find expected ", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
+		if strings.HasPrefix(problem, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *parser) syntaxProblem(err error) {
 	msg := err.Error()
 	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if isParserProblem(m[2]) {
+			// yaml.v3 prints a parser error's 0-based line (only its
+			// scanner errors get the +1): one line early.
+			line++
+		}
 		p.problem(line, "", m[2])
 		return
 	}
@@ -208,6 +223,9 @@ func (c *Config) applyDefaults() {
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	}
+	if c.Metrics.Listen == "" {
+		c.Metrics.Listen = DefaultMetricsListen
+	}
 	if c.Delivery.Timeout == 0 {
 		c.Delivery.Timeout = models.Duration(DefaultDeliveryTimeout)
 	}
@@ -223,6 +241,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scans.Retention == 0 {
 		c.Scans.Retention = models.Duration(DefaultScanRetention)
+	}
+	if c.Console.SessionTTL <= 0 {
+		c.Console.SessionTTL = models.Duration(DefaultSessionTTL)
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel

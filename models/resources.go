@@ -122,6 +122,43 @@ type Manager struct {
 	Source   Source   `json:"source" yaml:"source"`
 	Input    Input    `json:"input" yaml:"input"`
 	Notices  []Notice `json:"notices,omitempty" yaml:"notices"`
+
+	// Status is output only: how the manager's polls are going. It is
+	// kept apart from the resource (it changes without a write, and not
+	// its etag) and filled in when the API reads the manager.
+	Status *ManagerStatus `json:"status,omitempty" yaml:"-"`
+}
+
+// Manager health states.
+const (
+	ManagerHealthy  = "HEALTHY"
+	ManagerFailing  = "FAILING"
+	ManagerDisabled = "DISABLED"
+)
+
+// ManagerStates lists the health states, in documentation order.
+var ManagerStates = []string{ManagerHealthy, ManagerFailing, ManagerDisabled}
+
+// ManagerStatus is a manager's health, as its polls (or ingests) left it.
+type ManagerStatus struct {
+	// State is DISABLED for a manager not enabled, FAILING when its last
+	// poll failed, HEALTHY otherwise.
+	State string `json:"state"`
+	// LastPollTime is when the source was last read, successfully or not.
+	LastPollTime *time.Time `json:"lastPollTime,omitempty"`
+	// LastSuccessTime is when the source was last read successfully.
+	LastSuccessTime *time.Time `json:"lastSuccessTime,omitempty"`
+	// LastError is the error of the last failed poll, while it is failing.
+	LastError string `json:"lastError,omitempty"`
+	// ConsecutiveFailures counts the failed polls since the last success.
+	ConsecutiveFailures int `json:"consecutiveFailures,omitempty"`
+	// NextPollTime is, while the source is failing, the earliest time it
+	// is read again: failing sources back off exponentially.
+	NextPollTime *time.Time `json:"nextPollTime,omitempty"`
+	// PostsRead24h and Matches24h count the posts read and the Scans
+	// created in the last 24 hours.
+	PostsRead24h int64 `json:"postsRead24h"`
+	Matches24h   int64 `json:"matches24h"`
 }
 
 // Source says where a manager reads posts. Type names a source kind;
@@ -176,6 +213,14 @@ type Focus struct {
 	Factor    float64  `json:"factor,omitempty" yaml:"factor"`
 	MinPosts  int      `json:"minPosts,omitempty" yaml:"minPosts"`
 	Cooldown  Duration `json:"cooldown,omitempty" yaml:"cooldown"`
+	// Model is the sentiment model SENTIMENT and CRISIS read:
+	// SentimentModelLearned (empty) or SentimentModelVADER.
+	Model string `json:"model,omitempty" yaml:"model"`
+	// Stages are the purchase-intent stages a SALES focus matches; empty
+	// means all of IntentStages.
+	Stages []string `json:"stages,omitempty" yaml:"stages"`
+	// AllowPromotions turns off the spam and promotion filter of SALES.
+	AllowPromotions bool `json:"allowPromotions,omitempty" yaml:"allowPromotions"`
 }
 
 // Notice sends a manager's events to a connection.

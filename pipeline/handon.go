@@ -6,6 +6,7 @@ import (
 
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/store"
 )
 
 // handOnWidth is how many matches of one read are handed on at once: each
@@ -23,13 +24,15 @@ type handOns struct {
 	sem chan struct{}
 	wg  sync.WaitGroup
 
-	mu      sync.Mutex
-	err     error
-	created int
+	mu        sync.Mutex
+	err       error
+	created   int
+	sentiment float64                                // of the new Scans
+	per       map[*models.Manager]*store.PollOutcome // each manager's new Scans and spikes
 }
 
 func (p *Poller) newHandOns(ctx context.Context) *handOns {
-	return &handOns{p: p, ctx: ctx, sem: make(chan struct{}, handOnWidth)}
+	return &handOns{p: p, ctx: ctx, sem: make(chan struct{}, handOnWidth), per: map[*models.Manager]*store.PollOutcome{}}
 }
 
 // add hands on one manager's result for a post: its spike and its Scan.
@@ -46,6 +49,9 @@ func (h *handOns) add(post *models.Post, r matcher.ManagerResult) {
 				h.fail(err)
 				return
 			}
+			h.mu.Lock()
+			h.outcome(r.Manager).Spikes++
+			h.mu.Unlock()
 		}
 		if !r.Matched {
 			return
@@ -55,12 +61,27 @@ func (h *handOns) add(post *models.Post, r matcher.ManagerResult) {
 			h.fail(err)
 			return
 		}
+		h.p.Metrics.Matched(r.Manager.Source.Type, created)
 		if created {
 			h.mu.Lock()
 			h.created++
+			h.sentiment += r.Match.Sentiment
+			o := h.outcome(r.Manager)
+			o.Matches++
+			o.SentimentSum += r.Match.Sentiment
 			h.mu.Unlock()
 		}
 	}()
+}
+
+// outcome is m's entry of per; h.mu is held.
+func (h *handOns) outcome(m *models.Manager) *store.PollOutcome {
+	o := h.per[m]
+	if o == nil {
+		o = &store.PollOutcome{}
+		h.per[m] = o
+	}
+	return o
 }
 
 func (h *handOns) failed() bool {

@@ -25,6 +25,7 @@ type IngestStats struct {
 // enqueued under the same task ids, so nothing is delivered twice.
 func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (IngestStats, error) {
 	st := IngestStats{Posts: len(posts)}
+	p.Metrics.Ingested(len(posts))
 	snap, err := p.snapshot(ctx)
 	if err != nil {
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
@@ -34,6 +35,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 	if len(managers) == 0 {
 		return st, nil
 	}
+	start := p.now()
 	// One index pass per post against all of the namespace's INGEST
 	// managers, then the candidates' scorers.
 	ix, err := p.Matcher.IndexOf("ingest:"+ns, managers)
@@ -58,6 +60,8 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 	if st.New, err = h.wait(); err != nil {
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
 	}
+	// Each manager's status and charts count the batch as a read.
+	p.record(ctx, p.Logger.With("namespace", ns), &Read{ID: "ingest/" + ns, Managers: managers}, start, Stats{Fetched: len(posts)}, h.per)
 	p.Logger.Debug("ingested", "namespace", ns, "posts", st.Posts, "managers", st.Managers, "matched", st.Matched, "new", st.New)
 	return st, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
@@ -76,10 +77,22 @@ type Poller struct {
 	Logger   *slog.Logger
 	// Retention is how long Scans are kept.
 	Retention time.Duration
-	// Metrics, when set, counts each read's work (see StreamMetrics).
-	Metrics *StreamMetrics
+	// Metrics counts matches and Scans (nil: not counted).
+	Metrics *metrics.Pipeline
+	// Streams, when set, counts each read's work (see StreamMetrics).
+	Streams *StreamMetrics
+	// Now is the clock (time.Now when nil); tests move it to check the
+	// backoff of a failing source.
+	Now func() time.Time
 
 	snap snapshots
+}
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // Stats says what one poll did.
@@ -89,6 +102,13 @@ type Stats struct {
 	New     int // Scans created (not seen before)
 	Spikes  int // crisis episodes begun
 	Skipped bool
+	// BackingOff is set when the tick was skipped because the source has
+	// been failing and waits out its backoff.
+	BackingOff bool
+	// sentiment is the sum of the new Scans' sentiment, for the charts.
+	sentiment float64
+	// recovered: the source had been failing until this poll.
+	recovered bool
 }
 
 func (s *Stats) add(o Stats) {
@@ -195,6 +215,24 @@ func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
 	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
 	defer cancel()
 
+	// A source that keeps failing is read less and less often (see
+	// store.Backoff), not at every tick. A shared read's managers all
+	// record its failures, so the first of them speaks for the read.
+	start := p.now()
+	first := r.Managers[0]
+	fns, fid, err := models.ParseManagerName(first.Name)
+	if err != nil {
+		return Stats{}, err
+	}
+	next, err := p.Store.NextPollTime(ctx, fns, fid)
+	if err != nil {
+		return Stats{}, err
+	}
+	if start.Before(next) {
+		log.Debug("source failing; tick skipped while backing off", "next_poll", next.Format(time.RFC3339))
+		return Stats{Skipped: true, BackingOff: true}, nil
+	}
+
 	var cursor json.RawMessage
 	if alone {
 		cursor, err = p.Store.Cursor(ctx, ns, mid)
@@ -206,17 +244,22 @@ func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
 	}
 	res, err := r.source.Poll(ctx, r.Poll, cursor)
 	if err != nil {
-		p.Metrics.failed(r)
+		p.Streams.failed(r)
 		var rl *sources.RateLimitError
 		if errors.As(err, &rl) {
+			// Waiting out a platform's rate limit is not a failure.
 			log.Info("source rate limited; waiting", "until", rl.Until.UTC().Format(time.RFC3339))
+		} else if failures, rerr := p.recordFailure(ctx, r, start, err); rerr != nil {
+			log.Warn("poll failed; cursor kept", "error", models.RedactURLs(err.Error()), "record_error", rerr)
 		} else {
-			log.Warn("poll failed; cursor kept", "error", err)
+			log.Warn("poll failed; cursor kept", "error", models.RedactURLs(err.Error()),
+				"consecutive_failures", failures, "next_poll", start.Add(store.Backoff(failures)).UTC().Format(time.RFC3339))
 		}
 		return Stats{}, fmt.Errorf("pipeline: poll %s: %w: %w", r.ID, ErrSourceFailed, err)
 	}
-	st, err := p.match(ctx, r, res.Posts)
-	p.Metrics.read(r, res.Posts, st)
+	st, per, err := p.match(ctx, r, res.Posts)
+	st.recovered = !next.IsZero()
+	p.Streams.read(r, res.Posts, st)
 	if err != nil {
 		return st, err
 	}
@@ -231,6 +274,7 @@ func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
 			return st, err
 		}
 	}
+	p.record(ctx, log, r, start, st, per)
 	log.Debug("polled", "managers", len(r.Managers), "fetched", st.Fetched, "matched", st.Matched, "new", st.New)
 	return st, nil
 }
@@ -244,10 +288,10 @@ func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
 // stream read for the first time reaches back as far as the longest
 // backfill among its managers, and a manager joining a stream that is
 // already read starts where the stream stands.
-func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats, error) {
+func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats, map[*models.Manager]*store.PollOutcome, error) {
 	st := Stats{Fetched: len(posts)}
 	if len(posts) == 0 {
-		return st, nil
+		return st, nil, nil
 	}
 	ix, err := p.Matcher.IndexOf("read:"+r.ID, r.Managers)
 	if err != nil {
@@ -270,7 +314,7 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 		results, err := p.Matcher.MatchIndex(ctx, ix, post, want)
 		if err != nil {
 			_, _ = h.wait()
-			return st, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
+			return st, nil, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
 		}
 		for _, res := range results {
 			if res.Spike != nil {
@@ -278,16 +322,53 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 			}
 			if res.Matched {
 				st.Matched++
-				p.Metrics.matched(r, res.Manager)
+				p.Streams.matched(r, res.Manager)
 			}
 			h.add(post, res)
 		}
 	}
 	st.New, err = h.wait()
-	if err != nil {
-		return st, err
+	st.sentiment = h.sentiment
+	return st, h.per, err
+}
+
+// record keeps a successful read's counts for its managers' status and
+// charts: the posts read, and each manager's own new Scans and spikes. It
+// is bookkeeping: a failure is logged, not the poll's.
+func (p *Poller) record(ctx context.Context, log *slog.Logger, r *Read, start time.Time, st Stats, per map[*models.Manager]*store.PollOutcome) {
+	outs := make([]store.ManagerOutcome, 0, len(r.Managers))
+	for _, m := range r.Managers {
+		ns, id, err := models.ParseManagerName(m.Name)
+		if err != nil {
+			continue
+		}
+		o := store.PollOutcome{Time: start, Posts: st.Fetched}
+		if mo := per[m]; mo != nil {
+			o.Matches, o.SentimentSum, o.Spikes = mo.Matches, mo.SentimentSum, mo.Spikes
+		}
+		outs = append(outs, store.ManagerOutcome{Namespace: ns, Manager: id, PollOutcome: o})
 	}
-	return st, nil
+	if _, err := p.Store.RecordPolls(ctx, outs); err != nil {
+		log.Warn("recording the poll's status failed", "error", err)
+	} else if st.recovered {
+		log.Info("source recovered")
+	}
+}
+
+// recordFailure records a failed read for every manager it serves and
+// returns the first one's consecutive failures.
+func (p *Poller) recordFailure(ctx context.Context, r *Read, start time.Time, failure error) (int, error) {
+	outs := make([]store.ManagerOutcome, 0, len(r.Managers))
+	for _, m := range r.Managers {
+		if ns, id, err := models.ParseManagerName(m.Name); err == nil {
+			outs = append(outs, store.ManagerOutcome{Namespace: ns, Manager: id, PollOutcome: store.PollOutcome{Time: start, Err: failure}})
+		}
+	}
+	failures, err := p.Store.RecordPolls(ctx, outs)
+	if err != nil || len(failures) == 0 {
+		return 0, err
+	}
+	return failures[0], nil
 }
 
 // handOn stores the Scan of a matched post and enqueues its deliveries.

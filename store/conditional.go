@@ -109,10 +109,14 @@ func (s *Store) CreateNamespace(ctx context.Context, n *models.Namespace) error 
 	}, keyNamespaces())
 }
 
-// DeleteNamespaceIf deletes a namespace with its connections, managers,
-// cursors, scans and API keys, if its etag is ifEtag (or ifEtag is "").
+// DeleteNamespaceIf deletes a namespace with its connections (and their
+// deliveries), managers, cursors, scans and API keys, if its etag is
+// ifEtag (or ifEtag is "").
+//
+// The resources go in one transaction; the deliveries and scans, which
+// live apart from them (see keys.go), are removed after it.
 func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error {
-	var scanKeys []string
+	var managers, conns []string
 	err := s.optimistic(ctx, func(tx *redis.Tx) error {
 		cur, err := txGet[storedNamespace](ctx, tx, keyNamespaces(), id)
 		if err != nil {
@@ -121,29 +125,23 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 		if !etagMatches(ifEtag, cur.Etag) {
 			return ErrEtagMismatch
 		}
-		managers, err := tx.HKeys(ctx, keyManagers(id)).Result()
+		managers, err = tx.HKeys(ctx, keyManagers(id)).Result()
 		if err != nil {
 			return fmt.Errorf("store: read managers: %w", err)
+		}
+		if conns, err = tx.HKeys(ctx, keyConnections(id)).Result(); err != nil {
+			return fmt.Errorf("store: read connections: %w", err)
 		}
 		keys, err := tx.HGetAll(ctx, keyAPIKeys()).Result()
 		if err != nil {
 			return fmt.Errorf("store: read api keys: %w", err)
 		}
-		members, err := tx.ZRange(ctx, keyScansByNamespace(id), 0, -1).Result()
-		if err != nil {
-			return fmt.Errorf("store: read scans: %w", err)
-		}
-		scanKeys = scanKeys[:0]
-		for _, m := range members {
-			if mgr, sid, ok := strings.Cut(m, "/"); ok {
-				scanKeys = append(scanKeys, keyScan(id, mgr, sid))
-			}
-		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, keyNamespaces(), id)
-			p.Del(ctx, keyConnections(id), keyManagers(id), keyScansByNamespace(id))
+			p.Del(ctx, keyConnections(id), keyManagers(id))
 			for _, m := range managers {
-				p.Del(ctx, keyCursor(id, m), keyScansByManager(id, m))
+				p.Del(ctx, keyCursor(id, m))
+				forgetManagerStatus(ctx, p, id, m)
 			}
 			for h, raw := range keys {
 				var k APIKey
@@ -155,14 +153,50 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 			return nil
 		})
 		return err
-	}, keyNamespaces(), keyManagers(id), keyAPIKeys(), keyScansByNamespace(id))
+	}, keyNamespaces(), keyManagers(id), keyConnections(id), keyAPIKeys())
 	if err != nil {
 		return err
 	}
-	// The scans themselves are unreachable now (their indexes are gone) and
-	// expire with their retention; deleting them is only tidying.
-	for chunk := range slices.Chunk(scanKeys, 500) {
-		if err := s.rdb.Del(ctx, chunk...).Err(); err != nil {
+	for _, c := range conns {
+		if err := s.purgeConnection(ctx, id, c); err != nil {
+			return err
+		}
+	}
+	if err := s.purgeNamespaceEvents(ctx, id); err != nil {
+		return err
+	}
+	members, err := s.rdb.ZRange(ctx, keyScansByNamespace(id), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("store: read scans: %w", err)
+	}
+	scanKeys := make([]string, 0, len(members))
+	for _, m := range members {
+		if mgr, sid, ok := strings.Cut(m, "/"); ok {
+			scanKeys = append(scanKeys, keyScan(id, mgr, sid))
+		}
+	}
+	// The indexes first: once they are gone the scans are unreachable,
+	// and what is left expires with its retention.
+	pipe := s.rdb.Pipeline()
+	pipe.Del(ctx, keyScansByNamespace(id))
+	for _, m := range managers {
+		pipe.Del(ctx, keyScansByManager(id, m))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: delete scan indexes: %w", err)
+	}
+	return s.deleteKeys(ctx, scanKeys)
+}
+
+// deleteKeys deletes keys in chunks; on a Cluster go-redis sends each
+// key's DEL to its own node.
+func (s *Store) deleteKeys(ctx context.Context, keys []string) error {
+	for chunk := range slices.Chunk(keys, 500) {
+		pipe := s.rdb.Pipeline()
+		for _, k := range chunk {
+			pipe.Del(ctx, k)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
 			return fmt.Errorf("store: delete scans: %w", err)
 		}
 	}
@@ -242,10 +276,11 @@ func (s *Store) UpdateConnection(ctx context.Context, ns, id, ifEtag string, app
 	return out, err
 }
 
-// DeleteConnectionIf deletes a connection if its etag is ifEtag (or ifEtag
-// is "") and no manager names it (*InUseError otherwise).
+// DeleteConnectionIf deletes a connection and its deliveries if its etag
+// is ifEtag (or ifEtag is "") and no manager names it (*InUseError
+// otherwise).
 func (s *Store) DeleteConnectionIf(ctx context.Context, ns, id, ifEtag string) error {
-	return s.optimistic(ctx, func(tx *redis.Tx) error {
+	err := s.optimistic(ctx, func(tx *redis.Tx) error {
 		cur, err := txGet[storedConnection](ctx, tx, keyConnections(ns), id)
 		if err != nil {
 			return err
@@ -279,6 +314,10 @@ func (s *Store) DeleteConnectionIf(ctx context.Context, ns, id, ifEtag string) e
 		})
 		return err
 	}, keyConnections(ns), keyManagers(ns))
+	if err != nil {
+		return err
+	}
+	return s.purgeConnection(ctx, ns, id)
 }
 
 // ManagerCheck vets a manager about to be written, inside the write's
@@ -320,6 +359,7 @@ func (s *Store) CreateManager(ctx context.Context, ns string, m *models.Manager,
 }
 
 func (s *Store) txWriteManager(ctx context.Context, tx *redis.Tx, ns string, m *models.Manager, prev *models.Meta) error {
+	m.Status = nil // kept apart (see ManagerStatus)
 	m.Name = models.ManagerName(ns, m.ID)
 	stamp(&m.Meta, prev, s.now(), m)
 	b, _ := json.Marshal(storedManager{*m, m.ID})
@@ -365,9 +405,10 @@ func (s *Store) UpdateManager(ctx context.Context, ns, id, ifEtag string, apply 
 }
 
 // DeleteManagerIf deletes a manager, its cursor and its scans, if its etag
-// is ifEtag (or ifEtag is "").
+// is ifEtag (or ifEtag is ""). The manager and its cursor go in one
+// transaction, its scans after it (see keys.go).
 func (s *Store) DeleteManagerIf(ctx context.Context, ns, id, ifEtag string) error {
-	return s.optimistic(ctx, func(tx *redis.Tx) error {
+	err := s.optimistic(ctx, func(tx *redis.Tx) error {
 		cur, err := txGet[storedManager](ctx, tx, keyManagers(ns), id)
 		if err != nil {
 			return err
@@ -375,26 +416,37 @@ func (s *Store) DeleteManagerIf(ctx context.Context, ns, id, ifEtag string) erro
 		if !etagMatches(ifEtag, cur.Etag) {
 			return ErrEtagMismatch
 		}
-		scans, err := tx.ZRange(ctx, keyScansByManager(ns, id), 0, -1).Result()
-		if err != nil {
-			return fmt.Errorf("store: read scans: %w", err)
-		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, keyManagers(ns), id)
-			p.Del(ctx, keyCursor(ns, id), keyScansByManager(ns, id))
-			for chunk := range slices.Chunk(scans, 500) {
-				members := make([]any, len(chunk))
-				keys := make([]string, len(chunk))
-				for i, sid := range chunk {
-					members[i] = id + "/" + sid
-					keys[i] = keyScan(ns, id, sid)
-				}
-				p.ZRem(ctx, keyScansByNamespace(ns), members...)
-				p.Del(ctx, keys...)
-			}
+			p.Del(ctx, keyCursor(ns, id))
+			forgetManagerStatus(ctx, p, ns, id)
 			p.Incr(ctx, keyVersion())
 			return nil
 		})
 		return err
-	}, keyManagers(ns), keyScansByManager(ns, id))
+	}, keyManagers(ns))
+	if err != nil {
+		return err
+	}
+	scans, err := s.rdb.ZRange(ctx, keyScansByManager(ns, id), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("store: read scans: %w", err)
+	}
+	for chunk := range slices.Chunk(scans, 500) {
+		members := make([]any, len(chunk))
+		for i, sid := range chunk {
+			members[i] = id + "/" + sid
+		}
+		if err := s.rdb.ZRem(ctx, keyScansByNamespace(ns), members...).Err(); err != nil {
+			return fmt.Errorf("store: delete scan index entries: %w", err)
+		}
+	}
+	if err := s.rdb.Del(ctx, keyScansByManager(ns, id)).Err(); err != nil {
+		return fmt.Errorf("store: delete scan index: %w", err)
+	}
+	keys := make([]string, len(scans))
+	for i, sid := range scans {
+		keys[i] = keyScan(ns, id, sid)
+	}
+	return s.deleteKeys(ctx, keys)
 }

@@ -48,12 +48,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-func keyNamespaces() string                 { return Prefix + "namespaces" }
-func keyConnections(ns string) string       { return Prefix + "ns:" + ns + ":connections" }
-func keyManagers(ns string) string          { return Prefix + "ns:" + ns + ":managers" }
-func keyVersion() string                    { return Prefix + "resources:version" }
-func keyConfigHash() string                 { return Prefix + "config:hashes" }
-func keyCursor(ns, m string) string         { return Prefix + "cursor:" + ns + ":" + m }
+// The resources (namespaces, connections, managers, API keys, config
+// hashes, cursors and the version counter) are written together in
+// transactions, so they share one hash tag: on a Redis Cluster they live
+// in one slot. They are small; the bulk (scans, deliveries) is spread by
+// its own tags. See keys.go.
+func keyNamespaces() string                 { return resourceKey("namespaces") }
+func keyConnections(ns string) string       { return resourceKey("ns:" + ns + ":connections") }
+func keyManagers(ns string) string          { return resourceKey("ns:" + ns + ":managers") }
+func keyVersion() string                    { return resourceKey("version") }
+func keyConfigHash() string                 { return resourceKey("config:hashes") }
+func keyCursor(ns, m string) string         { return resourceKey("cursor:" + ns + ":" + m) }
 func keyScan(ns, m, id string) string       { return Prefix + "scan:" + ns + ":" + m + ":" + id }
 func keyScansByManager(ns, m string) string { return Prefix + "scans:" + ns + ":" + m }
 func keyScansByNamespace(ns string) string  { return Prefix + "scans:" + ns }
@@ -292,6 +297,7 @@ func (s *Store) PutManager(ctx context.Context, ns string, m *models.Manager) er
 		pm = &prev.Meta
 	}
 	m.Name = models.ManagerName(ns, m.ID)
+	m.Status = nil // kept apart (see ManagerStatus)
 	stamp(&m.Meta, pm, s.now(), m)
 	b, _ := json.Marshal(storedManager{*m, m.ID})
 	pipe := s.rdb.TxPipeline()
@@ -350,6 +356,7 @@ func (s *Store) DeleteManager(ctx context.Context, ns, id string) error {
 	pipe := s.rdb.TxPipeline()
 	del := pipe.HDel(ctx, keyManagers(ns), id)
 	pipe.Del(ctx, keyCursor(ns, id))
+	forgetManagerStatus(ctx, pipe, ns, id)
 	pipe.Incr(ctx, keyVersion())
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: delete manager: %w", err)
@@ -360,7 +367,7 @@ func (s *Store) DeleteManager(ctx context.Context, ns, id string) error {
 	return nil
 }
 
-// DeleteConnection removes a connection.
+// DeleteConnection removes a connection and its deliveries.
 func (s *Store) DeleteConnection(ctx context.Context, ns, id string) error {
 	pipe := s.rdb.TxPipeline()
 	del := pipe.HDel(ctx, keyConnections(ns), id)
@@ -371,7 +378,7 @@ func (s *Store) DeleteConnection(ctx context.Context, ns, id string) error {
 	if del.Val() == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return s.purgeConnection(ctx, ns, id)
 }
 
 // ConfigHash returns the digest of the config-file version of a resource
@@ -482,3 +489,6 @@ func (s *Store) ConfigDeclared(ctx context.Context) ([]string, error) {
 func (s *Store) ForgetConfigHash(ctx context.Context, name string) error {
 	return s.rdb.HDel(ctx, keyConfigHash(), name).Err()
 }
+
+// SetClock replaces the clock the store stamps and limits by (tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -34,15 +33,14 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ref := fs.String("manager", "", "the manager whose source to poll, as NS/ID (or namespaces/NS/managers/ID)")
 	stored := fs.Bool("stored-cursor", false, "continue from the cursor stored in Redis (REDIS_URL or redis.url) instead of a first poll")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig("poll", *path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError(1)
+		return configError(err, stderr)
 	}
-	mgr, err := findManager(cfg, *ref)
+	mgr, err := findManager("poll", cfg, *ref)
 	if err != nil {
 		return err
 	}
@@ -72,8 +70,8 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	managers := []*models.Manager{mgr}
 	if *stored {
 		var closeStore func()
-		if os.Getenv("REDIS_URL") == "" && cfg.Redis.URL == "" {
-			return fmt.Errorf("--stored-cursor needs the Redis of a running Earshot (REDIS_URL or redis.url)")
+		if redisFromEnv() == nil && cfg.Redis.Empty() {
+			return fmt.Errorf("--stored-cursor needs the Redis of a running Earshot (REDIS_URL, redis.url, redis.cluster or redis.sentinel)")
 		}
 		if st, closeStore, err = openStore(ctx, *path); err != nil {
 			return err
