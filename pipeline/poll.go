@@ -117,6 +117,8 @@ func (s *Stats) add(o Stats) {
 	s.New += o.New
 	s.Spikes += o.Spikes
 	s.Skipped = s.Skipped && o.Skipped
+	s.BackingOff = s.BackingOff || o.BackingOff
+	s.recovered = s.recovered || o.recovered
 }
 
 // ProcessTask runs a poll task.

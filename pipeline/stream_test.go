@@ -282,6 +282,9 @@ func TestSharedReadCursor(t *testing.T) {
 	e.put(t, "c", models.Source{Type: "FEED", Settings: models.SettingsOf(map[string]any{"feed": "two"})}, "social listening")
 	ctx := context.Background()
 	id := "FEED/one"
+	// Each read an hour after the last, past any backoff of a failure.
+	now := time.Now()
+	e.poller.Now = func() time.Time { now = now.Add(time.Hour); return now }
 
 	if reads, _ := e.round(t); len(reads) != 2 || src.polls.Load() != 2 {
 		t.Fatalf("%d reads, %d polls, want 2 (one per feed)", len(reads), src.polls.Load())
@@ -298,6 +301,20 @@ func TestSharedReadCursor(t *testing.T) {
 	}
 	if cur, _ := e.st.StreamCursor(ctx, id); string(cur) != "1" {
 		t.Errorf("a failed read moved the cursor to %s", cur)
+	}
+	// Every manager of the read says it is failing; the other feed's not.
+	for _, c := range []struct {
+		id      string
+		failing bool
+	}{{"a", true}, {"b", true}, {"c", false}} {
+		m, _ := e.st.GetManager(ctx, "acme", c.id)
+		s, err := e.st.ManagerStatus(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.State == models.ManagerFailing; got != c.failing {
+			t.Errorf("%s: state %s, failing want %v", c.id, s.State, c.failing)
+		}
 	}
 	// Polling one manager of a stream polls the stream, for all of them.
 	fail = false
