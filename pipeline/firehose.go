@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/store"
 )
@@ -18,9 +17,6 @@ const (
 	leaseRenew = 10 * time.Second
 	// leaseRetry is how often a process without the lease tries again.
 	leaseRetry = 5 * time.Second
-	// statusEvery is how often a stream reader records its managers'
-	// status.
-	statusEvery = 10 * time.Second
 	// behind is the lag past which a stream reader says, once, that
 	// matching does not keep up.
 	behind = time.Minute
@@ -71,8 +67,12 @@ func (p *Poller) RunStreams(ctx context.Context, reload time.Duration) {
 				}
 			}
 		}
+		// Counts of reads made many times a second (ingests, firehoses)
+		// are written every statusEvery.
+		p.FlushStatus(ctx, false)
 		select {
 		case <-ctx.Done():
+			p.FlushStatus(context.WithoutCancel(ctx), true)
 			return
 		case <-t.C:
 		}
@@ -150,14 +150,6 @@ func (p *Poller) stream(ctx context.Context, id string) error {
 		return err
 	}
 	lagging := false
-	// The managers' status is recorded every statusEvery, not at every
-	// batch (a few a second, each for every manager).
-	var since struct {
-		start time.Time
-		posts int
-		per   map[string]*store.PollOutcome // by manager name
-	}
-	since.start, since.per = p.now(), map[string]*store.PollOutcome{}
 	return src.Stream(ctx, r.Poll, cursor, func(ctx context.Context, batch sources.Result) error {
 		// The managers as they are now: a change counts from the next batch.
 		snap, err := p.snapshot(ctx)
@@ -173,29 +165,7 @@ func (p *Poller) stream(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		since.posts += st.Fetched
-		for m, o := range per {
-			acc := since.per[m.Name]
-			if acc == nil {
-				acc = &store.PollOutcome{}
-				since.per[m.Name] = acc
-			}
-			acc.Matches += o.Matches
-			acc.SentimentSum += o.SentimentSum
-			acc.Spikes += o.Spikes
-		}
-		if now := p.now(); now.Sub(since.start) >= statusEvery {
-			byManager := map[*models.Manager]*store.PollOutcome{}
-			for _, m := range r.Managers {
-				byManager[m] = since.per[m.Name]
-			}
-			p.record(ctx, p.Logger.With("read", id), r, since.start, Stats{Fetched: since.posts}, byManager)
-			since.start, since.posts, since.per = now, 0, map[string]*store.PollOutcome{}
-		}
-		if err := p.Store.SetStreamCursor(ctx, id, batch.Cursor); err != nil {
-			return err
-		}
-		p.Logger.Debug("stream batch handed on", "read", id, "managers", len(r.Managers), "posts", st.Fetched, "matched", st.Matched, "new", st.New)
+		p.recordSoon(ctx, p.Logger.With("read", id), r, p.now(), st, per)
 		if n := len(batch.Posts); n > 0 {
 			lag := time.Since(batch.Posts[n-1].Time.Time)
 			switch {

@@ -61,7 +61,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
 	}
 	// Each manager's status and charts count the batch as a read.
-	p.record(ctx, p.Logger.With("namespace", ns), &Read{ID: "ingest/" + ns, Managers: managers}, start, Stats{Fetched: len(posts)}, h.per)
+	p.recordSoon(ctx, p.Logger.With("namespace", ns), &Read{ID: "ingest/" + ns, Shared: true, Managers: managers}, start, Stats{Fetched: len(posts)}, h.per)
 	p.Logger.Debug("ingested", "namespace", ns, "posts", st.Posts, "managers", st.Managers, "matched", st.Matched, "new", st.New)
 	return st, nil
 }

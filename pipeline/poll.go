@@ -85,7 +85,8 @@ type Poller struct {
 	// backoff of a failing source.
 	Now func() time.Time
 
-	snap snapshots
+	snap   snapshots
+	status statusBuffers
 }
 
 func (p *Poller) now() time.Time {
@@ -276,7 +277,7 @@ func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
 			return st, err
 		}
 	}
-	p.record(ctx, log, r, start, st, per)
+	p.recordSoon(ctx, log, r, start, st, per)
 	log.Debug("polled", "managers", len(r.Managers), "fetched", st.Fetched, "matched", st.Matched, "new", st.New)
 	return st, nil
 }
