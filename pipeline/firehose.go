@@ -165,6 +165,10 @@ func (p *Poller) stream(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
+		if err := p.Store.SetStreamCursor(ctx, id, batch.Cursor); err != nil {
+			return err
+		}
+		p.Logger.Debug("stream batch handed on", "read", id, "managers", len(r.Managers), "posts", st.Fetched, "matched", st.Matched, "new", st.New)
 		p.recordSoon(ctx, p.Logger.With("read", id), r, p.now(), st, per)
 		if n := len(batch.Posts); n > 0 {
 			lag := time.Since(batch.Posts[n-1].Time.Time)
