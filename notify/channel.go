@@ -85,6 +85,10 @@ func NewChannelKind[S any](s ChannelSpec[S]) *ChannelKind {
 	return k
 }
 
+// Build returns the kind's Channel (the Service builds each kind once;
+// tests build one alone).
+func (k *ChannelKind) Build(env ChannelEnv) Channel { return k.build(env) }
+
 // SettingsType is the struct of the kind's own connection settings, nil
 // when it has none.
 func (k *ChannelKind) SettingsType() reflect.Type { return k.settingsType }
