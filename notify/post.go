@@ -48,13 +48,7 @@ type Reply struct {
 // its status, is a Reply, for the channel to classify.
 func (s *Sender) Do(ctx context.Context, req Request) (Reply, error) {
 	target := hostOnly(req.URL)
-	fail := func(err error) error {
-		msg := err.Error()
-		if req.Redact != nil {
-			msg = req.Redact(msg)
-		}
-		return &redactedError{msg: msg, err: err}
-	}
+	fail := func(err error) error { return Redacted(err, req.Redact) }
 	if s.opts.RequireHTTPS && !strings.HasPrefix(strings.ToLower(req.URL), "https://") {
 		return Reply{}, ErrInsecureTarget
 	}
@@ -95,6 +89,15 @@ func (s *Sender) Do(ctx context.Context, req Request) (Reply, error) {
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxKeptBody))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	return Reply{StatusCode: resp.StatusCode, Header: resp.Header, Body: head, Latency: time.Since(start)}, nil
+}
+
+// Redacted returns err with redact applied to its text (err itself when
+// redact is nil); it unwraps to err.
+func Redacted(err error, redact func(string) string) error {
+	if err == nil || redact == nil {
+		return err
+	}
+	return &redactedError{msg: redact(err.Error()), err: err}
 }
 
 // redactedError is an error whose text has had credentials taken out; it
