@@ -49,6 +49,10 @@ type ChannelKind struct {
 	// nickname, type and the delivery overrides ("url", "method",
 	// "headers", "secret"); the others are refused on its connections.
 	Fields []string
+	// Digests says a notice to such a connection may ask for a digest
+	// (the matches of a period in one message) instead of a message per
+	// event.
+	Digests bool
 
 	settingsType reflect.Type
 	validate     func(c *models.Connection, settings any) []models.FieldError
@@ -60,6 +64,7 @@ type ChannelKind struct {
 type ChannelSpec[S any] struct {
 	ConnectionType, NoticeType, Doc string
 	Fields                          []string
+	Digests                         bool
 	// Validate checks a connection of the kind; paths are the
 	// connection's ("url", "chatId"). Unknown settings and wrong JSON
 	// types are reported before it is called.
@@ -69,7 +74,7 @@ type ChannelSpec[S any] struct {
 
 // NewChannelKind turns a ChannelSpec into a ChannelKind.
 func NewChannelKind[S any](s ChannelSpec[S]) *ChannelKind {
-	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, build: s.New}
+	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, Digests: s.Digests, build: s.New}
 	if t := reflect.TypeFor[S](); t.NumField() > 0 {
 		k.settingsType = t
 	}
