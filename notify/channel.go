@@ -179,6 +179,15 @@ func (cs *Channels) ValidateNotice(path string, n models.Notice, conn *models.Co
 	if k == nil {
 		return []models.FieldError{{Field: path + ".type", Description: "must be one of " + strings.Join(cs.NoticeTypes(), ", ")}}
 	}
+	if n.Digest != nil && !k.Digests {
+		var with []string
+		for _, o := range cs.list {
+			if o.Digests {
+				with = append(with, o.NoticeType)
+			}
+		}
+		return []models.FieldError{{Field: path + ".digest", Description: fmt.Sprintf("a %s notice sends each event; digests are offered by %s", k.NoticeType, strings.Join(with, ", "))}}
+	}
 	if conn != nil && conn.Type != k.ConnectionType {
 		return []models.FieldError{{Field: path + ".type", Description: fmt.Sprintf("a %s notice needs a %s, and this connection is a %s", k.NoticeType, k.ConnectionType, conn.Type)}}
 	}

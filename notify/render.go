@@ -20,8 +20,8 @@ type EventView struct {
 	Match *MatchView      `json:"match"`
 	Spike *models.Spike   `json:"spike"`
 	Data  json.RawMessage `json:"data"`
-	// Digest is a DIGEST event's body (email digests).
-	Digest *Digest `json:"digest"`
+	// Digest is a DIGEST event's body (its data), for email digests.
+	Digest *Digest `json:"-"`
 }
 
 // MatchView is models.Match plus the purchase-intent stage, when the
@@ -36,6 +36,12 @@ func ParseEvent(body []byte) (*EventView, error) {
 	var ev EventView
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return nil, fmt.Errorf("notify: event body is unreadable: %w", err)
+	}
+	if ev.Type == EventDigest && len(ev.Data) > 0 {
+		ev.Digest = new(Digest)
+		if err := json.Unmarshal(ev.Data, ev.Digest); err != nil {
+			return nil, fmt.Errorf("notify: digest body is unreadable: %w", err)
+		}
 	}
 	return &ev, nil
 }

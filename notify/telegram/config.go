@@ -84,6 +84,11 @@ func validate(c *models.Connection, s *Settings) []models.FieldError {
 			add("chatId", "must be a chat id (a number) or a public channel's @username")
 		}
 	}
+	if len(errs) == 0 {
+		// Kept as a string whichever way it was written: the API
+		// documents chatId as one.
+		c.Settings.Set("chatId", string(s.ChatID))
+	}
 	if s.BaseURL != "" {
 		if msg := models.CheckURL(s.BaseURL); msg != "" {
 			add("baseUrl", msg)
