@@ -45,7 +45,7 @@ type harness struct {
 	rdb     *redis.Client
 }
 
-func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
+func newHarness(t *testing.T, redisURL string, cfg notify.Config, edit ...func(*notify.Options)) *harness {
 	t.Helper()
 	opts, err := redis.ParseURL(redisURL)
 	if err != nil {
@@ -61,7 +61,7 @@ func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
 	cfg.AllowPrivateTargets = true // receivers are httptest servers on loopback
 	client := asynq.NewClientFromRedisClient(rdb)
 	m := metrics.New()
-	svc, err := notify.New(notify.Options{
+	o := notify.Options{
 		Config:        cfg,
 		Store:         st,
 		Client:        client,
@@ -69,7 +69,11 @@ func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
 		Metrics:       m.Delivery,
 		Logger:        testLogger(),
 		WatchInterval: 100 * time.Millisecond,
-	})
+	}
+	for _, e := range edit {
+		e(&o)
+	}
+	svc, err := notify.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,19 @@ var templateFuncs = template.FuncMap{
 		}
 		return strings.TrimSuffix(b.String(), "\n"), nil
 	},
+	// get reads a dotted path, nil where it is missing: {{json (get .
+	// "post.title")}} is null for an event without a post, where
+	// .post.title would stop the template.
+	"get": func(v any, path string) any {
+		for _, k := range strings.Split(path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		}
+		return v
+	},
 	// truncate cuts a string to n runes.
 	"truncate": func(n int, v any) string { s, _ := v.(string); return Truncate(s, n) },
 	// default is v, or d when v is missing or empty.
@@ -104,7 +117,11 @@ func checkTemplate(src string) string {
 	samples := sampleEvents()
 	for _, typ := range []string{models.EventScan, models.EventSpike, models.EventTest} {
 		if _, err := RenderTemplate(t, samples[typ]); err != nil {
-			return "for a sample " + typ + " event: " + strings.TrimPrefix(err.Error(), "notify: template: ")
+			msg := "for a sample " + typ + " event: " + strings.TrimPrefix(err.Error(), "notify: template: ")
+			if strings.Contains(msg, "nil pointer") {
+				msg += ` (every event type goes through the template: read fields that only some have with {{with .post}}…{{end}} or {{json (get . "post.title")}})`
+			}
+			return msg
 		}
 	}
 	return ""

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 
 	"github.com/earshothq/earshot/models"
@@ -57,7 +58,14 @@ func templated(conn *models.Connection, event []byte) ([]byte, error) {
 	return RenderTemplate(t, event)
 }
 
-var templates sync.Map // template text → *template.Template
+var (
+	templates      sync.Map // template text → *template.Template
+	templatesCount atomic.Int32
+)
+
+// maxCachedTemplates bounds the cache: edited templates leave their old
+// text behind.
+const maxCachedTemplates = 512
 
 func parsedTemplate(src string) (*template.Template, error) {
 	if t, ok := templates.Load(src); ok {
@@ -66,6 +74,10 @@ func parsedTemplate(src string) (*template.Template, error) {
 	t, err := ParseTemplate(src)
 	if err != nil {
 		return nil, fmt.Errorf("notify: template: %w", err)
+	}
+	if templatesCount.Add(1) > maxCachedTemplates {
+		templates.Clear()
+		templatesCount.Store(1)
 	}
 	templates.Store(src, t)
 	return t, nil

@@ -138,7 +138,7 @@ func Render(ev *notify.EventView) Message {
 	case ev.Type == models.EventSpike && ev.Spike != nil:
 		m.Embeds = []Embed{renderSpike(ev)}
 	case ev.Type == models.EventTest:
-		m.Embeds = []Embed{{Title: "Earshot test message", Description: "Connection " + Escape(ev.Name) + "\nChallenge: " + Escape(ev.Challenge())}}
+		m.Embeds = []Embed{{Title: "Earshot test message", Description: "Connection " + Escape(ev.Name) + "\nChallenge: " + code(ev.Challenge())}}
 	case ev.Post != nil:
 		m.Embeds = []Embed{renderScan(ev)}
 	default:
@@ -223,6 +223,15 @@ var markdown = strings.NewReplacer(
 	// do not read as mentions.
 	"@everyone", "@\u200beveryone", "@here", "@\u200bhere",
 )
+
+// code writes one of our own tokens (a challenge: base64url) as inline
+// code, so it reads and copies as it is.
+func code(s string) string {
+	if strings.ContainsAny(s, "`\n") {
+		return Escape(s)
+	}
+	return "`" + s + "`"
+}
 
 // Escape writes s as Discord markdown text: it cannot format, mention nor
 // link.

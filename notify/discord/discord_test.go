@@ -142,7 +142,7 @@ func TestSpikeIsItsOwnEmbed(t *testing.T) {
 func TestTestEvent(t *testing.T) {
 	body, _ := json.Marshal(notify.TestEvent("namespaces/acme/connections/discord", "chal-123"))
 	ev, _ := notify.ParseEvent(body)
-	if e := Render(ev).Embeds[0]; !strings.Contains(e.Description, "chal\\-123") {
+	if e := Render(ev).Embeds[0]; !strings.Contains(e.Description, "`chal-123`") {
 		t.Errorf("test embed lacks the challenge: %+v", e)
 	}
 }
