@@ -190,6 +190,8 @@ func parts(t *testing.T, data []byte) (h mail.Header, text, html string) {
 	return m.Header, text, html
 }
 
+func decodeHeader(v string) (string, error) { return new(mime.WordDecoder).DecodeHeader(v) }
+
 func decodePart(t *testing.T, p *multipart.Part) string {
 	b, err := io.ReadAll(p) // multipart decodes quoted-printable itself
 	if err != nil {
