@@ -179,6 +179,9 @@ func (cs *Channels) ValidateNotice(path string, n models.Notice, conn *models.Co
 	if k == nil {
 		return []models.FieldError{{Field: path + ".type", Description: "must be one of " + strings.Join(cs.NoticeTypes(), ", ")}}
 	}
+	if conn != nil && conn.Type != k.ConnectionType {
+		return []models.FieldError{{Field: path + ".type", Description: fmt.Sprintf("a %s notice needs a %s, and this connection is a %s", k.NoticeType, k.ConnectionType, conn.Type)}}
+	}
 	if n.Digest != nil && !k.Digests {
 		var with []string
 		for _, o := range cs.list {
@@ -187,9 +190,6 @@ func (cs *Channels) ValidateNotice(path string, n models.Notice, conn *models.Co
 			}
 		}
 		return []models.FieldError{{Field: path + ".digest", Description: fmt.Sprintf("a %s notice sends each event; digests are offered by %s", k.NoticeType, strings.Join(with, ", "))}}
-	}
-	if conn != nil && conn.Type != k.ConnectionType {
-		return []models.FieldError{{Field: path + ".type", Description: fmt.Sprintf("a %s notice needs a %s, and this connection is a %s", k.NoticeType, k.ConnectionType, conn.Type)}}
 	}
 	return nil
 }
