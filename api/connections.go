@@ -2,8 +2,8 @@ package api
 
 import (
 	"errors"
-	"slices"
 	"net/http"
+	"slices"
 
 	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"

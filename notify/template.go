@@ -112,12 +112,12 @@ func checkTemplate(src string) string {
 	}
 	t, err := ParseTemplate(src)
 	if err != nil {
-		return "does not parse: " + strings.TrimPrefix(err.Error(), "template: ")
+		return "does not parse: " + trimTemplatePrefix(err.Error())
 	}
 	samples := sampleEvents()
 	for _, typ := range []string{models.EventScan, models.EventSpike, models.EventTest} {
 		if _, err := RenderTemplate(t, samples[typ]); err != nil {
-			msg := "for a sample " + typ + " event: " + strings.TrimPrefix(err.Error(), "notify: template: ")
+			msg := "for a sample " + typ + " event: " + trimTemplatePrefix(strings.TrimPrefix(err.Error(), "notify: "))
 			if strings.Contains(msg, "nil pointer") {
 				msg += ` (every event type goes through the template: read fields that only some have with {{with .post}}…{{end}} or {{json (get . "post.title")}})`
 			}
@@ -125,4 +125,16 @@ func checkTemplate(src string) string {
 		}
 	}
 	return ""
+}
+
+// trimTemplatePrefix drops the "template: template:" text/template puts
+// before a position ("1:21: …").
+func trimTemplatePrefix(s string) string {
+	for {
+		t := strings.TrimPrefix(s, "template: ")
+		if t == s {
+			return s
+		}
+		s = t
+	}
 }
