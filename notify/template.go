@@ -131,7 +131,7 @@ func checkTemplate(src string) string {
 // before a position ("1:21: …").
 func trimTemplatePrefix(s string) string {
 	for {
-		t := strings.TrimPrefix(s, "template: ")
+		t := strings.TrimSpace(strings.TrimPrefix(s, "template:"))
 		if t == s {
 			return s
 		}
