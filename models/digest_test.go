@@ -7,7 +7,9 @@ import (
 
 func TestPeriodEnd(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	at := func(loc *time.Location, y int, mo time.Month, d, h, m int) time.Time { return time.Date(y, mo, d, h, m, 0, 0, loc) }
+	at := func(loc *time.Location, y int, mo time.Month, d, h, m int) time.Time {
+		return time.Date(y, mo, d, h, m, 0, 0, loc)
+	}
 	cases := []struct {
 		name string
 		d    Digest
