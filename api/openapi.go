@@ -331,9 +331,10 @@ func errorResponses(codes ...string) obj {
 		"404": "NOT_FOUND: the resource (or its namespace or manager) does not exist.",
 		"405": "UNIMPLEMENTED: the path exists, the method does not.",
 		"409": "ABORTED: the etag is stale, or concurrent writes got in the way; ALREADY_EXISTS: the id is taken; FAILED_PRECONDITION: the connection is still used by managers (they are named).",
-		"413": "INVALID_ARGUMENT: the body is larger than 1 MiB.",
-		"415": "INVALID_ARGUMENT: the body is not application/json.",
+		"413": "PAYLOAD_TOO_LARGE: the body is larger than 1 MiB.",
+		"415": "UNSUPPORTED_MEDIA_TYPE: the body is not application/json (utf-8).",
 		"500": "INTERNAL: a failure of the server; nothing about it is disclosed.",
+		"503": "UNAVAILABLE: Redis does not answer; nothing was done. Retry after the Retry-After header's seconds.",
 	}
 	out := obj{}
 	for _, c := range codes {
@@ -343,7 +344,9 @@ func errorResponses(codes ...string) obj {
 }
 
 func responses(success obj, errs ...string) obj {
-	r := errorResponses(append([]string{"401", "500"}, errs...)...)
+	// Every path answers its other methods with 405, and every operation
+	// answers 503 while Redis is down.
+	r := errorResponses(append([]string{"401", "405", "500", "503"}, errs...)...)
 	r["200"] = success
 	return r
 }
@@ -381,7 +384,7 @@ func openAPIDocument() obj {
 	g.components["Error"] = obj{"type": "object", "required": []string{"error"}, "properties": obj{
 		"error": obj{"type": "object", "required": []string{"code", "status", "message"}, "properties": obj{
 			"code":    obj{"type": "integer", "description": "The HTTP status."},
-			"status":  obj{"type": "string", "enum": []string{"INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND", "UNIMPLEMENTED", "ABORTED", "ALREADY_EXISTS", "FAILED_PRECONDITION", "INTERNAL", "UNAVAILABLE"}},
+			"status":  obj{"type": "string", "enum": []string{"INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND", "UNIMPLEMENTED", "ABORTED", "ALREADY_EXISTS", "FAILED_PRECONDITION", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INTERNAL", "UNAVAILABLE"}},
 			"message": obj{"type": "string"},
 			"details": obj{"type": "array", "items": ref("FieldError"), "description": "For INVALID_ARGUMENT: each field's problem; field is the JSON path (input.focus.type, notices[0].connection, headers[\"X\"]) or the query parameter."},
 		}},
@@ -389,9 +392,10 @@ func openAPIDocument() obj {
 	g.components["Empty"] = obj{"type": "object", "properties": obj{}}
 
 	errResp := obj{}
-	for _, c := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "500"} {
+	for _, c := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "500", "503"} {
 		errResp["E"+c] = okResponse("Error "+c, ref("Error"))
 	}
+	errResp["E503"].(obj)["headers"] = obj{"Retry-After": obj{"description": "Seconds to wait before retrying.", "schema": obj{"type": "integer"}}}
 
 	nsWrite := []string{"400", "403", "404", "409", "413", "415"}
 	nsRead := []string{"400", "403", "404"}
@@ -438,7 +442,11 @@ func openAPIDocument() obj {
 			"parameters": []obj{paramNS},
 			"post": op("CreateManager", "Create a manager: a monitor. It is polled from its next tick on, by every Earshot process.",
 				[]obj{idParam("managerId", "manager")},
-				jsonBody(obj{"allOf": []any{ref("Manager"), obj{"required": []string{"source", "input"}}}}, true),
+				jsonBody(obj{"allOf": []any{ref("Manager"), obj{"required": []string{"source", "input"},
+					"properties": obj{
+						"source": obj{"required": []string{"type"}},
+						"input":  obj{"required": []string{"focus"}, "properties": obj{"focus": obj{"required": []string{"type"}}}},
+					}}}}, true),
 				responses(okResponse("The manager.", g.output("Manager")), nsWrite...)),
 			"get": op("ListManagers", "List the namespace's managers, by id.",
 				[]obj{paramPageSize, paramPageToken}, nil,

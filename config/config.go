@@ -25,6 +25,7 @@ type Config struct {
 	Sources      SourcesConfig  `yaml:"sources"`
 	Matcher      MatcherConfig  `yaml:"matcher"`
 	Log          LogConfig      `yaml:"log"`
+	Metrics      MetricsConfig  `yaml:"metrics"`
 	Namespaces   []Namespace    `yaml:"namespaces"`
 }
 
@@ -118,6 +119,19 @@ type MatcherConfig struct {
 	LLM *matcher.LLMConfig `yaml:"llm"`
 }
 
+// MetricsConfig says where the Prometheus metrics are served. They name
+// every namespace's connections and managers, so they have a listener of
+// their own, on loopback unless the operator says otherwise, and not the
+// API's (which anyone who can reach the API could read without a key).
+type MetricsConfig struct {
+	// Listen is the address of GET /metrics (default 127.0.0.1:9090);
+	// "off" serves no metrics.
+	Listen string `yaml:"listen"`
+}
+
+// MetricsOff is the metrics.listen that turns the metrics listener off.
+const MetricsOff = "off"
+
 // LogConfig sets the log level and format.
 type LogConfig struct {
 	Level  string `yaml:"level"`  // debug, info (default), warn, error
@@ -135,6 +149,7 @@ type Namespace struct {
 // Defaults.
 const (
 	DefaultListen          = ":8080"
+	DefaultMetricsListen   = "127.0.0.1:9090"
 	DefaultDeliveryTimeout = 10 * time.Second
 	DefaultScanRetention   = 30 * 24 * time.Hour
 	DefaultConcurrency     = 20

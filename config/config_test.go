@@ -104,7 +104,8 @@ func TestParseArchitectureExample(t *testing.T) {
 			"facebook":   &facebook.Config{BaseURL: "https://graph.facebook.com/v21.0", AccessToken: "facebook-access-token", MaxPages: facebook.DefaultMaxPages},
 			"hackernews": &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
 		},
-		Log: LogConfig{Level: "info", Format: "text"},
+		Log:     LogConfig{Level: "info", Format: "text"},
+		Metrics: MetricsConfig{Listen: DefaultMetricsListen},
 		Namespaces: []Namespace{{
 			ID:      "acme",
 			APIKeys: []string{acmeKey},
@@ -165,7 +166,8 @@ func TestParseDefaults(t *testing.T) {
 					"facebook":   &facebook.Config{BaseURL: facebook.DefaultBaseURL, MaxPages: facebook.DefaultMaxPages},
 					"hackernews": &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
 				},
-				Log: LogConfig{Level: "info", Format: "text"},
+				Log:     LogConfig{Level: "info", Format: "text"},
+				Metrics: MetricsConfig{Listen: DefaultMetricsListen},
 			}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("got\n%+v\nwant\n%+v", c, want)
@@ -436,9 +438,13 @@ func TestParseProblems(t *testing.T) {
 			`earshot.yaml:11: namespaces[0].managers[2].input.keywords[1]: must not be empty`,
 			`earshot.yaml:12: namespaces[0].managers[3].id: duplicate manager id "leads" (first at line 8)`,
 		}},
-		// yaml.v3 places this at the start of the block it was parsing.
+		// yaml.v3 prints its parser's 0-based line: the problem is on
+		// line 4, not 3.
 		{"syntax error", "syntax.yaml", nil, nil, []string{
-			`earshot.yaml:3: did not find expected key`,
+			`earshot.yaml:4: did not find expected key`,
+		}},
+		{"unclosed flow sequence", "syntax-flow.yaml", nil, nil, []string{
+			`earshot.yaml:5: did not find expected node content`,
 		}},
 		{"not a mapping", "not-a-mapping.yaml", nil, nil, []string{
 			`earshot.yaml:1: the configuration must be a mapping of settings (listen: …, namespaces: …)`,

@@ -26,6 +26,7 @@ type IngestStats struct {
 // enqueued under the same task ids, so nothing is delivered twice.
 func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (IngestStats, error) {
 	st := IngestStats{Posts: len(posts)}
+	p.Metrics.Ingested(len(posts))
 	all, err := p.Store.ListManagers(ctx, ns)
 	if err != nil {
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
@@ -57,6 +58,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			if err != nil {
 				return st, fmt.Errorf("pipeline: ingest: %w", err)
 			}
+			p.Metrics.Matched(ingest.Type, created)
 			if created {
 				st.New++
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
@@ -65,6 +66,8 @@ type Poller struct {
 	Logger   *slog.Logger
 	// Retention is how long Scans are kept.
 	Retention time.Duration
+	// Metrics counts matches and Scans (nil: not counted).
+	Metrics *metrics.Pipeline
 }
 
 // Stats says what one poll did.
@@ -163,6 +166,7 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 		if err != nil {
 			return st, err
 		}
+		p.Metrics.Matched(m.Source.Type, created)
 		if created {
 			st.New++
 		}

@@ -34,6 +34,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Listener, when set, serves the API instead of listening on cfg.Listen.
 	Listener net.Listener
+	// MetricsListener, when set, serves /metrics instead of listening on
+	// cfg.Metrics.Listen.
+	MetricsListener net.Listener
+	// ConfigCheck is how often the server checks that Redis still holds
+	// the configuration file's resources, and applies the file again when
+	// it does not (default 5 s).
+	ConfigCheck time.Duration
+	// Version is the build's version, for earshot_build_info.
+	Version string
 	// DelayedTaskCheckInterval is how often asynq moves due retries to the
 	// queue (default 1 s).
 	DelayedTaskCheckInterval time.Duration
@@ -66,6 +75,10 @@ type Server struct {
 	api      *api.API
 	httpSrv  *http.Server
 	ln       net.Listener
+	inspect  *asynq.Inspector
+	// metricsSrv serves /metrics on metricsLn (nil: metrics off).
+	metricsSrv *http.Server
+	metricsLn  net.Listener
 }
 
 // New connects to Redis (or starts the embedded one), applies the
@@ -77,6 +90,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	if opts.DelayedTaskCheckInterval <= 0 {
 		opts.DelayedTaskCheckInterval = time.Second
 	}
+	if opts.ConfigCheck <= 0 {
+		opts.ConfigCheck = 5 * time.Second
+	}
+	// go-redis logs its pool's failures (Redis down) on its own; have
+	// them go through our logger, structured, like everything else.
+	redis.SetLogger(store.RedisLogger{Log: opts.Logger.With("component", "redis")})
 	s := &Server{cfg: cfg, opts: opts, log: opts.Logger}
 	ok := false
 	defer func() {
@@ -107,6 +126,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	if err := ApplyConfig(ctx, s.store, cfg, s.log); err != nil {
 		return nil, fmt.Errorf("server: apply config: %w", err)
 	}
+	if err := s.store.MarkConfigApplied(ctx); err != nil {
+		return nil, err
+	}
 
 	// asynq gets a client of its own whose scripts share round trips with
 	// the delivery path's commands (see store.PipelineHook): at a few
@@ -115,7 +137,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	s.queueRDB.AddHook(s.store.PipelineHook())
 	s.client = asynq.NewClientFromRedisClient(s.queueRDB)
 	s.metrics = metrics.New()
+	metrics.RegisterBuildInfo(s.metrics.Registry, opts.Version)
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
+	s.inspect = inspector
 	s.notify, err = notify.New(notify.Options{
 		Config:    deliveryConfig(cfg.Delivery),
 		Store:     s.store,
@@ -159,7 +183,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		}),
 	})
 
-	registry := NewSources(cfg.Sources, s.store, s.log, metrics.NewSources(s.metrics.Registry))
+	srcMetrics := metrics.NewSources(s.metrics.Registry)
+	pipeMetrics := metrics.NewPipeline(s.metrics.Registry, srcMetrics)
+	registry := NewSources(cfg.Sources, s.store, s.log, srcMetrics)
 	if opts.Sources != nil {
 		registry = opts.Sources
 	}
@@ -176,6 +202,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Enqueuer:  enq,
 		Logger:    s.log,
 		Retention: cfg.Scans.Retention.D(),
+		Metrics:   pipeMetrics,
 	}
 	mux := asynq.NewServeMux()
 	mux.Handle(pipeline.TypePoll, s.poller)
@@ -187,6 +214,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	s.sched.OnChange(func(ms []*models.Manager) {
 		if err := s.poller.Matcher.SetManagers(ms); err != nil {
 			s.log.Warn("some managers cannot be matched", "error", err)
+		}
+		for _, m := range ms {
+			pipeMetrics.Known(m.Source.Type)
+			for _, n := range m.Notices {
+				s.metrics.Delivery.Known(n.Connection)
+			}
 		}
 	})
 	s.api = api.New(api.Options{
@@ -215,12 +248,35 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	s.metricsLn = opts.MetricsListener
+	if s.metricsLn == nil && cfg.Metrics.Listen != config.MetricsOff && cfg.Metrics.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("server: listen for metrics on %s (metrics.listen): %w", cfg.Metrics.Listen, err)
+		}
+		s.metricsLn = ln
+	}
+	if s.metricsLn != nil {
+		s.metricsSrv = &http.Server{
+			Handler:           s.metricsRoutes(),
+			ReadHeaderTimeout: 10 * time.Second,
+			WriteTimeout:      60 * time.Second,
+		}
+	}
 	ok = true
 	return s, nil
 }
 
 // Addr is the address the API listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// MetricsAddr is the address /metrics is served on ("" when off).
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
 
 // Store returns the server's store.
 func (s *Server) Store() *store.Store { return s.store }
@@ -235,7 +291,10 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.api)
 	mux.Handle("GET /openapi.json", s.api)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.HandleFunc("/", notFoundJSON)
+	for _, p := range []string{"/openapi.json", "/healthz", "/readyz"} {
+		mux.HandleFunc(p, methodNotAllowedJSON("GET"))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -251,6 +310,40 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
+// metricsRoutes serves /metrics, on the metrics listener only.
+func (s *Server) metricsRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.HandleFunc("/metrics", methodNotAllowedJSON("GET"))
+	mux.HandleFunc("/", notFoundJSON)
+	return mux
+}
+
+// notFoundJSON answers a path nothing serves in the API's error shape
+// (ServeMux's own answer is plain text).
+func notFoundJSON(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, errorBody(http.StatusNotFound, "NOT_FOUND",
+		fmt.Sprintf("no such resource or method: %s %s", r.Method, r.URL.Path)))
+}
+
+// methodNotAllowedJSON answers a method the path does not serve.
+func methodNotAllowedJSON(allowed string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allowed)
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody(http.StatusMethodNotAllowed, "UNIMPLEMENTED",
+			"method not allowed here; allowed: "+allowed))
+	}
+}
+
+func errorBody(code int, status, msg string) any {
+	type body struct {
+		Code    int    `json:"code"`
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}
+	return map[string]body{"error": {code, status, msg}}
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
@@ -262,13 +355,24 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // ShutdownTimeout to finish before asynq puts them back on the queue.
 func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	schedCtx, stopSched := context.WithCancel(ctx)
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		_ = s.sched.Run(schedCtx)
 	}()
+	go func() {
+		defer wg.Done()
+		s.watchConfig(schedCtx)
+	}()
+	if s.metricsSrv != nil {
+		go func() {
+			if err := s.metricsSrv.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("server: metrics http: %w", err)
+			}
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		_ = s.notify.Run(schedCtx) // redrives connections enabled again
@@ -279,7 +383,7 @@ func (s *Server) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("server: http: %w", err)
 		}
 	}()
-	s.log.Info("earshot serving", "addr", s.Addr())
+	s.log.Info("earshot serving", "addr", s.Addr(), "metrics_addr", s.MetricsAddr())
 	var err error
 	select {
 	case <-ctx.Done():
@@ -289,10 +393,67 @@ func (s *Server) Run(ctx context.Context) error {
 	stopSched()
 	shCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	_ = s.httpSrv.Shutdown(shCtx)
+	if s.metricsSrv != nil {
+		_ = s.metricsSrv.Shutdown(shCtx)
+	}
 	cancel()
 	wg.Wait()
+	if s.embedded != nil {
+		// Stop the workers first, so that what they held is counted.
+		s.workers.Shutdown()
+		s.workers = nil
+		s.reportDiscarded(context.WithoutCancel(ctx))
+	}
 	s.close()
 	return err
+}
+
+// reportDiscarded says, at the exit of an embedded-Redis process, what is
+// lost with it: queued deliveries (pending, scheduled and retrying) and
+// stored Scans.
+func (s *Server) reportDiscarded(ctx context.Context) {
+	var queued int
+	for _, q := range []string{notify.QueueDeliveries} {
+		info, err := s.inspect.GetQueueInfo(q)
+		if err != nil {
+			continue // an empty queue has no info yet
+		}
+		queued += info.Pending + info.Scheduled + info.Retry + info.Active + info.Aggregating
+	}
+	scans, err := s.store.CountScans(ctx)
+	if err != nil {
+		s.log.Warn("embedded Redis: cannot count the Scans being discarded", "error", err)
+	}
+	s.log.Warn("embedded Redis: discarding its state at exit (set REDIS_URL or redis.url to keep it)",
+		"queued_deliveries", queued, "scans", scans)
+}
+
+// watchConfig applies the configuration file again whenever Redis is
+// found without it: a Redis that restarted without persistence (or was
+// flushed) has lost the file's namespaces, connections, managers and API
+// keys, which would otherwise answer 404 and 401 until a restart.
+func (s *Server) watchConfig(ctx context.Context) {
+	t := time.NewTicker(s.opts.ConfigCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := s.store.ConfigApplied(ctx)
+		if err != nil || ok {
+			continue // Redis down: check again once it answers
+		}
+		s.log.Warn("Redis has lost the configuration file's resources (restarted without persistence, or flushed?): applying the file again")
+		if err := ApplyConfig(ctx, s.store, s.cfg, s.log); err != nil {
+			s.log.Error("apply the configuration file again", "error", err)
+			continue
+		}
+		if err := s.store.MarkConfigApplied(ctx); err != nil {
+			s.log.Error("apply the configuration file again", "error", err)
+		}
+	}
 }
 
 func (s *Server) close() {
@@ -301,6 +462,9 @@ func (s *Server) close() {
 	}
 	if s.client != nil {
 		_ = s.client.Close()
+	}
+	if s.metricsLn != nil && s.metricsSrv == nil {
+		_ = s.metricsLn.Close()
 	}
 	if s.queueRDB != nil {
 		_ = s.queueRDB.Close()

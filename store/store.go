@@ -360,7 +360,7 @@ func (s *Store) DeleteManager(ctx context.Context, ns, id string) error {
 	return nil
 }
 
-// DeleteConnection removes a connection.
+// DeleteConnection removes a connection and its deliveries.
 func (s *Store) DeleteConnection(ctx context.Context, ns, id string) error {
 	pipe := s.rdb.TxPipeline()
 	del := pipe.HDel(ctx, keyConnections(ns), id)
@@ -371,7 +371,7 @@ func (s *Store) DeleteConnection(ctx context.Context, ns, id string) error {
 	if del.Val() == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return s.purgeConnection(ctx, ns, id)
 }
 
 // ConfigHash returns the digest of the config-file version of a resource
