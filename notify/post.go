@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+
+	"github.com/earshothq/earshot/models"
 	"strings"
 	"time"
 
@@ -64,7 +66,7 @@ func (s *Sender) Do(ctx context.Context, req Request) (Reply, error) {
 	}
 	hr, err := http.NewRequestWithContext(ctx, method, req.URL, bytes.NewReader(req.Body))
 	if err != nil {
-		return Reply{}, fail(fmt.Errorf("notify: build request to %s: %w", target, unwrapURLError(err)))
+		return Reply{}, fail(fmt.Errorf("notify: build request to %s: %w", target, models.WithoutURL(err)))
 	}
 	for k, vs := range req.Header {
 		hr.Header[k] = vs
@@ -79,11 +81,10 @@ func (s *Sender) Do(ctx context.Context, req Request) (Reply, error) {
 	start := time.Now()
 	resp, err := s.client.Do(hr)
 	if err != nil {
-		err = unwrapURLError(err)
 		if cause := context.Cause(ctx); cause != nil && errors.Is(cause, ErrTimeout) {
 			err = cause
 		}
-		return Reply{Latency: time.Since(start)}, fail(fmt.Errorf("notify: %s %s: %w", method, target, err))
+		return Reply{Latency: time.Since(start)}, fail(fmt.Errorf("notify: %s %s: %w", method, target, publicError(err)))
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxKeptBody))
@@ -110,15 +111,9 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// unwrapURLError drops net/http's *url.Error wrapper, whose text repeats
-// the full URL.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+// PublicError is a failed attempt's error as the connection's owner may
+// see it (see publicError), for channels that dial themselves (SMTP).
+func PublicError(err error) error { return publicError(err) }
 
 // hostOnly is scheme://host of a URL, for error messages.
 func hostOnly(raw string) string {

@@ -22,8 +22,12 @@ const (
 
 var tlsModes = []string{TLSStartTLS, TLSImplicit, TLSNone}
 
-// MaxRecipients bounds a connection's `to`.
-const MaxRecipients = 50
+// Bounds of an email connection's fields.
+const (
+	MaxRecipients = 50  // addresses in `to`
+	maxAddress    = 320 // characters of an address, with its display name
+	maxCredential = 1024
+)
 
 // Settings are an email connection's own fields.
 type Settings struct {
@@ -84,6 +88,12 @@ func validate(c *models.Connection, s *Settings) []models.FieldError {
 	case strings.ContainsAny(h, "/:@ ") && !strings.HasPrefix(h, "["):
 		add("smtp.host", "must be a host name or an IP address, without a scheme or a port")
 	}
+	if len(s.SMTP.Host) > 253 {
+		add("smtp.host", "must be at most 253 characters")
+	}
+	if len(s.SMTP.Username) > maxCredential || len(s.SMTP.Password) > maxCredential {
+		add("smtp.password", "username and password must be at most 1024 bytes each")
+	}
 	if s.SMTP.Port < 0 || s.SMTP.Port > 65535 {
 		add("smtp.port", "must be from 1 to 65535 (0: the TLS mode's default)")
 	}
@@ -93,7 +103,9 @@ func validate(c *models.Connection, s *Settings) []models.FieldError {
 	if (s.SMTP.Username == "") != (s.SMTP.Password == "") {
 		add("smtp.password", "username and password go together")
 	}
-	if s.From == "" {
+	if len(s.From) > maxAddress {
+		add("from", "must be at most 320 characters")
+	} else if s.From == "" {
 		add("from", "is required")
 	} else if _, err := mail.ParseAddress(s.From); err != nil || strings.ContainsAny(s.From, "\r\n") {
 		add("from", "must be an email address (alerts@example.com or \"Earshot <alerts@example.com>\")")
@@ -105,6 +117,10 @@ func validate(c *models.Connection, s *Settings) []models.FieldError {
 		add("to", "must have at most "+strconv.Itoa(MaxRecipients)+" addresses")
 	}
 	for i, to := range s.To {
+		if len(to) > maxAddress {
+			add("to["+strconv.Itoa(i)+"]", "must be at most 320 characters")
+			continue
+		}
 		if _, err := mail.ParseAddress(to); err != nil || strings.ContainsAny(to, "\r\n") {
 			add("to["+strconv.Itoa(i)+"]", "must be an email address")
 		}

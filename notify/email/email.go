@@ -91,7 +91,7 @@ func (c *Channel) Send(ctx context.Context, conn *models.Connection, msg notify.
 	}
 	code := replyCode(err)
 	out.StatusCode = code
-	out.Err = notify.Redacted(fmt.Errorf("email: %s:%d: %w", s.SMTP.Host, s.SMTP.PortOrDefault(), err), redact)
+	out.Err = notify.Redacted(fmt.Errorf("email: %s:%d: %w", s.SMTP.Host, s.SMTP.PortOrDefault(), notify.PublicError(err)), redact)
 	switch {
 	case errors.Is(err, notify.ErrPrivateTarget):
 		out.Retry = false

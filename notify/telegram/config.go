@@ -89,7 +89,9 @@ func validate(c *models.Connection, s *Settings) []models.FieldError {
 		// documents chatId as one.
 		c.Settings.Set("chatId", string(s.ChatID))
 	}
-	if s.BaseURL != "" {
+	if len(s.BaseURL) > models.MaxURLLength {
+		add("baseUrl", "must be at most "+strconv.Itoa(models.MaxURLLength)+" bytes")
+	} else if s.BaseURL != "" {
 		if msg := models.CheckURL(s.BaseURL); msg != "" {
 			add("baseUrl", msg)
 		}
