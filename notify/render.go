@@ -104,3 +104,21 @@ func LinkURL(u string) string {
 
 // Score formats a match score as a percentage.
 func Score(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+
+// Fit returns escape(Truncate(s, n)) cut so that it is at most n runes
+// long once escaped: escaping can lengthen a stranger's text several
+// times over ("&" is "&amp;"), and a platform refuses a field over its
+// limit.
+func Fit(s string, n int, escape func(string) string) string {
+	k := n
+	for {
+		out := escape(Truncate(s, k))
+		if utf8.RuneCountInString(out) <= n || k <= 1 {
+			return out
+		}
+		k = k * n / utf8.RuneCountInString(out)
+		if k < 1 {
+			k = 1
+		}
+	}
+}

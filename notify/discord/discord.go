@@ -150,9 +150,9 @@ func Render(ev *notify.EventView) Message {
 func renderScan(ev *notify.EventView) Embed {
 	p := ev.Post
 	e := Embed{
-		Title:       Escape(notify.Headline(p, maxTitle)),
+		Title:       notify.Fit(notify.Headline(p, maxTitle), maxTitle, Escape),
 		URL:         notify.LinkURL(p.URL),
-		Description: Escape(notify.Excerpt(p, maxDescription)),
+		Description: notify.Fit(notify.Excerpt(p, maxDescription), maxDescription, Escape),
 		Color:       colorMatch,
 		Footer:      &Footer{Text: Escape(p.Type)},
 	}
@@ -199,14 +199,15 @@ func renderSpike(ev *notify.EventView) Embed {
 	var lines []string
 	for i := range s.TopPosts[:min(len(s.TopPosts), maxTopPosts)] {
 		p := &s.TopPosts[i]
-		line := "• " + Escape(notify.Headline(p, 120))
-		if u := notify.LinkURL(p.URL); u != "" {
+		title := notify.Fit(notify.Headline(p, 120), 240, Escape)
+		line := "• " + title
+		if u := notify.LinkURL(p.URL); u != "" && len(u) < 300 {
 			// A link written by us, to the post's own URL: the text is
 			// escaped, the URL's parentheses cannot close it early.
-			line = "• [" + Escape(notify.Headline(p, 120)) + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u) + ")"
+			line = "• [" + title + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u) + ")"
 		}
 		if p.User.Name != "" {
-			line += " — " + Escape(p.User.Name)
+			line += " — " + notify.Fit(p.User.Name, 100, Escape)
 		}
 		lines = append(lines, line)
 	}

@@ -156,3 +156,23 @@ func TestGuard(t *testing.T) {
 		t.Fatalf("outcome: retry=%v err=%v", out.Retry, out.Err)
 	}
 }
+
+// TestLimits: a post made of characters that escaping lengthens still
+// fits Discord's limits (title 256, description 4096, 6000 in all).
+func TestLimits(t *testing.T) {
+	p := models.Post{Type: "REDDIT_LINK", Title: strings.Repeat("*_", 2000), Text: strings.Repeat("[](", 5000), URL: "https://reddit.com/x", User: models.User{Name: strings.Repeat("@", 500)}}
+	e := Render(&notify.EventView{Type: "SCAN", Name: "namespaces/a/managers/m/scans/s", Post: &p}).Embeds[0]
+	total := len([]rune(e.Title)) + len([]rune(e.Description)) + len([]rune(e.Author.Name))
+	for _, f := range e.Fields {
+		total += len([]rune(f.Name)) + len([]rune(f.Value))
+	}
+	if n := len([]rune(e.Title)); n > 256 {
+		t.Errorf("title %d runes", n)
+	}
+	if n := len([]rune(e.Description)); n > 4096 {
+		t.Errorf("description %d runes", n)
+	}
+	if total > 6000 {
+		t.Errorf("embed %d runes in all", total)
+	}
+}

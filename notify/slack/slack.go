@@ -115,7 +115,7 @@ func renderScan(ev *notify.EventView) Message {
 	title := notify.Headline(p, maxHeadline)
 	head := "*" + link(p.URL, title) + "*"
 	if ex := notify.Excerpt(p, maxExcerpt); ex != "" && ex != title {
-		head += "\n>" + Escape(ex)
+		head += "\n>" + notify.Fit(ex, maxExcerpt, Escape)
 	}
 	context := []string{Escape(p.Type)}
 	if p.User.Name != "" {
@@ -179,9 +179,9 @@ func Escape(s string) string {
 // link is <url|text> for an http(s) URL, the escaped text otherwise.
 func link(u, text string) string {
 	u = notify.LinkURL(u)
-	if u == "" {
-		return Escape(text)
+	if u == "" || len(u) > 1000 {
+		return notify.Fit(text, maxHeadline, Escape)
 	}
 	u = strings.ReplaceAll(Escape(u), "|", "%7C")
-	return "<" + u + "|" + Escape(strings.ReplaceAll(text, "|", "¦")) + ">"
+	return "<" + u + "|" + notify.Fit(strings.ReplaceAll(text, "|", "¦"), maxHeadline, Escape) + ">"
 }

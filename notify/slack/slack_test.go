@@ -193,3 +193,15 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestLimits: escaping cannot push a section past Slack's 3000
+// characters.
+func TestLimits(t *testing.T) {
+	p := models.Post{Type: "REDDIT_LINK", Title: strings.Repeat("&", 1000), Text: strings.Repeat("<>", 5000), URL: "https://reddit.com/x"}
+	m := Render(&notify.EventView{Type: "SCAN", Name: "namespaces/a/managers/m/scans/s", Post: &p})
+	for _, b := range m.Blocks {
+		if b.Text != nil && len([]rune(b.Text.Text)) > 3000 {
+			t.Errorf("%s block of %d characters", b.Type, len([]rune(b.Text.Text)))
+		}
+	}
+}
