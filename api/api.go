@@ -114,6 +114,7 @@ func (a *API) routes(rt *router) {
 
 	rt.handle("GET", scans, namespaceKey, a.listScans)
 	rt.handle("GET", scan, namespaceKey, a.getScan)
+	rt.handle("PATCH", scan, namespaceKey, a.updateScan)
 	a.ingestRoutes(rt)
 	a.deliveryRoutes(rt)
 }

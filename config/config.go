@@ -25,6 +25,7 @@ type Config struct {
 	Sources      SourcesConfig  `yaml:"sources"`
 	Matcher      MatcherConfig  `yaml:"matcher"`
 	Log          LogConfig      `yaml:"log"`
+	Console      ConsoleConfig  `yaml:"console"`
 	Metrics      MetricsConfig  `yaml:"metrics"`
 	Namespaces   []Namespace    `yaml:"namespaces"`
 }
@@ -118,6 +119,19 @@ type MatcherConfig struct {
 	// that pass the offline stage.
 	LLM *matcher.LLMConfig `yaml:"llm"`
 }
+
+// ConsoleConfig configures the web console served at /.
+type ConsoleConfig struct {
+	// SecureCookies marks the session cookie Secure even when Earshot
+	// itself is reached over plain HTTP: behind a TLS-terminating proxy.
+	// (It is Secure anyway on a TLS connection.)
+	SecureCookies bool `yaml:"secure_cookies"`
+	// SessionTTL is how long a sign-in lasts (default 12h).
+	SessionTTL models.Duration `yaml:"session_ttl"`
+}
+
+// DefaultSessionTTL is how long a console sign-in lasts.
+const DefaultSessionTTL = 12 * time.Hour
 
 // MetricsConfig says where the Prometheus metrics are served. They name
 // every namespace's connections and managers, so they have a listener of

@@ -91,7 +91,8 @@ func TestParseArchitectureExample(t *testing.T) {
 			RetrySchedule: durations(time.Minute, 5*time.Minute, 15*time.Minute, time.Hour, 6*time.Hour),
 			Concurrency:   DefaultConcurrency,
 		},
-		Scans: ScansConfig{Retention: models.Duration(DefaultScanRetention)},
+		Scans:   ScansConfig{Retention: models.Duration(DefaultScanRetention)},
+		Console: ConsoleConfig{SessionTTL: models.Duration(DefaultSessionTTL)},
 		Sources: SourcesConfig{
 			"reddit": &reddit.Config{
 				BaseURL:      "https://oauth.reddit.com",
@@ -159,6 +160,7 @@ func TestParseDefaults(t *testing.T) {
 				Listen:   ":8080",
 				Delivery: DeliveryConfig{Timeout: models.Duration(10 * time.Second), RetrySchedule: defaultRetries, Concurrency: DefaultConcurrency},
 				Scans:    ScansConfig{Retention: models.Duration(30 * 24 * time.Hour)},
+				Console:  ConsoleConfig{SessionTTL: models.Duration(DefaultSessionTTL)},
 				Sources: SourcesConfig{
 					// Without credentials, Reddit's public JSON API.
 					"reddit":     &reddit.Config{BaseURL: reddit.DefaultPublicBaseURL, TokenURL: reddit.DefaultTokenURL, UserAgent: reddit.DefaultUserAgent},

@@ -243,6 +243,9 @@ func (c *Config) applyDefaults() {
 	if c.Scans.Retention == 0 {
 		c.Scans.Retention = models.Duration(DefaultScanRetention)
 	}
+	if c.Console.SessionTTL <= 0 {
+		c.Console.SessionTTL = models.Duration(DefaultSessionTTL)
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel
 	}

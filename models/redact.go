@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -43,4 +44,16 @@ func WithoutURL(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+var urlInText = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
+
+// RedactURLs returns a text (an error message a source returned, say) with
+// every URL in it redacted as RedactURL does. Punctuation that ends a
+// sentence ("GET https://…: 503") is kept, outside the URL.
+func RedactURLs(text string) string {
+	return urlInText.ReplaceAllStringFunc(text, func(raw string) string {
+		trimmed := strings.TrimRight(raw, ":;,.)]")
+		return RedactURL(trimmed) + raw[len(trimmed):]
+	})
 }

@@ -39,6 +39,8 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			m.Name = models.ManagerName(ns, m.ID)
 		}
 		st.Managers++
+		start := p.now()
+		var mst Stats
 		for i := range posts {
 			post := &posts[i]
 			r, err := p.Matcher.Evaluate(ctx, m, post)
@@ -49,6 +51,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 				if err := p.handOnSpike(ctx, m, r.Spike); err != nil {
 					return st, fmt.Errorf("pipeline: ingest: %w", err)
 				}
+				mst.Spikes++
 			}
 			if !r.Matched {
 				continue
@@ -61,8 +64,12 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			p.Metrics.Matched(ingest.Type, created)
 			if created {
 				st.New++
+				mst.New++
+				mst.sentiment += r.Match.Sentiment
 			}
 		}
+		mst.Fetched = len(posts)
+		p.record(ctx, p.Logger.With("manager", m.Name), ns, m.ID, start, mst)
 	}
 	p.Logger.Debug("ingested", "namespace", ns, "posts", st.Posts, "managers", st.Managers, "matched", st.Matched, "new", st.New)
 	return st, nil

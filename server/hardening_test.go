@@ -90,6 +90,7 @@ func TestErrorsOutsideV1AreJSON(t *testing.T) {
 		status       string
 	}{
 		{"GET", "/nothing-here", 404, "NOT_FOUND"},
+		// Not a browser: / is the console's only for those who accept HTML.
 		{"GET", "/", 404, "NOT_FOUND"},
 		{"POST", "/healthz", 405, "UNIMPLEMENTED"},
 		{"DELETE", "/readyz", 405, "UNIMPLEMENTED"},

@@ -18,6 +18,7 @@ import (
 	"github.com/earshothq/earshot/api"
 	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/config"
+	"github.com/earshothq/earshot/console"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
@@ -51,6 +52,9 @@ type Options struct {
 	// Sources, when set, replaces the sources built from the configuration
 	// (tests use it to count polls).
 	Sources sources.Registry
+	// ConsolePoll is how often the console's live inbox looks for new
+	// Scans (default 1 s).
+	ConsolePoll time.Duration
 	// ShutdownTimeout bounds how long in-flight tasks may finish at stop
 	// (default: the delivery timeout plus 5 s).
 	ShutdownTimeout time.Duration
@@ -73,6 +77,7 @@ type Server struct {
 	notify   *notify.Service
 	metrics  *metrics.Metrics
 	api      *api.API
+	console  *console.Console
 	httpSrv  *http.Server
 	ln       net.Listener
 	inspect  *asynq.Inspector
@@ -233,6 +238,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		},
 	})
 
+	s.console = console.New(console.Options{
+		Store:         s.store,
+		API:           s.api,
+		Logger:        s.log.With("component", "console"),
+		SecureCookies: cfg.Console.SecureCookies,
+		SessionTTL:    cfg.Console.SessionTTL.D(),
+		Try:           console.NewTry(notify.GuardedClient(cfg.Delivery.AllowPrivateTargets, 10*time.Second), s.log.With("component", "console")),
+		PollInterval:  opts.ConsolePoll,
+	})
+
 	s.ln = opts.Listener
 	if s.ln == nil {
 		ln, err := net.Listen("tcp", cfg.Listen)
@@ -263,6 +278,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 			WriteTimeout:      60 * time.Second,
 		}
 	}
+	// The console's live streams end at shutdown instead of holding it up.
+	s.httpSrv.RegisterOnShutdown(s.console.Close)
 	ok = true
 	return s, nil
 }
@@ -291,7 +308,15 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.api)
 	mux.Handle("GET /openapi.json", s.api)
-	mux.HandleFunc("/", notFoundJSON)
+	// The console answers browsers at / and its own paths; anything else
+	// nothing serves gets the API's JSON 404.
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if console.Wants(r) {
+			s.console.ServeHTTP(w, r)
+			return
+		}
+		notFoundJSON(w, r)
+	}))
 	for _, p := range []string{"/openapi.json", "/healthz", "/readyz"} {
 		mux.HandleFunc(p, methodNotAllowedJSON("GET"))
 	}
@@ -305,9 +330,36 @@ func (s *Server) routes() http.Handler {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "redis does not answer"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, s.readiness(ctx))
 	})
 	return mux
+}
+
+// readiness is /readyz's answer once Redis answers. Managers whose source
+// keeps failing do not make the process unready (restarting it would not
+// help), but they make it "degraded", with how many there are and since
+// when the oldest fails; their names and errors are for keys of their
+// namespace (the manager's status, the console), not for this
+// unauthenticated endpoint.
+type readiness struct {
+	Status          string     `json:"status"`
+	FailingManagers int        `json:"failingManagers"`
+	FailingSince    *time.Time `json:"failingSince,omitempty"`
+}
+
+func (s *Server) readiness(ctx context.Context) readiness {
+	out := readiness{Status: "ok"}
+	failing, err := s.store.FailingManagers(ctx, 1000)
+	if err != nil {
+		s.log.Warn("readyz: reading failing managers failed", "error", err)
+		return out
+	}
+	if len(failing) > 0 {
+		out.Status = "degraded"
+		out.FailingManagers = len(failing)
+		out.FailingSince = &failing[0].Since
+	}
+	return out
 }
 
 // metricsRoutes serves /metrics, on the metrics listener only.

@@ -148,6 +148,7 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 			p.Del(ctx, keyConnections(id), keyManagers(id), keyScansByNamespace(id))
 			for _, m := range managers {
 				p.Del(ctx, keyCursor(id, m), keyScansByManager(id, m))
+				forgetManagerStatus(ctx, p, id, m)
 			}
 			for h, raw := range keys {
 				var k APIKey
@@ -337,6 +338,7 @@ func (s *Store) CreateManager(ctx context.Context, ns string, m *models.Manager,
 }
 
 func (s *Store) txWriteManager(ctx context.Context, tx *redis.Tx, ns string, m *models.Manager, prev *models.Meta) error {
+	m.Status = nil // kept apart (see ManagerStatus)
 	m.Name = models.ManagerName(ns, m.ID)
 	stamp(&m.Meta, prev, s.now(), m)
 	b, _ := json.Marshal(storedManager{*m, m.ID})
@@ -399,6 +401,7 @@ func (s *Store) DeleteManagerIf(ctx context.Context, ns, id, ifEtag string) erro
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, keyManagers(ns), id)
 			p.Del(ctx, keyCursor(ns, id), keyScansByManager(ns, id))
+			forgetManagerStatus(ctx, p, ns, id)
 			for chunk := range slices.Chunk(scans, 500) {
 				members := make([]any, len(chunk))
 				keys := make([]string, len(chunk))

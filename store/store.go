@@ -292,6 +292,7 @@ func (s *Store) PutManager(ctx context.Context, ns string, m *models.Manager) er
 		pm = &prev.Meta
 	}
 	m.Name = models.ManagerName(ns, m.ID)
+	m.Status = nil // kept apart (see ManagerStatus)
 	stamp(&m.Meta, pm, s.now(), m)
 	b, _ := json.Marshal(storedManager{*m, m.ID})
 	pipe := s.rdb.TxPipeline()
@@ -350,6 +351,7 @@ func (s *Store) DeleteManager(ctx context.Context, ns, id string) error {
 	pipe := s.rdb.TxPipeline()
 	del := pipe.HDel(ctx, keyManagers(ns), id)
 	pipe.Del(ctx, keyCursor(ns, id))
+	forgetManagerStatus(ctx, pipe, ns, id)
 	pipe.Incr(ctx, keyVersion())
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: delete manager: %w", err)
