@@ -155,20 +155,7 @@ func (d *Digests) Sweep(ctx context.Context) error {
 		if err := json.Unmarshal([]byte(raw), &spec); err != nil {
 			continue
 		}
-		first, err := d.rdb.ZRangeWithScores(ctx, digestOpenKey(id), 0, 0).Result()
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if len(first) == 0 {
-			_ = forgetScript.Run(ctx, d.rdb, []string{digestOpenKey(id), digestIndexKey()}, id, raw).Err()
-			continue
-		}
-		end := spec.PeriodEnd(time.UnixMilli(int64(first[0].Score)))
-		member := id + "|" + strconv.FormatInt(end.UnixMilli(), 10) + "|" + raw
-		err = closeScript.Run(ctx, d.rdb, []string{digestOpenKey(id), digestPeriodKey(id + "|" + strconv.FormatInt(end.UnixMilli(), 10)), digestClosedKey()},
-			end.UnixMilli(), member, d.now()).Err()
-		if err != nil {
+		if err := d.close(ctx, id, raw, &spec); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -182,6 +169,32 @@ func (d *Digests) Sweep(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// maxClosesPerSweep bounds the periods one sweep closes for one notice
+// (a process that was down for days catches up over a few sweeps).
+const maxClosesPerSweep = 200
+
+// close closes every ended period of a notice's open digest, oldest
+// first.
+func (d *Digests) close(ctx context.Context, id, raw string, spec *models.Digest) error {
+	for range maxClosesPerSweep {
+		first, err := d.rdb.ZRangeWithScores(ctx, digestOpenKey(id), 0, 0).Result()
+		if err != nil {
+			return err
+		}
+		if len(first) == 0 {
+			return forgetScript.Run(ctx, d.rdb, []string{digestOpenKey(id), digestIndexKey()}, id, raw).Err()
+		}
+		end := spec.PeriodEnd(time.UnixMilli(int64(first[0].Score)))
+		endMS := strconv.FormatInt(end.UnixMilli(), 10)
+		moved, err := closeScript.Run(ctx, d.rdb, []string{digestOpenKey(id), digestPeriodKey(id + "|" + endMS), digestClosedKey()},
+			end.UnixMilli(), id+"|"+endMS+"|"+raw, d.now()).Int()
+		if err != nil || moved <= 0 {
+			return err // not ended yet (-1), or nothing left
+		}
+	}
+	return nil
 }
 
 // send builds and enqueues the DIGEST event of a closed period, then

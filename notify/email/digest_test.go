@@ -192,6 +192,25 @@ func TestDigestAcrossRestart(t *testing.T) {
 	if n := len(smtpSrv.messages()); n != 2 {
 		t.Errorf("%d messages, want 2: an empty period sent a digest", n)
 	}
+
+	// Matches of three periods, swept only after all have ended (the
+	// processes were down): one digest for each, in one sweep.
+	collect(third, 15, 10, "p1-match")
+	collect(third, 16, 10, "p2-match")
+	collect(third, 17, 10, "p3-match")
+	clock.setHM(19, 0)
+	_ = third.svc.SweepDigests(ctx)
+	got = waitMessages(t, smtpSrv, 5)
+	for i, title := range []string{"p1-match", "p2-match", "p3-match"} {
+		found := false
+		for _, m := range got[2:] {
+			_, text, _ := parts(t, m.data)
+			found = found || strings.Contains(text, title) && strings.Contains(text, "1 new match")
+		}
+		if !found {
+			t.Errorf("no digest of period %d (%s)", i+1, title)
+		}
+	}
 }
 
 // TestEmailTest: :test sends a test email.
