@@ -40,7 +40,7 @@ var annotations = map[string]obj{
 	"Meta.updateTime": {"readOnly": true, "description": "When the resource last changed (RFC 3339)."},
 	"Meta.etag":       {"description": "Changes with every write. Send it back in an update or a delete (or as If-Match) to have it refused with 409 ABORTED if the resource changed meanwhile (AIP-154)."},
 
-	"Connection.type":            {"enum": catalog.Channels.ConnectionTypes(), "description": "Defaults to HTTP_CONNECTION."},
+	"Connection.type":            {"enum": catalog.Channels.ConnectionTypes(), "description": "Defaults to HTTP_CONNECTION. " + channelDocs()},
 	"Connection.url":             {"format": "uri", "description": "The webhook's URL: absolute, http or https. Required by the channels that post to a URL."},
 	"Connection.method":          {"enum": notify.ConnectionMethods, "description": "HTTP_CONNECTION only. Defaults to POST."},
 	"Connection.headers":         {"description": "Headers sent with every delivery, e.g. X-Advite-Webhook-Secret. Content-Type, Content-Length, Host and the webhook-* headers are Earshot's."},
@@ -221,6 +221,14 @@ func (g *schemaGen) kindProperties(t reflect.Type, props obj) {
 		f := fields[name]
 		props[name] = merged(g.schema(f.typ), obj{"description": "Only for type " + strings.Join(f.owners, ", ") + "."})
 	}
+}
+
+func channelDocs() string {
+	var b strings.Builder
+	for _, k := range catalog.Channels.All() {
+		b.WriteString(k.ConnectionType + " (notices of type " + k.NoticeType + "): " + k.Doc + ". ")
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func sourceDocs() string {

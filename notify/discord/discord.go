@@ -127,6 +127,7 @@ const (
 	maxTitle       = 240
 	maxDescription = 1500
 	maxTopPosts    = 5
+	maxURL         = 2000
 	colorMatch     = 0x2f80ed
 	colorSpike     = 0xd64545
 )
@@ -159,8 +160,14 @@ func renderScan(ev *notify.EventView) Embed {
 	if !p.Time.IsZero() {
 		e.Timestamp = p.Time.UTC().Format(time.RFC3339)
 	}
+	if len(e.URL) > maxURL {
+		e.URL = ""
+	}
 	if p.User.Name != "" {
 		e.Author = &Author{Name: notify.Truncate(p.User.Name, 200), URL: notify.LinkURL(p.User.URL)}
+		if len(e.Author.URL) > maxURL {
+			e.Author.URL = ""
+		}
 	}
 	e.Fields = append(e.Fields, Field{Name: "Monitor", Value: Escape(ev.Manager()), Inline: true})
 	if p.Subreddit != nil && p.Subreddit.Name != "" {
