@@ -2,7 +2,10 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
+
+	"github.com/earshothq/earshot/internal/testredis"
 )
 
 // TestChannelConnections: each channel's connection is created with its
@@ -50,4 +53,17 @@ func TestChannelConnections(t *testing.T) {
 			"notices":[{"type":"SLACK_MESSAGE","connection":"namespaces/acme/connections/slack","events":["SPIKE"]},
 			           {"type":"EMAIL_MESSAGE","connection":"namespaces/acme/connections/mail","minScore":0.6,"digest":{"every":"24h","at":"09:00","timeZone":"Europe/Berlin"}}]}`), http.StatusOK)
 	})
+}
+
+// TestConnectionExamples: every channel's example in the OpenAPI
+// document is a connection the API accepts.
+func TestConnectionExamples(t *testing.T) {
+	examples, _ := openAPIDocument()["components"].(obj)["schemas"].(obj)["Connection"].(obj)["examples"].([]any)
+	if len(examples) != 5 {
+		t.Fatalf("%d connection examples, want one per channel", len(examples))
+	}
+	e := newEnv(t, testredis.Embedded(t))
+	for i, ex := range examples {
+		must(t, e.post("/v1/namespaces/acme/connections?connectionId=ex"+strconv.Itoa(i), acmeKey, ex), http.StatusOK)
+	}
 }

@@ -407,6 +407,13 @@ func openAPIDocument() obj {
 		}},
 	}}
 	g.components["Empty"] = obj{"type": "object", "properties": obj{}}
+	var examples []any
+	for _, k := range catalog.Channels.All() {
+		if k.Example != nil {
+			examples = append(examples, k.Example)
+		}
+	}
+	g.components["Connection"].(obj)["examples"] = examples
 
 	errResp := obj{}
 	for _, c := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "500", "503"} {

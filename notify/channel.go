@@ -53,6 +53,9 @@ type ChannelKind struct {
 	// (the matches of a period in one message) instead of a message per
 	// event.
 	Digests bool
+	// Example is a connection of the kind as the API takes it (the
+	// OpenAPI document shows it).
+	Example map[string]any
 
 	settingsType reflect.Type
 	validate     func(c *models.Connection, settings any) []models.FieldError
@@ -65,6 +68,7 @@ type ChannelSpec[S any] struct {
 	ConnectionType, NoticeType, Doc string
 	Fields                          []string
 	Digests                         bool
+	Example                         map[string]any
 	// Validate checks a connection of the kind; paths are the
 	// connection's ("url", "chatId"). Unknown settings and wrong JSON
 	// types are reported before it is called.
@@ -74,7 +78,7 @@ type ChannelSpec[S any] struct {
 
 // NewChannelKind turns a ChannelSpec into a ChannelKind.
 func NewChannelKind[S any](s ChannelSpec[S]) *ChannelKind {
-	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, Digests: s.Digests, build: s.New}
+	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, Digests: s.Digests, Example: s.Example, build: s.New}
 	if t := reflect.TypeFor[S](); t.NumField() > 0 {
 		k.settingsType = t
 	}

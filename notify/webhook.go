@@ -20,7 +20,9 @@ var Webhook = NewChannelKind(ChannelSpec[WebhookSettings]{
 	NoticeType:     models.NoticeTypeHTTP,
 	Doc:            "a signed webhook: the event's JSON (the Advite SCAN payload), with the Standard Webhooks headers",
 	Fields:         []string{"url", "method", "headers"},
-	Validate:       validateWebhook,
+	Example: map[string]any{"type": models.ConnectionTypeHTTP, "nickname": "CRM", "url": "https://crm.example.com/webhooks/earshot",
+		"headers": map[string]string{"X-Advite-Webhook-Secret": "…"}},
+	Validate: validateWebhook,
 	New: func(env ChannelEnv) Channel {
 		return ChannelFunc(func(ctx context.Context, conn *models.Connection, msg Message) Outcome {
 			if _, ok := conn.Settings["template"]; ok {

@@ -75,8 +75,10 @@ var Kind = notify.NewChannelKind(notify.ChannelSpec[Settings]{
 	NoticeType:     "EMAIL_MESSAGE",
 	Doc:            "an email (plain text and HTML) per event, or a digest per period, through your SMTP server: `smtp: {host, port, username, password, tls: STARTTLS | TLS | NONE}`, `from`, `to`",
 	Digests:        true,
-	Validate:       validate,
-	New:            func(env notify.ChannelEnv) notify.Channel { return newChannel(env) },
+	Example: map[string]any{"type": "EMAIL_CONNECTION", "nickname": "sales", "from": "Earshot <alerts@example.com>", "to": []string{"sales@example.com"},
+		"smtp": map[string]any{"host": "smtp.example.com", "port": 587, "username": "earshot", "password": "…", "tls": "STARTTLS"}},
+	Validate: validate,
+	New:      func(env notify.ChannelEnv) notify.Channel { return newChannel(env) },
 })
 
 func validate(c *models.Connection, s *Settings) []models.FieldError {
