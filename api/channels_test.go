@@ -42,7 +42,17 @@ func TestChannelConnections(t *testing.T) {
 				assertDetail(t, r, tc.field, tc.says)
 			})
 		}
-		r := must(t, e.post("/v1/namespaces/acme/managers", acmeKey, `{"source":{"type":"REDDIT","subreddits":["marketing"]},
+		// Templates are checked on update as on create; nothing is written
+		// when refused.
+		r := must(t, e.patch("/v1/namespaces/acme/connections/zapier?updateMask=template", acmeKey, `{"template":"{{json .post.title"}`), http.StatusBadRequest)
+		assertDetail(t, r, "template", "does not parse")
+		if got := must(t, e.get("/v1/namespaces/acme/connections/zapier", acmeKey), http.StatusOK); got.str("template") != `{"text": {{json (get . "post.title")}}}` {
+			t.Errorf("template after a refused update: %s", got.Raw)
+		}
+		must(t, e.patch("/v1/namespaces/acme/connections/zapier?updateMask=template", acmeKey, `{"template":"{\"kind\": {{json .type}}}"}`), http.StatusOK)
+		r = must(t, e.patch("/v1/namespaces/acme/connections/tg", acmeKey, `{"chatId":"not a chat"}`), http.StatusBadRequest)
+		assertDetail(t, r, "chatId", "must be a chat id")
+		r = must(t, e.post("/v1/namespaces/acme/managers", acmeKey, `{"source":{"type":"REDDIT","subreddits":["marketing"]},
 			"input":{"keywords":["k"],"focus":{"type":"SALES"}},
 			"notices":[{"type":"HTTP_REQUEST","connection":"namespaces/acme/connections/slack"},
 			           {"type":"SLACK_MESSAGE","connection":"namespaces/acme/connections/mail","digest":{"every":"24h"}}]}`), http.StatusBadRequest)
