@@ -106,28 +106,39 @@ func (c *Channel) Send(ctx context.Context, conn *models.Connection, msg notify.
 // client returns a go-mail client for the server, dialling through the
 // SSRF guard.
 func (c *Channel) client(s SMTP, timeout time.Duration) (*gomail.Client, error) {
+	tc := &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
+	if c.tlsConfig != nil {
+		tc = c.tlsConfig.Clone()
+	}
 	dialer := notify.Dialer(c.allowPrivate, min(timeout, 10*time.Second))
+	dial := dialer.DialContext
 	opts := []gomail.Option{
 		gomail.WithPort(s.PortOrDefault()),
 		gomail.WithTimeout(timeout),
-		gomail.WithDialContextFunc(dialer.DialContext),
 		gomail.WithHELO("earshot"),
+		gomail.WithTLSConfig(tc),
 	}
 	switch s.TLSMode() {
 	case TLSImplicit:
-		opts = append(opts, gomail.WithSSL())
+		// go-mail leaves TLS to a dial function of our own (the guarded
+		// one), so the handshake is made here.
+		dial = (&tls.Dialer{NetDialer: dialer, Config: tc}).DialContext
+		opts = append(opts, gomail.WithSSL(), gomail.WithTLSPolicy(gomail.NoTLS))
 	case TLSNone:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	}
-	tc := &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
-	if c.tlsConfig != nil {
-		tc = c.tlsConfig.Clone()
-	}
-	opts = append(opts, gomail.WithTLSConfig(tc))
+	opts = append(opts, gomail.WithDialContextFunc(dial))
 	if s.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
+		auth := gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover)
+		if s.TLSMode() == TLSImplicit {
+			// Our own TLS dial is encrypted, which go-mail cannot see: name
+			// the mechanisms, PLAIN and LOGIN last.
+			auth = gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthSCRAMSHA256, gomail.SMTPAuthSCRAMSHA1, gomail.SMTPAuthCramMD5,
+				gomail.SMTPAuthPlainNoEnc, gomail.SMTPAuthLoginNoEnc)
+		}
+		opts = append(opts, auth, gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
 	}
 	return gomail.NewClient(s.Host, opts...)
 }

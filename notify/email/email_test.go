@@ -58,7 +58,11 @@ type server struct {
 	password string
 }
 
-func newServer(t *testing.T, withTLS bool) *server {
+func newServer(t *testing.T, withTLS bool) *server { return newServerMode(t, withTLS, false) }
+
+// newServerMode starts a server; implicit speaks TLS from the first byte
+// (port 465 style) instead of offering STARTTLS.
+func newServerMode(t *testing.T, withTLS, implicit bool) *server {
 	t.Helper()
 	srv := &server{user: "earshot", password: "s3cr3t-pa55"}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{srv: srv}, nil }))
@@ -74,6 +78,9 @@ func newServer(t *testing.T, withTLS bool) *server {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if implicit {
+		l = tls.NewListener(l, s.TLSConfig)
 	}
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
@@ -202,16 +209,18 @@ func decodePart(t *testing.T, p *multipart.Part) string {
 
 func TestDelivers(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		tls  bool
-		mode string
-		auth bool
+		name     string
+		tls      bool
+		implicit bool
+		mode     string
+		auth     bool
 	}{
-		{"starttls with auth", true, TLSStartTLS, true},
-		{"plain relay", false, TLSNone, false},
+		{"starttls with auth", true, false, TLSStartTLS, true},
+		{"implicit tls with auth", true, true, TLSImplicit, true},
+		{"plain relay", false, false, TLSNone, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, tc.tls)
+			srv := newServerMode(t, tc.tls, tc.implicit)
 			out := srv.channel(true).Send(context.Background(), srv.conn(tc.mode, tc.auth), notify.Message{WebhookID: "msg_abc", Body: fixture(t, "scan.json")})
 			if !out.OK() {
 				t.Fatalf("send: %v", out.Err)
