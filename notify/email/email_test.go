@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"math/big"
 	"mime"
 	"mime/multipart"
@@ -67,6 +68,7 @@ func newServerMode(t *testing.T, withTLS, implicit bool) *server {
 	srv := &server{user: "earshot", password: "s3cr3t-pa55"}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{srv: srv}, nil }))
 	s.Domain = "localhost"
+	s.ErrorLog = log.New(io.Discard, "", 0)
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	if withTLS {
 		cert, pool := selfSigned(t)
@@ -347,5 +349,30 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("errors %v, want one for %q", errs, tc.field)
 			}
 		})
+	}
+}
+
+// TestTLSIsRequired: a server that offers no STARTTLS, or whose
+// certificate is not trusted, gets no mail (nor the password).
+func TestTLSIsRequired(t *testing.T) {
+	plain := newServer(t, false)
+	out := plain.channel(true).Send(context.Background(), plain.conn(TLSStartTLS, true), notify.Message{Body: fixture(t, "scan.json")})
+	if out.OK() || len(plain.messages()) != 0 {
+		t.Fatalf("STARTTLS not offered, yet sent: %v", out.Err)
+	}
+	untrusted := newServer(t, true)
+	c := untrusted.channel(true)
+	c.tlsConfig = nil // the system's roots: the test certificate is not among them
+	for _, mode := range []string{TLSStartTLS} {
+		out := c.Send(context.Background(), untrusted.conn(mode, true), notify.Message{Body: fixture(t, "scan.json")})
+		if out.OK() || len(untrusted.messages()) != 0 {
+			t.Fatalf("%s with an untrusted certificate, yet sent: %v", mode, out.Err)
+		}
+	}
+	implicit := newServerMode(t, true, true)
+	c = implicit.channel(true)
+	c.tlsConfig = nil
+	if out := c.Send(context.Background(), implicit.conn(TLSImplicit, true), notify.Message{Body: fixture(t, "scan.json")}); out.OK() || len(implicit.messages()) != 0 {
+		t.Fatalf("implicit TLS with an untrusted certificate, yet sent: %v", out.Err)
 	}
 }
