@@ -85,6 +85,12 @@ var annotations = map[string]obj{
 	"SMTP.password":              {"description": "Readable by the namespace's keys; never written into errors, logs or delivery records."},
 	"Notice.connection": {"description": "A connection of the manager's own namespace: namespaces/{namespace}/connections/{connection}.",
 		"pattern": "^namespaces/[^/]+/connections/[^/]+$"},
+
+	// How a focus judges posts (issue 12).
+	"Focus.model":           {"enum": models.SentimentModels, "description": "The sentiment model of match.sentiment, which SENTIMENT and CRISIS judge by: LEARNED (default, the embedded model) or VADER."},
+	"Focus.stages":          {"items": obj{"enum": models.IntentStages}, "description": "The purchase-intent stages SALES matches; all when left out."},
+	"Focus.allowPromotions": {"description": "SALES: keep giveaways, affiliate and DM-me offers, job ads, link farms and mass-posted text, which are otherwise not leads."},
+	"Match.intent":          {"enum": append([]string{""}, models.IntentStages...), "description": "SALES: the purchase-intent stage, \"\" when there is none."},
 }
 
 // schemaGen turns Go types into JSON Schemas (2020-12, OpenAPI 3.1's
