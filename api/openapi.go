@@ -76,6 +76,7 @@ var annotations = map[string]obj{
 	"Notice.type":                {"enum": catalog.Channels.NoticeTypes(), "description": "The notice type of the connection's channel. Defaults to HTTP_REQUEST."},
 	"Notice.events":              {"items": obj{"enum": models.NoticeEvents}, "description": "The event types the notice receives. Default: all (SCAN and SPIKE)."},
 	"Notice.minScore":            {"minimum": 0, "maximum": 1, "description": "SCANs whose match scores below it are not sent to this notice. Default: every match of the manager."},
+	"Notice.intents":             {"items": obj{"enum": models.IntentStages}, "description": "Only SCANs whose match.intent (a SALES match's purchase-intent stage) is one of these; a match without a stage is left out. Default: every SCAN."},
 	"Notice.digest":              {"description": "EMAIL_MESSAGE only: collect the period's SCANs and send them as one email, newest first (an empty period sends nothing)."},
 	"Digest.every":               {"description": "The period: 1h, 24h or 168h (hourly, daily, weekly on Mondays); written back as a Go duration (24h0m0s)."},
 	"Digest.at":                  {"pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "Local time of day the digest is sent (HH:MM; an hourly digest uses only the minutes). Default 00:00."},

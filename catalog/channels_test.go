@@ -33,6 +33,8 @@ func TestNoticeMatchesConnection(t *testing.T) {
 			[]models.FieldError{fe("notices[0].digest", "a SLACK_MESSAGE notice sends each event; digests are offered by EMAIL_MESSAGE")}},
 		{"bad digest period", models.Notice{Type: "EMAIL_MESSAGE", Connection: "namespaces/acme/connections/mail", Digest: &models.Digest{Every: models.Duration(time.Minute)}},
 			[]models.FieldError{fe("notices[0].digest.every", "must be one of 1h, 24h, 168h")}},
+		{"unknown intent", models.Notice{Type: "SLACK_MESSAGE", Connection: "namespaces/acme/connections/slack", Intents: []string{"LEAD"}},
+			[]models.FieldError{fe("notices[0].intents[0]", "must be one of SEEKING, COMPARING, DECIDING, PURCHASED")}},
 		{"unknown event", models.Notice{Type: "SLACK_MESSAGE", Connection: "namespaces/acme/connections/slack", Events: []string{"LEAD"}},
 			[]models.FieldError{fe("notices[0].events[0]", "must be one of SCAN, SPIKE")}},
 	} {

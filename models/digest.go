@@ -99,6 +99,11 @@ func (n *Notice) validate(path string, errs *fieldErrors) {
 			errs.add(fmt.Sprintf("%s.events[%d]", path, i), "%s", mustBeOneOf(NoticeEvents...))
 		}
 	}
+	for i, st := range n.Intents {
+		if !contains(IntentStages, st) {
+			errs.add(fmt.Sprintf("%s.intents[%d]", path, i), "%s", mustBeOneOf(IntentStages...))
+		}
+	}
 	if n.MinScore != nil && (*n.MinScore < 0 || *n.MinScore > 1) {
 		errs.add(path+".minScore", "must be from 0 to 1")
 	}

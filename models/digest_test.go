@@ -42,22 +42,31 @@ func TestPeriodEnd(t *testing.T) {
 func TestNoticeWants(t *testing.T) {
 	half := 0.5
 	for _, tc := range []struct {
-		name  string
-		n     Notice
-		event string
-		score float64
-		want  bool
+		name   string
+		n      Notice
+		event  string
+		score  float64
+		want   bool
+		intent string
 	}{
-		{"default takes scans", Notice{}, EventScan, 0.1, true},
-		{"default takes spikes", Notice{}, EventSpike, 0, true},
-		{"spikes only", Notice{Events: []string{EventSpike}}, EventScan, 0.9, false},
-		{"spikes only takes spikes", Notice{Events: []string{EventSpike}}, EventSpike, 0, true},
-		{"below minScore", Notice{MinScore: &half}, EventScan, 0.49, false},
-		{"at minScore", Notice{MinScore: &half}, EventScan, 0.5, true},
-		{"minScore leaves spikes alone", Notice{MinScore: &half}, EventSpike, 0, true},
+		{"intents: a stage listed", Notice{Intents: []string{IntentDeciding, IntentPurchased}}, EventScan, 0.9, true, IntentDeciding},
+		{"intents: another stage", Notice{Intents: []string{IntentDeciding}}, EventScan, 0.9, false, IntentSeeking},
+		{"intents: a match without stage", Notice{Intents: []string{IntentDeciding}}, EventScan, 0.9, false, ""},
+		{"intents leave spikes alone", Notice{Intents: []string{IntentDeciding}}, EventSpike, 0, true, ""},
+		{"default takes scans", Notice{}, EventScan, 0.1, true, ""},
+		{"default takes spikes", Notice{}, EventSpike, 0, true, ""},
+		{"spikes only", Notice{Events: []string{EventSpike}}, EventScan, 0.9, false, ""},
+		{"spikes only takes spikes", Notice{Events: []string{EventSpike}}, EventSpike, 0, true, ""},
+		{"below minScore", Notice{MinScore: &half}, EventScan, 0.49, false, ""},
+		{"at minScore", Notice{MinScore: &half}, EventScan, 0.5, true, ""},
+		{"minScore leaves spikes alone", Notice{MinScore: &half}, EventSpike, 0, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.n.Wants(tc.event, tc.score); got != tc.want {
+			var m *Match
+			if tc.event == EventScan {
+				m = &Match{Score: tc.score, Intent: tc.intent}
+			}
+			if got := tc.n.Wants(tc.event, m); got != tc.want {
 				t.Errorf("Wants = %v", got)
 			}
 		})
@@ -73,6 +82,7 @@ func TestNoticeValidate(t *testing.T) {
 	}{
 		{"filters ok", Notice{Events: []string{EventScan}, MinScore: &ok}, ""},
 		{"unknown event", Notice{Events: []string{"SCAN", "MATCH"}}, "notices[0].events[1]"},
+		{"unknown intent", Notice{Intents: []string{"SEEKING", "BUYING"}}, "notices[0].intents[1]"},
 		{"minScore over 1", Notice{MinScore: &bad}, "notices[0].minScore"},
 		{"digest ok", Notice{Digest: &Digest{Every: Duration(24 * time.Hour), At: "09:00", TimeZone: "Europe/Berlin"}}, ""},
 		{"digest every 2h", Notice{Digest: &Digest{Every: Duration(2 * time.Hour)}}, "notices[0].digest.every"},

@@ -234,6 +234,10 @@ type Notice struct {
 	// MinScore leaves out the SCANs whose match scores below it; unset:
 	// every match of the manager (whose own minScore applies first).
 	MinScore *float64 `json:"minScore,omitempty" yaml:"minScore"`
+	// Intents leaves out the SCANs whose match.intent (the purchase-intent
+	// stage of a SALES match) is not one of them; a match without a stage
+	// is left out too. Empty: every SCAN.
+	Intents []string `json:"intents,omitempty" yaml:"intents"`
 	// Digest, on a channel that offers it (email), collects the period's
 	// SCANs and sends them as one message instead of one per SCAN.
 	Digest *Digest `json:"digest,omitempty" yaml:"digest"`
@@ -251,16 +255,24 @@ type Digest struct {
 	TimeZone string `json:"timeZone,omitempty" yaml:"timeZone"`
 }
 
-// Wants reports whether the notice receives an event of the type; score
-// is a SCAN's match score.
-func (n Notice) Wants(eventType string, score float64) bool {
+// Wants reports whether the notice receives an event of the type; m is a
+// SCAN's match (nil for other events).
+func (n Notice) Wants(eventType string, m *Match) bool {
 	if len(n.Events) > 0 && !slices.Contains(n.Events, eventType) {
 		return false
 	}
-	if eventType == EventScan && n.MinScore != nil && score < *n.MinScore {
+	if eventType != EventScan {
+		return true
+	}
+	var score float64
+	var intent string
+	if m != nil {
+		score, intent = m.Score, m.Intent
+	}
+	if n.MinScore != nil && score < *n.MinScore {
 		return false
 	}
-	return true
+	return len(n.Intents) == 0 || slices.Contains(n.Intents, intent)
 }
 
 // Resource names, AIP style.

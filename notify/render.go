@@ -24,12 +24,8 @@ type EventView struct {
 	Digest *Digest `json:"-"`
 }
 
-// MatchView is models.Match plus the purchase-intent stage, when the
-// matcher reports one.
-type MatchView struct {
-	models.Match
-	Intent string `json:"intent,omitempty"`
-}
+// MatchView is a SCAN's match as the channels read it.
+type MatchView = models.Match
 
 // ParseEvent reads an event body.
 func ParseEvent(body []byte) (*EventView, error) {

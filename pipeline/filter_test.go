@@ -57,7 +57,8 @@ func notice(conn string, edit func(n *models.Notice)) models.Notice {
 	return n
 }
 
-// TestNoticeFiltersScans: each notice receives the SCANs it asks for; a
+// TestNoticeFiltersScans: each notice receives the SCANs it asks for (by
+// event type, score, purchase-intent stage: the post seeks a tool); a
 // digest notice's are collected, not sent one by one.
 func TestNoticeFiltersScans(t *testing.T) {
 	src := sources.Func(func(ctx context.Context, m *models.Manager, cur json.RawMessage) (sources.Result, error) {
@@ -72,6 +73,8 @@ func TestNoticeFiltersScans(t *testing.T) {
 		notice("strict", func(n *models.Notice) { n.MinScore = &high }),
 		notice("lenient", func(n *models.Notice) { n.MinScore = &low }),
 		notice("digest", func(n *models.Notice) { n.Digest = &models.Digest{Every: models.Duration(time.Hour)} }),
+		notice("seekers", func(n *models.Notice) { n.Intents = []string{models.IntentSeeking, models.IntentComparing} }),
+		notice("buyers", func(n *models.Notice) { n.Intents = []string{models.IntentPurchased} }),
 	)
 	st, err := e.poller.Poll(context.Background(), "acme", "leads")
 	if err != nil || st.Matched != 1 {
@@ -83,8 +86,8 @@ func TestNoticeFiltersScans(t *testing.T) {
 		conns = append(conns, c)
 	}
 	slices.Sort(conns)
-	if fmt.Sprint(conns) != "[all lenient scans]" {
-		t.Errorf("SCAN delivered to %v, want [all lenient scans]", conns)
+	if fmt.Sprint(conns) != "[all lenient scans seekers]" {
+		t.Errorf("SCAN delivered to %v, want [all lenient scans seekers]", conns)
 	}
 	keys, _ := e.st.Redis().Keys(context.Background(), "earshot:{digests}:open:*").Result()
 	if fmt.Sprint(keys) != "[earshot:{digests}:open:acme|leads|digest]" {

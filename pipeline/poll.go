@@ -247,7 +247,7 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 		return false, err
 	}
 	for _, n := range m.Notices {
-		if !n.Wants(models.EventScan, match.Score) {
+		if !n.Wants(models.EventScan, &match) {
 			continue
 		}
 		if n.Digest != nil {
@@ -280,7 +280,7 @@ func (p *Poller) handOnSpike(ctx context.Context, m *models.Manager, spike *mode
 	}
 	conns := make([]string, 0, len(m.Notices))
 	for _, n := range m.Notices {
-		if n.Wants(models.EventSpike, 0) {
+		if n.Wants(models.EventSpike, nil) {
 			conns = append(conns, n.Connection)
 		}
 	}
