@@ -23,7 +23,7 @@ const botToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
 var allChannels = notify.NewChannels(notify.Webhook, slack.Kind, discord.Kind, telegram.Kind, email.Kind)
 
-func withChannels(o *notify.Options) { o.Channels = allChannels }
+func withChannels(s *harnessSetup) { s.channels = allChannels }
 
 // platform is an httptest server answering with a script, then 200.
 type platform struct {
