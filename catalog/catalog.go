@@ -17,7 +17,9 @@ import (
 	"github.com/earshothq/earshot/sources/facebook"
 	"github.com/earshothq/earshot/sources/hackernews"
 	"github.com/earshothq/earshot/sources/ingest"
+	"github.com/earshothq/earshot/sources/mastodon"
 	"github.com/earshothq/earshot/sources/reddit"
+	"github.com/earshothq/earshot/sources/rss"
 	"github.com/earshothq/earshot/sources/twitter"
 )
 
@@ -27,6 +29,8 @@ var Sources = sources.NewKinds(
 	twitter.Kind,
 	facebook.Kind,
 	hackernews.Kind,
+	mastodon.Kind,
+	rss.Kind,
 	ingest.Kind,
 )
 

@@ -257,3 +257,42 @@ func (l restyLogger) Debugf(format string, v ...any) { l.print(format, v) }
 func (l restyLogger) print(format string, v []any) {
 	l.log.Debug("resty: " + l.redact(fmt.Sprintf(format, v...)))
 }
+
+// NextLink returns the rel="next" URL of an RFC 8288 Link header (as
+// Mastodon and GitHub page with), "" when there is none.
+func NextLink(h http.Header) string {
+	for _, v := range h.Values("Link") {
+		for _, part := range strings.Split(v, ",") {
+			segs := strings.Split(part, ";")
+			target := strings.TrimSpace(segs[0])
+			if !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			for _, p := range segs[1:] {
+				k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(k, "rel") && slicesContainsFold(strings.Fields(strings.Trim(val, `"`)), "next") {
+					return target[1 : len(target)-1]
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func slicesContainsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// SameOrigin reports whether next (a paging link a platform sent) is on
+// the scheme and host of base: a link elsewhere must never be followed
+// with a credential.
+func SameOrigin(base, next string) bool {
+	b, err1 := url.Parse(base)
+	n, err2 := url.Parse(next)
+	return err1 == nil && err2 == nil && strings.EqualFold(b.Scheme, n.Scheme) && strings.EqualFold(b.Host, n.Host)
+}
