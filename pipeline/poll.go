@@ -185,6 +185,7 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 	if err != nil {
 		return false, err
 	}
+	p.Matcher.FillLang(post)
 	id := store.ScanID(post.ID)
 	scan := &models.Scan{
 		Name:       models.ScanName(ns, mid, id),
