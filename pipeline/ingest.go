@@ -53,11 +53,11 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 				continue
 			}
 			st.Matched++
-			created, err := p.handOn(ctx, m, post, r.Match)
+			out, err := p.handOn(ctx, m, post, r.Match)
 			if err != nil {
 				return st, fmt.Errorf("pipeline: ingest: %w", err)
 			}
-			if created {
+			if out == handNew {
 				st.New++
 			}
 		}

@@ -46,3 +46,38 @@ func TestAddCountsAcrossClients(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimStory: the first Scan of a story owns its keys, a later post
+// sharing any key is told whose story it is, and a post read again is
+// its own.
+func TestClaimStory(t *testing.T) {
+	for _, b := range testredis.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			st := testredis.Store(t, b.URL(t))
+			ctx := context.Background()
+			claim := func(id string, keys ...string) string {
+				t.Helper()
+				owner, err := st.ClaimStory(ctx, "acme", "leads", keys, id, time.Hour)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return owner
+			}
+			if o := claim("a", "post:REDDIT:t3_a", "url:example.com/x"); o != "a" {
+				t.Errorf("first: owner %s", o)
+			}
+			if o := claim("a", "post:REDDIT:t3_a", "url:example.com/x"); o != "a" {
+				t.Errorf("read again: owner %s", o)
+			}
+			if o := claim("b", "post:REDDIT:t3_b", "url:example.com/x"); o != "a" {
+				t.Errorf("same link: owner %s, want a", o)
+			}
+			if o := claim("b", "post:REDDIT:t3_b"); o != "a" {
+				t.Errorf("the duplicate read again: owner %s, want a", o)
+			}
+			if o, _ := st.ClaimStory(ctx, "acme", "other", []string{"url:example.com/x"}, "c", time.Hour); o != "c" {
+				t.Errorf("another manager: owner %s, want its own", o)
+			}
+		})
+	}
+}
