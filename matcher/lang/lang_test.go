@@ -97,9 +97,6 @@ func BenchmarkDetect(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			set := evalSet(b)
 			d := New(mode.opts...)
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
 			for _, s := range set {
 				d.Detect(s.text) // load the models of every language
 			}
@@ -107,10 +104,30 @@ func BenchmarkDetect(b *testing.B) {
 			for i := range b.N {
 				d.Detect(set[i%len(set)].text)
 			}
-			b.StopTimer()
-			runtime.GC()
-			runtime.ReadMemStats(&after)
-			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "models-MiB")
 		})
 	}
+}
+
+// TestModelMemory reports the heap the models of the detected languages
+// take once loaded (run alone, in a process of its own:
+// go test ./matcher/lang -run TestModelMemory -v).
+func TestModelMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads every model")
+	}
+	mode := os.Getenv("LANG_MODE")
+	var opts []Option
+	if mode == "high" {
+		opts = append(opts, HighAccuracy())
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d := New(opts...)
+	for _, s := range evalSet(t) {
+		d.Detect(s.text)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	t.Logf("mode %q: models take %.1f MiB of heap", mode, float64(after.HeapAlloc-before.HeapAlloc)/(1<<20))
 }
