@@ -4,7 +4,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/earshot ./cmd/earshot
+# docker build --build-arg VERSION=v1.2.3 stamps `earshot version` and
+# earshot_build_info; without it the build info Go records is used.
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/earshot ./cmd/earshot
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/earshot /usr/local/bin/earshot

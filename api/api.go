@@ -114,6 +114,7 @@ func (a *API) routes(rt *router) {
 
 	rt.handle("GET", scans, namespaceKey, a.listScans)
 	rt.handle("GET", scan, namespaceKey, a.getScan)
+	rt.handle("PATCH", scan, namespaceKey, a.updateScan)
 	a.ingestRoutes(rt)
 	a.deliveryRoutes(rt)
 }
@@ -257,12 +258,20 @@ func (a *API) wrap(rt route) http.Handler {
 		}
 		if err != nil {
 			e := asAPIError(err)
-			if e == nil {
+			switch {
+			case e != nil:
+			case store.IsUnavailable(err):
+				a.log.Warn("api: redis unavailable", "method", r.Method, "route", r.Pattern, "namespace", c.ns, "error", err)
+				e = unavailableError
+			default:
 				a.log.Error("api: request failed", "method", r.Method, "route", r.Pattern, "namespace", c.ns, "error", err)
 				e = internalError
 			}
-			if e.Code == http.StatusUnauthorized {
+			switch e.Code {
+			case http.StatusUnauthorized:
 				w.Header().Set("WWW-Authenticate", `Bearer realm="earshot"`)
+			case http.StatusServiceUnavailable:
+				w.Header().Set("Retry-After", unavailableRetryAfter)
 			}
 			writeError(sw, e)
 		}

@@ -504,6 +504,7 @@ func TestIsolation(t *testing.T) {
 			{"GET", "/v1/namespaces/{ns}/managers/leads/scans", nil},
 			{"GET", "/v1/namespaces/{ns}/managers/-/scans", nil},
 			{"GET", "/v1/namespaces/{ns}/managers/leads/scans/s1", nil},
+			{"PATCH", "/v1/namespaces/{ns}/managers/leads/scans/s1", `{"state":"READ"}`},
 			{"POST", "/v1/namespaces/{ns}/posts:ingest", `[{"type":"TWITTER_TWEET","id":"1","time":"2026-06-13T12:10:00Z","text":"hi","url":"","user":{"id":"","name":"","url":""}}]`},
 			{"GET", "/v1/namespaces/{ns}/connections/crm/deliveries", nil},
 			{"GET", "/v1/namespaces/{ns}/connections/crm/deliveries/msg_x", nil},

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
@@ -110,7 +111,7 @@ func decodeJSON(data []byte, dst any) (body, *Error) {
 		// still answers precisely.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return out, invalidField(te.Field, "must be %s", jsonTypeOf(te.Type))
+			return out, invalidField(te.Field, "must be %s", models.JSONTypeName(te.Type))
 		}
 		return out, newError(http.StatusBadRequest, "invalid request body")
 	}
@@ -208,6 +209,12 @@ func (w *walker) walk(raw []byte, t reflect.Type, path string) {
 	case reflect.String:
 		if raw[0] != '"' {
 			w.fail(path, "must be a string, not %s", jsonKind(raw))
+			return
+		}
+		// encoding/json would replace invalid UTF-8 (and lone surrogate
+		// escapes) with U+FFFD without a word: refuse it instead.
+		if !validJSONString(raw) {
+			w.fail(path, "must be valid UTF-8 (the string holds invalid bytes or a lone surrogate escape)")
 		}
 	case reflect.Bool:
 		if raw[0] != 't' && raw[0] != 'f' {
@@ -317,6 +324,24 @@ func knownKind(t reflect.Type, typ string) bool {
 	return catalog.Channels.ForConnection(typ) != nil
 }
 
+// validJSONString reports whether a JSON string literal is valid UTF-8
+// and decodes without replacement characters it does not itself spell
+// (a lone surrogate escape such as \ud800 decodes to U+FFFD).
+func validJSONString(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return false
+	}
+	spelt := strings.Count(string(raw), "\uFFFD") + bytes.Count(bytes.ToLower(raw), []byte(`\ufffd`))
+	return strings.Count(s, "\uFFFD") <= spelt
+}
+
 func minInt(t reflect.Type) int64 { return -1 << (t.Bits() - 1) }
 func maxInt(t reflect.Type) int64 { return 1<<(t.Bits()-1) - 1 }
 
@@ -337,25 +362,6 @@ func jsonKind(raw []byte) string {
 		return "null"
 	default:
 		return "a number"
-	}
-}
-
-// jsonTypeOf names the JSON type a Go type is written as, with its article.
-func jsonTypeOf(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	default:
-		return "an object"
 	}
 }
 

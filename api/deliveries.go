@@ -128,6 +128,9 @@ func (a *API) getDelivery(w http.ResponseWriter, r *http.Request, c *call) error
 	if err := a.connectionExists(r.Context(), c.ns, conn); err != nil {
 		return err
 	}
+	if !models.ValidDeliveryID(id) {
+		return notFound(models.DeliveryName(c.ns, conn, id))
+	}
 	d, err := a.opts.Deliveries.GetDelivery(r.Context(), c.ns, conn, id)
 	if err != nil {
 		return storeError(err, models.DeliveryName(c.ns, conn, id))
@@ -147,6 +150,9 @@ func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request, c *call) err
 	conn, id := r.PathValue("c"), r.PathValue("d")
 	if err := a.connectionExists(r.Context(), c.ns, conn); err != nil {
 		return err
+	}
+	if !models.ValidDeliveryID(id) {
+		return notFound(models.DeliveryName(c.ns, conn, id))
 	}
 	d, err := a.opts.Deliveries.Retry(r.Context(), c.ns, conn, id)
 	if err != nil {

@@ -31,8 +31,8 @@ var statusNames = map[int]string{
 	http.StatusNotFound:              "NOT_FOUND",
 	http.StatusMethodNotAllowed:      "UNIMPLEMENTED",
 	http.StatusConflict:              "ABORTED",
-	http.StatusRequestEntityTooLarge: "INVALID_ARGUMENT",
-	http.StatusUnsupportedMediaType:  "INVALID_ARGUMENT",
+	http.StatusRequestEntityTooLarge: "PAYLOAD_TOO_LARGE",
+	http.StatusUnsupportedMediaType:  "UNSUPPORTED_MEDIA_TYPE",
 	http.StatusInternalServerError:   "INTERNAL",
 	http.StatusServiceUnavailable:    "UNAVAILABLE",
 }
@@ -108,6 +108,14 @@ func storeError(err error, name string) error {
 
 // internalError is what a client sees of a failure of ours: nothing.
 var internalError = &Error{Code: http.StatusInternalServerError, Status: "INTERNAL", Message: "internal error"}
+
+// unavailableError is the answer while Redis cannot be reached: the
+// request did nothing, and the client should retry (after Retry-After).
+var unavailableError = &Error{Code: http.StatusServiceUnavailable, Status: "UNAVAILABLE",
+	Message: "the service is temporarily unavailable (its Redis does not answer); nothing was changed: retry later"}
+
+// unavailableRetryAfter is the Retry-After of a 503, in seconds.
+const unavailableRetryAfter = "5"
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.Marshal(v)

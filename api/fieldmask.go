@@ -21,7 +21,8 @@ func updateMask[T any](q url.Values, b body) ([]string, error) {
 	if !explicit || strings.TrimSpace(raw[0]) == "" {
 		var paths []string
 		for _, p := range b.leaves {
-			if !slices.Contains(outputOnly, p) {
+			// An output-only field is ignored whole, its subfields too.
+			if root, _, _ := strings.Cut(p, "."); !slices.Contains(outputOnly, root) {
 				paths = append(paths, p)
 			}
 		}
@@ -41,7 +42,7 @@ func updateMask[T any](q url.Values, b body) ([]string, error) {
 				}
 			}
 			continue
-		case slices.Contains(outputOnly, p):
+		case slices.Contains(outputOnly, strings.SplitN(p, ".", 2)[0]):
 			errs = append(errs, models.FieldError{Field: "updateMask", Description: "names " + p + ", an output-only field"})
 			continue
 		}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/earshothq/earshot/models"
 )
@@ -101,7 +103,7 @@ func decodePosts(data []byte) ([]models.Post, *Error) {
 		// The walk accepts only what unmarshals; a safety net.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, invalidField(te.Field, "must be %s", jsonTypeOf(te.Type))
+			return nil, invalidField(te.Field, "must be %s", models.JSONTypeName(te.Type))
 		}
 		return nil, newError(http.StatusBadRequest, "invalid request body")
 	}
@@ -129,6 +131,12 @@ func decodePosts(data []byte) ([]models.Post, *Error) {
 	return posts, nil
 }
 
+// A post's time must be plausible: a year 0000 or 9999 sorts and expires
+// Scans nonsensically. A day ahead allows for clocks that are off.
+var minPostTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const maxPostTimeAhead = 24 * time.Hour
+
 // postType is an upper-case identifier: the platforms' own
 // (REDDIT_LINK, TWITTER_TWEET, …) or one of the pusher's (RSS_ITEM).
 var postType = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,63}$`)
@@ -153,8 +161,11 @@ func validatePost(path string, p *models.Post) []models.FieldError {
 	case len(p.ID) > 512 || strings.ContainsFunc(p.ID, func(r rune) bool { return r < ' ' || r == 0x7f }):
 		add("id", "must be at most 512 bytes without control characters")
 	}
-	if p.Time.IsZero() {
+	switch {
+	case p.Time.IsZero():
 		add("time", "is required: when the post was published (RFC 3339)")
+	case p.Time.Before(minPostTime) || p.Time.After(time.Now().Add(maxPostTimeAhead)):
+		add("time", fmt.Sprintf("must be between %s and a day from now", minPostTime.Format(time.RFC3339)))
 	}
 	if strings.TrimSpace(p.Title) == "" && strings.TrimSpace(p.Text) == "" {
 		add("text", "is required when there is no title: a post without words matches nothing")
@@ -197,7 +208,7 @@ func ingestPaths(g *schemaGen, paths obj) {
 				"The whole batch is validated first and refused if any post is invalid (details name the index and field, e.g. [3].time). "+
 				"Sending a batch again is safe: a post a manager already scanned is not delivered twice.",
 			nil,
-			jsonBody(obj{"type": "array", "minItems": 1, "maxItems": MaxIngestPosts, "items": ref("Post")}, true),
+			jsonBody(obj{"type": "array", "minItems": 1, "maxItems": MaxIngestPosts, "items": obj{"allOf": []any{ref("Post"), obj{"required": []string{"type", "id", "time"}}}}}, true),
 			responses(okResponse("What the batch did.", obj{"type": "object",
 				"required": []string{"acceptedCount", "managerCount", "matchCount", "scanCount"},
 				"properties": obj{

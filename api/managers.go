@@ -56,6 +56,19 @@ func (a *API) vetManager(ctx context.Context, ns string, m *models.Manager, miss
 	return nil
 }
 
+// withStatus fills in the output-only status of managers read from the
+// store.
+func (a *API) withStatus(ctx context.Context, ms ...*models.Manager) error {
+	sts, err := a.store.ManagerStatuses(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for i, m := range ms {
+		m.Status = sts[i]
+	}
+	return nil
+}
+
 func (a *API) createManager(w http.ResponseWriter, r *http.Request, c *call) error {
 	q, err := query(r, "managerId")
 	if err != nil {
@@ -88,6 +101,9 @@ func (a *API) createManager(w http.ResponseWriter, r *http.Request, c *call) err
 		return storeError(err, models.ManagerName(c.ns, id))
 	}
 	c.log.Info("manager created", "manager", m.Name)
+	if err := a.withStatus(r.Context(), &m); err != nil {
+		return err
+	}
 	setEtag(w, m.Etag)
 	writeJSON(w, http.StatusOK, &m)
 	return nil
@@ -101,6 +117,9 @@ func (a *API) getManager(w http.ResponseWriter, r *http.Request, c *call) error 
 	m, err := a.store.GetManager(r.Context(), c.ns, id)
 	if err != nil {
 		return storeError(err, models.ManagerName(c.ns, id))
+	}
+	if err := a.withStatus(r.Context(), m); err != nil {
+		return err
 	}
 	setEtag(w, m.Etag)
 	writeJSON(w, http.StatusOK, m)
@@ -125,6 +144,9 @@ func (a *API) listManagers(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	page, next := pageByID(all, func(m *models.Manager) string { return m.ID }, tok, size)
+	if err := a.withStatus(r.Context(), page...); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, listManagersResponse{Managers: page, NextPageToken: next})
 	return nil
 }
@@ -143,6 +165,9 @@ func (a *API) updateManager(w http.ResponseWriter, r *http.Request, c *call) err
 		return storeError(err, models.ManagerName(c.ns, id))
 	}
 	c.log.Info("manager updated", "manager", m.Name)
+	if err := a.withStatus(r.Context(), m); err != nil {
+		return err
+	}
 	setEtag(w, m.Etag)
 	writeJSON(w, http.StatusOK, m)
 	return nil

@@ -29,7 +29,8 @@ func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 var outputOnlyFields = map[reflect.Type][]string{
 	reflect.TypeFor[models.Namespace]():  {"name", "createTime", "updateTime", "etag"},
 	reflect.TypeFor[models.Connection](): {"name", "createTime", "updateTime", "etag", "previousSecrets", "disableTime", "disabledReason"},
-	reflect.TypeFor[models.Manager]():    {"name", "createTime", "updateTime", "etag"},
+	reflect.TypeFor[models.Manager]():    {"name", "createTime", "updateTime", "etag", "status"},
+	reflect.TypeFor[scanView]():          {"name", "createTime", "updateTime", "etag", "post", "match"},
 }
 
 // annotations add to the generated schema of a field, by "Type.field".
@@ -52,19 +53,27 @@ var annotations = map[string]obj{
 	"Manager.type":     {"enum": []string{models.ManagerTypeFeed}, "description": "Defaults to FEED_MANAGER."},
 	"Manager.enable":   {"description": "Defaults to true. A disabled manager is not polled."},
 	"Manager.schedule": {"description": "A five-field cron spec, a descriptor (@hourly) or @every <duration>. Defaults to @every 1m."},
-	"Source.type":      {"enum": catalog.Sources.Types(), "description": "Required. " + sourceDocs()},
-	"Source.include":   {"items": obj{"enum": sourceIncludes()}, "description": "The kinds of item read, among those the source type offers."},
-	"Source.backfill":  {"description": "How far back the first poll reaches (Go duration, default 24h)."},
-	"Input.type":       {"enum": []string{models.InputTypeStructured}, "description": "Defaults to STRUCTURED."},
-	"Input.urls":       {"items": obj{"format": "uri"}, "description": "Pages about what to look for (e.g. your site). At least one of keywords, urls and query is required."},
-	"Input.query":      {"description": "Boolean query over the post's text (AND, OR, NOT, quotes, parentheses)."},
-	"Focus.type":       {"enum": matcher.FocusTypes(), "description": "Required. " + focusDocs()},
-	"Focus.minScore":   {"minimum": 0, "maximum": 1},
-	"Focus.threshold":  {"minimum": 0, "exclusiveMaximum": 1},
-	"Focus.polarity":   {"enum": []string{matcher.PolarityNegative, matcher.PolarityPositive}},
-	"Focus.factor":     {"minimum": 1},
-	"Focus.minPosts":   {"minimum": 1},
-	"Notice.type":      {"enum": catalog.Channels.NoticeTypes(), "description": "The notice type of the connection's channel. Defaults to HTTP_REQUEST."},
+	"Manager.status":   {"readOnly": true, "description": "Output only: how the manager's polls are going. Its changes do not change the etag."},
+	"ManagerStatus.state": {"enum": models.ManagerStates,
+		"description": "DISABLED: enable is false; FAILING: the last poll of the source failed (lastError says why; polls back off exponentially, nextPollTime says until when); HEALTHY otherwise."},
+	"ManagerStatus.lastError":    {"description": "Why the last poll failed, while the manager is FAILING; URLs in it lose their query string and user."},
+	"ManagerStatus.postsRead24h": {"description": "Posts read from the source (or ingested) in the last 24 hours."},
+	"ManagerStatus.matches24h":   {"description": "Scans created in the last 24 hours."},
+	"Scan.state":                 {"enum": models.ScanStates, "description": "Triage: NEW until someone reads or archives it. Writable with UpdateScan."},
+	"Scan.tags":                  {"description": "Triage labels (at most 20, each 1 to 40 characters, no commas or quotes). Writable with UpdateScan."},
+	"Source.type":                {"enum": catalog.Sources.Types(), "description": "Required. " + sourceDocs()},
+	"Source.include":             {"items": obj{"enum": sourceIncludes()}, "description": "The kinds of item read, among those the source type offers."},
+	"Source.backfill":            {"description": "How far back the first poll reaches (Go duration, default 24h)."},
+	"Input.type":                 {"enum": []string{models.InputTypeStructured}, "description": "Defaults to STRUCTURED."},
+	"Input.urls":                 {"items": obj{"format": "uri"}, "description": "Pages about what to look for (e.g. your site). At least one of keywords, urls and query is required."},
+	"Input.query":                {"description": "Boolean query over the post's text (AND, OR, NOT, quotes, parentheses)."},
+	"Focus.type":                 {"enum": matcher.FocusTypes(), "description": "Required. " + focusDocs()},
+	"Focus.minScore":             {"minimum": 0, "maximum": 1},
+	"Focus.threshold":            {"minimum": 0, "exclusiveMaximum": 1},
+	"Focus.polarity":             {"enum": []string{matcher.PolarityNegative, matcher.PolarityPositive}},
+	"Focus.factor":               {"minimum": 1},
+	"Focus.minPosts":             {"minimum": 1},
+	"Notice.type":                {"enum": catalog.Channels.NoticeTypes(), "description": "The notice type of the connection's channel. Defaults to HTTP_REQUEST."},
 	"Notice.connection": {"description": "A connection of the manager's own namespace: namespaces/{namespace}/connections/{connection}.",
 		"pattern": "^namespaces/[^/]+/connections/[^/]+$"},
 }
@@ -267,7 +276,7 @@ var alwaysSent = map[string][]string{
 	"Namespace":  {"name", "createTime", "updateTime", "etag"},
 	"Connection": {"name", "createTime", "updateTime", "etag", "secret", "method"},
 	"Manager":    {"name", "createTime", "updateTime", "etag"},
-	"Scan":       {"name", "createTime", "updateTime", "etag"},
+	"Scan":       {"name", "createTime", "updateTime", "etag", "state", "tags"},
 }
 
 // output is the schema of a resource in a response: the component, with
@@ -322,9 +331,10 @@ func errorResponses(codes ...string) obj {
 		"404": "NOT_FOUND: the resource (or its namespace or manager) does not exist.",
 		"405": "UNIMPLEMENTED: the path exists, the method does not.",
 		"409": "ABORTED: the etag is stale, or concurrent writes got in the way; ALREADY_EXISTS: the id is taken; FAILED_PRECONDITION: the connection is still used by managers (they are named).",
-		"413": "INVALID_ARGUMENT: the body is larger than 1 MiB.",
-		"415": "INVALID_ARGUMENT: the body is not application/json.",
+		"413": "PAYLOAD_TOO_LARGE: the body is larger than 1 MiB.",
+		"415": "UNSUPPORTED_MEDIA_TYPE: the body is not application/json (utf-8).",
 		"500": "INTERNAL: a failure of the server; nothing about it is disclosed.",
+		"503": "UNAVAILABLE: Redis does not answer; nothing was done. Retry after the Retry-After header's seconds.",
 	}
 	out := obj{}
 	for _, c := range codes {
@@ -334,7 +344,9 @@ func errorResponses(codes ...string) obj {
 }
 
 func responses(success obj, errs ...string) obj {
-	r := errorResponses(append([]string{"401", "500"}, errs...)...)
+	// Every path answers its other methods with 405, and every operation
+	// answers 503 while Redis is down.
+	r := errorResponses(append([]string{"401", "405", "500", "503"}, errs...)...)
 	r["200"] = success
 	return r
 }
@@ -372,7 +384,7 @@ func openAPIDocument() obj {
 	g.components["Error"] = obj{"type": "object", "required": []string{"error"}, "properties": obj{
 		"error": obj{"type": "object", "required": []string{"code", "status", "message"}, "properties": obj{
 			"code":    obj{"type": "integer", "description": "The HTTP status."},
-			"status":  obj{"type": "string", "enum": []string{"INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND", "UNIMPLEMENTED", "ABORTED", "ALREADY_EXISTS", "FAILED_PRECONDITION", "INTERNAL", "UNAVAILABLE"}},
+			"status":  obj{"type": "string", "enum": []string{"INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND", "UNIMPLEMENTED", "ABORTED", "ALREADY_EXISTS", "FAILED_PRECONDITION", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INTERNAL", "UNAVAILABLE"}},
 			"message": obj{"type": "string"},
 			"details": obj{"type": "array", "items": ref("FieldError"), "description": "For INVALID_ARGUMENT: each field's problem; field is the JSON path (input.focus.type, notices[0].connection, headers[\"X\"]) or the query parameter."},
 		}},
@@ -380,9 +392,10 @@ func openAPIDocument() obj {
 	g.components["Empty"] = obj{"type": "object", "properties": obj{}}
 
 	errResp := obj{}
-	for _, c := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "500"} {
+	for _, c := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "500", "503"} {
 		errResp["E"+c] = okResponse("Error "+c, ref("Error"))
 	}
+	errResp["E503"].(obj)["headers"] = obj{"Retry-After": obj{"description": "Seconds to wait before retrying.", "schema": obj{"type": "integer"}}}
 
 	nsWrite := []string{"400", "403", "404", "409", "413", "415"}
 	nsRead := []string{"400", "403", "404"}
@@ -429,7 +442,11 @@ func openAPIDocument() obj {
 			"parameters": []obj{paramNS},
 			"post": op("CreateManager", "Create a manager: a monitor. It is polled from its next tick on, by every Earshot process.",
 				[]obj{idParam("managerId", "manager")},
-				jsonBody(obj{"allOf": []any{ref("Manager"), obj{"required": []string{"source", "input"}}}}, true),
+				jsonBody(obj{"allOf": []any{ref("Manager"), obj{"required": []string{"source", "input"},
+					"properties": obj{
+						"source": obj{"required": []string{"type"}},
+						"input":  obj{"required": []string{"focus"}, "properties": obj{"focus": obj{"required": []string{"type"}}}},
+					}}}}, true),
 				responses(okResponse("The manager.", g.output("Manager")), nsWrite...)),
 			"get": op("ListManagers", "List the namespace's managers, by id.",
 				[]obj{paramPageSize, paramPageToken}, nil,
@@ -450,7 +467,7 @@ func openAPIDocument() obj {
 			"parameters": []obj{paramNS, paramM},
 			"get": op("ListScans", "List a manager's scans, newest first; managers/-/scans lists those of every manager of the namespace.",
 				[]obj{paramPageSize, paramPageToken, {"name": "filter", "in": "query",
-					"description": `createTime > "2026-06-13T12:00:00Z" (or >=): only scans created after that time, to poll incrementally.`,
+					"description": `Terms joined by AND (AIP-160): createTime > "2026-06-13T12:00:00Z" (or >=, <, <=; > polls incrementally), state = NEW (or !=), tags:"hot lead", match.focus = SALES, post.type = REDDIT_LINK, platform = REDDIT, and a quoted text (or bare word) that must appear, in any case, in the post's title, text, author or URL.`,
 					"schema":      obj{"type": "string"}}}, nil,
 				responses(okResponse("A page of scans.", listResponse("scans", "Scan", g)), nsRead...)),
 		},
@@ -458,6 +475,12 @@ func openAPIDocument() obj {
 			"parameters": []obj{paramNS, paramM, paramS},
 			"get": op("GetScan", "Get a scan.", nil, nil,
 				responses(okResponse("The scan.", g.output("Scan")), nsRead...)),
+			"patch": op("UpdateScan", "Triage a scan: write its state and tags (AIP-134; the other fields are output only).",
+				[]obj{paramUpdateMask, paramIfMatch}, jsonBody(obj{"type": "object", "properties": obj{
+					"state": obj{"type": "string", "enum": models.ScanStates},
+					"tags":  obj{"type": "array", "items": obj{"type": "string", "minLength": 1, "maxLength": models.MaxScanTagLen}, "maxItems": models.MaxScanTags},
+					"etag":  obj{"type": "string"}}}, true),
+				responses(okResponse("The updated scan.", g.output("Scan")), nsWrite...)),
 		},
 	}
 	ingestPaths(g, paths)

@@ -1,18 +1,17 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
-	"regexp"
+	"strings"
 	"time"
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
 )
 
-// scanView is a scan as the API shows it: scans never change, so their
-// updateTime is their createTime and their etag a digest of their content.
+// scanView is a scan as the API shows it: its etag is a digest of its
+// stored content, and its updateTime that of its last triage (its
+// createTime before any).
 type scanView struct {
 	models.Scan
 	UpdateTime time.Time `json:"updateTime"`
@@ -20,36 +19,17 @@ type scanView struct {
 }
 
 func newScanView(s *models.Scan, raw []byte) scanView {
-	sum := sha256.Sum256(raw)
-	return scanView{Scan: *s, UpdateTime: s.CreateTime, Etag: hex.EncodeToString(sum[:8])}
+	s.Normalize()
+	u := s.UpdateTime
+	if u.IsZero() {
+		u = s.CreateTime
+	}
+	return scanView{Scan: *s, UpdateTime: u, Etag: store.ScanEtag(raw)}
 }
 
 type listScansResponse struct {
 	Scans         []scanView `json:"scans"`
 	NextPageToken string     `json:"nextPageToken,omitempty"`
-}
-
-// scanFilter is the one filter the scans list takes (AIP-160's syntax):
-// createTime > "2026-06-13T12:00:00Z", or >=, to poll incrementally.
-var scanFilter = regexp.MustCompile(`^\s*createTime\s*(>=|>)\s*("([^"]*)"|(\S+))\s*$`)
-
-func parseScanFilter(f string) (since time.Time, inclusive bool, err error) {
-	if f == "" {
-		return time.Time{}, false, nil
-	}
-	m := scanFilter.FindStringSubmatch(f)
-	if m == nil {
-		return time.Time{}, false, invalidField("filter", `unsupported filter: the scans list takes createTime > "RFC 3339 time" (or >=)`)
-	}
-	ts := m[3]
-	if m[4] != "" {
-		ts = m[4]
-	}
-	t, perr := time.Parse(time.RFC3339Nano, ts)
-	if perr != nil {
-		return time.Time{}, false, invalidField("filter", `createTime must be compared with an RFC 3339 time, such as "2026-06-13T12:00:00Z"`)
-	}
-	return t, m[1] == ">=", nil
 }
 
 // listScans lists a manager's scans, or with manager "-" those of every
@@ -63,7 +43,7 @@ func (a *API) listScans(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	since, inclusive, err := parseScanFilter(q.Get("filter"))
+	f, err := parseScanFilter(q.Get("filter"))
 	if err != nil {
 		return err
 	}
@@ -78,7 +58,7 @@ func (a *API) listScans(w http.ResponseWriter, r *http.Request, c *call) error {
 		}
 	}
 	listed, more, err := a.store.ListScans(r.Context(), c.ns, store.ScanQuery{
-		Manager: m, After: tok.Scan, Since: since, SinceInclusive: inclusive, Limit: size,
+		Manager: m, After: tok.Scan, Since: f.since, SinceInclusive: f.inclusive, Keep: f.keep(), Limit: size,
 	})
 	if err != nil {
 		return err
@@ -110,6 +90,50 @@ func (a *API) getScan(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return storeError(err, models.ScanName(c.ns, m, id))
 	}
+	v := newScanView(s, raw)
+	setEtag(w, v.Etag)
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// updateScan writes a scan's triage: state and tags, the only fields of a
+// scan a user writes (AIP-134, with updateMask or the fields given).
+func (a *API) updateScan(w http.ResponseWriter, r *http.Request, c *call) error {
+	patch, paths, etag, err := readPatch(w, r, func(p *scanView) string { return p.Etag })
+	if err != nil {
+		return err
+	}
+	explicit := r.URL.Query().Has("updateMask") && strings.TrimSpace(r.URL.Query().Get("updateMask")) != ""
+	var write []string
+	for _, p := range paths {
+		root, _, _ := strings.Cut(p, ".")
+		switch {
+		case root == "state" || root == "tags":
+			write = append(write, root)
+		case explicit:
+			return invalidField("updateMask", "names %s, an output-only field: a scan's writable fields are state and tags", p)
+		}
+	}
+	m, id := r.PathValue("m"), r.PathValue("s")
+	if m == "-" {
+		return newError(http.StatusBadRequest, "a scan is updated by its full name, namespaces/{namespace}/managers/{manager}/scans/{scan}: the \"-\" wildcard only lists")
+	}
+	if _, err := a.store.GetManager(r.Context(), c.ns, m); err != nil {
+		return storeError(err, models.ManagerName(c.ns, m))
+	}
+	s, raw, err := a.store.UpdateScan(r.Context(), c.ns, m, id, etag, func(cur *models.Scan) error {
+		v := scanView{Scan: *cur}
+		applyMask(&v, patch, write)
+		*cur = v.Scan
+		if errs := cur.ValidateTriage(); len(errs) > 0 {
+			return invalid(errs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return storeError(err, models.ScanName(c.ns, m, id))
+	}
+	c.log.Debug("scan triaged", "scan", s.Name, "state", s.State)
 	v := newScanView(s, raw)
 	setEtag(w, v.Etag)
 	writeJSON(w, http.StatusOK, v)

@@ -111,3 +111,32 @@ func dedupe(errs []models.FieldError) []models.FieldError {
 	}
 	return out
 }
+
+// OwnersOf returns the types of the kinds of a source or connection that
+// take a field of their own named field: a field refused on one kind is
+// most likely copied from one of these.
+func OwnersOf(resource reflect.Type, field string) []string {
+	var out []string
+	has := func(st reflect.Type) bool {
+		if st == nil {
+			return false
+		}
+		_, ok := models.JSONFields(st)[field]
+		return ok
+	}
+	switch resource {
+	case reflect.TypeFor[models.Source]():
+		for _, k := range Sources.All() {
+			if has(k.SettingsType()) {
+				out = append(out, k.Type)
+			}
+		}
+	case reflect.TypeFor[models.Connection]():
+		for _, k := range Channels.All() {
+			if has(k.SettingsType()) {
+				out = append(out, k.ConnectionType)
+			}
+		}
+	}
+	return out
+}

@@ -25,6 +25,8 @@ type Config struct {
 	Sources      SourcesConfig  `yaml:"sources"`
 	Matcher      MatcherConfig  `yaml:"matcher"`
 	Log          LogConfig      `yaml:"log"`
+	Console      ConsoleConfig  `yaml:"console"`
+	Metrics      MetricsConfig  `yaml:"metrics"`
 	Namespaces   []Namespace    `yaml:"namespaces"`
 }
 
@@ -138,6 +140,32 @@ type MatcherConfig struct {
 	LLM *matcher.LLMConfig `yaml:"llm"`
 }
 
+// ConsoleConfig configures the web console served at /.
+type ConsoleConfig struct {
+	// SecureCookies marks the session cookie Secure even when Earshot
+	// itself is reached over plain HTTP: behind a TLS-terminating proxy.
+	// (It is Secure anyway on a TLS connection.)
+	SecureCookies bool `yaml:"secure_cookies"`
+	// SessionTTL is how long a sign-in lasts (default 12h).
+	SessionTTL models.Duration `yaml:"session_ttl"`
+}
+
+// DefaultSessionTTL is how long a console sign-in lasts.
+const DefaultSessionTTL = 12 * time.Hour
+
+// MetricsConfig says where the Prometheus metrics are served. They name
+// every namespace's connections and managers, so they have a listener of
+// their own, on loopback unless the operator says otherwise, and not the
+// API's (which anyone who can reach the API could read without a key).
+type MetricsConfig struct {
+	// Listen is the address of GET /metrics (default 127.0.0.1:9090);
+	// "off" serves no metrics.
+	Listen string `yaml:"listen"`
+}
+
+// MetricsOff is the metrics.listen that turns the metrics listener off.
+const MetricsOff = "off"
+
 // LogConfig sets the log level and format.
 type LogConfig struct {
 	Level  string `yaml:"level"`  // debug, info (default), warn, error
@@ -155,6 +183,7 @@ type Namespace struct {
 // Defaults.
 const (
 	DefaultListen          = ":8080"
+	DefaultMetricsListen   = "127.0.0.1:9090"
 	DefaultDeliveryTimeout = 10 * time.Second
 	DefaultScanRetention   = 30 * 24 * time.Hour
 	DefaultConcurrency     = 20

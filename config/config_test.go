@@ -96,7 +96,8 @@ func TestParseArchitectureExample(t *testing.T) {
 			RetrySchedule: durations(time.Minute, 5*time.Minute, 15*time.Minute, time.Hour, 6*time.Hour),
 			Concurrency:   DefaultConcurrency,
 		},
-		Scans: ScansConfig{Retention: models.Duration(DefaultScanRetention)},
+		Scans:   ScansConfig{Retention: models.Duration(DefaultScanRetention)},
+		Console: ConsoleConfig{SessionTTL: models.Duration(DefaultSessionTTL)},
 		Sources: SourcesConfig{
 			"reddit": &reddit.Config{
 				BaseURL:      "https://oauth.reddit.com",
@@ -114,7 +115,8 @@ func TestParseArchitectureExample(t *testing.T) {
 			"github":        &github.Config{BaseURL: github.DefaultBaseURL, MaxPages: github.DefaultMaxPages},
 			"stackexchange": &stackexchange.Config{BaseURL: stackexchange.DefaultBaseURL, MaxPages: stackexchange.DefaultMaxPages},
 		},
-		Log: LogConfig{Level: "info", Format: "text"},
+		Log:     LogConfig{Level: "info", Format: "text"},
+		Metrics: MetricsConfig{Listen: DefaultMetricsListen},
 		Namespaces: []Namespace{{
 			ID:      "acme",
 			APIKeys: []string{acmeKey},
@@ -168,6 +170,7 @@ func TestParseDefaults(t *testing.T) {
 				Listen:   ":8080",
 				Delivery: DeliveryConfig{Timeout: models.Duration(10 * time.Second), RetrySchedule: defaultRetries, Concurrency: DefaultConcurrency},
 				Scans:    ScansConfig{Retention: models.Duration(30 * 24 * time.Hour)},
+				Console:  ConsoleConfig{SessionTTL: models.Duration(DefaultSessionTTL)},
 				Sources: SourcesConfig{
 					// Without credentials, Reddit's public JSON API.
 					"reddit":        &reddit.Config{BaseURL: reddit.DefaultPublicBaseURL, TokenURL: reddit.DefaultTokenURL, UserAgent: reddit.DefaultUserAgent},
@@ -180,7 +183,8 @@ func TestParseDefaults(t *testing.T) {
 					"github":        &github.Config{BaseURL: github.DefaultBaseURL, MaxPages: github.DefaultMaxPages},
 					"stackexchange": &stackexchange.Config{BaseURL: stackexchange.DefaultBaseURL, MaxPages: stackexchange.DefaultMaxPages},
 				},
-				Log: LogConfig{Level: "info", Format: "text"},
+				Log:     LogConfig{Level: "info", Format: "text"},
+				Metrics: MetricsConfig{Listen: DefaultMetricsListen},
 			}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("got\n%+v\nwant\n%+v", c, want)
@@ -451,9 +455,13 @@ func TestParseProblems(t *testing.T) {
 			`earshot.yaml:11: namespaces[0].managers[2].input.keywords[1]: must not be empty`,
 			`earshot.yaml:12: namespaces[0].managers[3].id: duplicate manager id "leads" (first at line 8)`,
 		}},
-		// yaml.v3 places this at the start of the block it was parsing.
+		// yaml.v3 prints its parser's 0-based line: the problem is on
+		// line 4, not 3.
 		{"syntax error", "syntax.yaml", nil, nil, []string{
-			`earshot.yaml:3: did not find expected key`,
+			`earshot.yaml:4: did not find expected key`,
+		}},
+		{"unclosed flow sequence", "syntax-flow.yaml", nil, nil, []string{
+			`earshot.yaml:5: did not find expected node content`,
 		}},
 		{"not a mapping", "not-a-mapping.yaml", nil, nil, []string{
 			`earshot.yaml:1: the configuration must be a mapping of settings (listen: …, namespaces: …)`,

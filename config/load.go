@@ -102,6 +102,9 @@ type parser struct {
 	secrets      []string
 	interpolated map[*yaml.Node]bool
 	checked      map[checkKey]bool
+	// kinded is the source or connection type whose fields are being
+	// checked (nil otherwise), for the messages of unknown fields.
+	kinded reflect.Type
 	// redisFromEnv is set when REDIS_URL overrode redis.url.
 	redisFromEnv bool
 }
@@ -170,10 +173,26 @@ func (p *parser) readYAML(data []byte) bool {
 
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// isParserProblem reports whether a yaml.v3 syntax problem comes from its
+// parser (parserc.go) rather than its scanner.
+func isParserProblem(problem string) bool {
+	for _, p := range []string{"did not find expected ", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
+		if strings.HasPrefix(problem, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *parser) syntaxProblem(err error) {
 	msg := err.Error()
 	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if isParserProblem(m[2]) {
+			// yaml.v3 prints a parser error's 0-based line (only its
+			// scanner errors get the +1): one line early.
+			line++
+		}
 		p.problem(line, "", m[2])
 		return
 	}
@@ -205,6 +224,9 @@ func (c *Config) applyDefaults() {
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	}
+	if c.Metrics.Listen == "" {
+		c.Metrics.Listen = DefaultMetricsListen
+	}
 	if c.Delivery.Timeout == 0 {
 		c.Delivery.Timeout = models.Duration(DefaultDeliveryTimeout)
 	}
@@ -220,6 +242,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scans.Retention == 0 {
 		c.Scans.Retention = models.Duration(DefaultScanRetention)
+	}
+	if c.Console.SessionTTL <= 0 {
+		c.Console.SessionTTL = models.Duration(DefaultSessionTTL)
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel

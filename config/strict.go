@@ -66,6 +66,7 @@ func (p *parser) check(n *yaml.Node, t reflect.Type, path string, line int) {
 		return
 	case t == sourceType || t == connectionType:
 		fields, known := kindFields(t, n)
+		p.kinded = t // for this mapping's own keys only: checkFields takes it
 		p.checkFields(n, path, line, fields, known)
 		return
 	case reflect.PointerTo(t).Implements(yamlUnmarshalerType):
@@ -198,6 +199,8 @@ func (p *parser) checkFields(n *yaml.Node, path string, line int, fields map[str
 		p.refuse(n, reflect.TypeFor[struct{}](), path, line, "must be a mapping of keys to values")
 		return
 	}
+	kinded := p.kinded
+	p.kinded = nil
 	unknown := map[*yaml.Node]bool{}
 	defer func() {
 		if len(unknown) == 0 || !reportUnknown {
@@ -223,7 +226,13 @@ func (p *parser) checkFields(n *yaml.Node, path string, line int, fields map[str
 				names = append(names, name)
 			}
 			msg := fmt.Sprintf("unknown field %q", k.Value)
-			if s := suggest(k.Value, names); s != "" {
+			if owners := catalog.OwnersOf(kinded, k.Value); kinded != nil && len(owners) > 0 {
+				what := "source"
+				if kinded == connectionType {
+					what = "connection"
+				}
+				msg = fmt.Sprintf("only a %s %s takes %s", strings.Join(owners, " or "), what, k.Value)
+			} else if s := suggest(k.Value, names); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			p.problem(k.Line, fieldPath(path, k.Value), msg)

@@ -27,6 +27,11 @@ func (p *parser) validate(c *Config) {
 	if msg := checkListen(c.Listen); msg != "" {
 		p.problemAt("listen", msg)
 	}
+	if c.Metrics.Listen != MetricsOff {
+		if msg := checkListen(c.Metrics.Listen); msg != "" {
+			p.problemAt("metrics.listen", msg+` (or "off")`)
+		}
+	}
 	if msg := checkRedisURL(c.Redis.URL); msg != "" {
 		if p.redisFromEnv {
 			p.problem(0, "", "environment variable REDIS_URL: "+msg)

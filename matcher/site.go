@@ -125,19 +125,19 @@ func (s *sites) load(e *siteEntry, rawURL string) {
 			return
 		}
 	} else if err != nil {
-		s.log.Warn("site profile cache unavailable", "url", rawURL, "error", err)
+		s.log.Warn("site profile cache unavailable", "url", models.RedactURL(rawURL), "error", err)
 	}
 	fetched, err := s.fetch(ctx, rawURL)
 	if err != nil {
-		s.log.Warn("site profile fetch failed; using the domain's brand word", "url", rawURL, "error", err)
+		s.log.Warn("site profile fetch failed; using the domain's brand word", "url", models.RedactURL(rawURL), "error", err)
 		ttl = siteFailTTL
 	} else {
 		p = fetched
-		s.log.Debug("site profile fetched", "url", rawURL, "name", p.Name)
+		s.log.Debug("site profile fetched", "url", models.RedactURL(rawURL), "name", p.Name)
 	}
 	if b, err := json.Marshal(p); err == nil {
 		if err := s.kv.set(ctx, key, string(b), ttl); err != nil {
-			s.log.Warn("site profile not cached", "url", rawURL, "error", err)
+			s.log.Warn("site profile not cached", "url", models.RedactURL(rawURL), "error", err)
 		}
 	}
 }
@@ -151,7 +151,7 @@ func (s *sites) fetch(ctx context.Context, rawURL string) (SiteProfile, error) {
 	}
 	resp, err := s.client.R().SetContext(ctx).SetDoNotParseResponse(true).Get(u)
 	if err != nil {
-		return p, fmt.Errorf("matcher: fetch site: %w", err)
+		return p, fmt.Errorf("matcher: fetch site: %w", models.WithoutURL(err))
 	}
 	body := resp.RawBody()
 	defer func() {

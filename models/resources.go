@@ -122,6 +122,43 @@ type Manager struct {
 	Source   Source   `json:"source" yaml:"source"`
 	Input    Input    `json:"input" yaml:"input"`
 	Notices  []Notice `json:"notices,omitempty" yaml:"notices"`
+
+	// Status is output only: how the manager's polls are going. It is
+	// kept apart from the resource (it changes without a write, and not
+	// its etag) and filled in when the API reads the manager.
+	Status *ManagerStatus `json:"status,omitempty" yaml:"-"`
+}
+
+// Manager health states.
+const (
+	ManagerHealthy  = "HEALTHY"
+	ManagerFailing  = "FAILING"
+	ManagerDisabled = "DISABLED"
+)
+
+// ManagerStates lists the health states, in documentation order.
+var ManagerStates = []string{ManagerHealthy, ManagerFailing, ManagerDisabled}
+
+// ManagerStatus is a manager's health, as its polls (or ingests) left it.
+type ManagerStatus struct {
+	// State is DISABLED for a manager not enabled, FAILING when its last
+	// poll failed, HEALTHY otherwise.
+	State string `json:"state"`
+	// LastPollTime is when the source was last read, successfully or not.
+	LastPollTime *time.Time `json:"lastPollTime,omitempty"`
+	// LastSuccessTime is when the source was last read successfully.
+	LastSuccessTime *time.Time `json:"lastSuccessTime,omitempty"`
+	// LastError is the error of the last failed poll, while it is failing.
+	LastError string `json:"lastError,omitempty"`
+	// ConsecutiveFailures counts the failed polls since the last success.
+	ConsecutiveFailures int `json:"consecutiveFailures,omitempty"`
+	// NextPollTime is, while the source is failing, the earliest time it
+	// is read again: failing sources back off exponentially.
+	NextPollTime *time.Time `json:"nextPollTime,omitempty"`
+	// PostsRead24h and Matches24h count the posts read and the Scans
+	// created in the last 24 hours.
+	PostsRead24h int64 `json:"postsRead24h"`
+	Matches24h   int64 `json:"matches24h"`
 }
 
 // Source says where a manager reads posts. Type names a source kind;

@@ -3,7 +3,11 @@ package models
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Event types: the value of the webhook envelope's `type`.
@@ -29,6 +33,68 @@ type Scan struct {
 	CreateTime time.Time `json:"createTime"`
 	Post       Post      `json:"post"`
 	Match      *Match    `json:"match,omitempty"`
+	// State and Tags are the triage of the team reading the scans; the
+	// only fields a user writes. A scan stored without a state is NEW.
+	State string   `json:"state"`
+	Tags  []string `json:"tags"`
+	// UpdateTime is when the triage last changed (zero: never).
+	UpdateTime time.Time `json:"updateTime,omitzero"`
+}
+
+// Scan triage states.
+const (
+	ScanNew      = "NEW"
+	ScanRead     = "READ"
+	ScanArchived = "ARCHIVED"
+)
+
+// ScanStates lists the triage states, in documentation order.
+var ScanStates = []string{ScanNew, ScanRead, ScanArchived}
+
+// Limits on a scan's tags.
+const (
+	MaxScanTags   = 20
+	MaxScanTagLen = 40
+)
+
+// Normalize gives a scan stored before triage existed its defaults.
+func (s *Scan) Normalize() {
+	if s.State == "" {
+		s.State = ScanNew
+	}
+	if s.Tags == nil {
+		s.Tags = []string{}
+	}
+}
+
+// ValidateTriage checks the writable fields of a scan and tidies its tags
+// (trimmed, deduplicated, in the order given).
+func (s *Scan) ValidateTriage() []FieldError {
+	var errs []FieldError
+	if !slices.Contains(ScanStates, s.State) {
+		errs = append(errs, FieldError{Field: "state", Description: "must be one of " + strings.Join(ScanStates, ", ")})
+	}
+	if len(s.Tags) > MaxScanTags {
+		errs = append(errs, FieldError{Field: "tags", Description: fmt.Sprintf("has %d tags; at most %d are allowed", len(s.Tags), MaxScanTags)})
+		return errs
+	}
+	tags := make([]string, 0, len(s.Tags))
+	for i, t := range s.Tags {
+		t = strings.TrimSpace(t)
+		field := fmt.Sprintf("tags[%d]", i)
+		switch {
+		case t == "":
+			errs = append(errs, FieldError{Field: field, Description: "must not be empty"})
+		case utf8.RuneCountInString(t) > MaxScanTagLen:
+			errs = append(errs, FieldError{Field: field, Description: fmt.Sprintf("is longer than %d characters", MaxScanTagLen)})
+		case !utf8.ValidString(t) || strings.ContainsFunc(t, func(r rune) bool { return unicode.IsControl(r) || r == ',' || r == '"' }):
+			errs = append(errs, FieldError{Field: field, Description: "must not contain control characters, commas or quotes"})
+		case !slices.Contains(tags, t):
+			tags = append(tags, t)
+		}
+	}
+	s.Tags = tags
+	return errs
 }
 
 // Event is the webhook envelope: the Advite SCAN payload, and the same

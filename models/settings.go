@@ -285,13 +285,11 @@ func JSONTypeName(t reflect.Type) string {
 		return "an array"
 	case reflect.Bool:
 		return "a boolean"
-	case reflect.Map, reflect.Struct:
-		return "an object"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
 	}
-	return "a valid value"
+	return "an object"
 }

@@ -90,6 +90,7 @@ func (c *Connection) Validate() []FieldError {
 		errs.add("secret", "must be %q followed by the base64 encoding of %d to %d random bytes", SecretPrefix, minSecretBytes, maxSecretBytes)
 	}
 	c.validateDelivery(&errs)
+	c.checkLimits(&errs)
 	return errs
 }
 
@@ -122,6 +123,7 @@ func (m *Manager) Validate() []FieldError {
 			errs.add(path+".connection", "names the same connection as notices[%d]", j)
 		}
 	}
+	m.checkLimits(&errs)
 	return errs
 }
 
@@ -178,10 +180,15 @@ func CheckURL(raw string) string {
 	if raw == "" {
 		return "is required"
 	}
+	if len(raw) > MaxURLLength {
+		return tooLong(MaxURLLength, "bytes")
+	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
 		return "must be a valid URL"
+	case !validPort(u.Port()):
+		return "port must be a number from 1 to 65535"
 	case !u.IsAbs():
 		return "must be an absolute URL (https://…)"
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -190,6 +197,16 @@ func CheckURL(raw string) string {
 		return "must have a host"
 	}
 	return ""
+}
+
+// validPort reports whether a URL's port is absent or 1 to 65535 (url.Parse
+// takes any digits).
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func validSecret(s string) bool {

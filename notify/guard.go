@@ -2,7 +2,6 @@ package notify
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
@@ -50,11 +49,13 @@ func PublicAddr(ip netip.Addr) bool {
 func dialControl(network, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: %s", ErrPrivateTarget, address)
+		return ErrPrivateTarget
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil || !PublicAddr(ip) {
-		return fmt.Errorf("%w: %s", ErrPrivateTarget, host)
+		// Not the address: an error shown to API users must not tell
+		// them what an internal name resolves to.
+		return ErrPrivateTarget
 	}
 	return nil
 }

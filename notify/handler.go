@@ -142,7 +142,7 @@ func (a *attempt) run(ctx context.Context) error {
 	h := a.h
 	ce, err := h.conns.get(ctx, a.p.Namespace, a.p.Connection, 0)
 	if errors.Is(err, store.ErrNotFound) {
-		return a.drop(ctx, "connection deleted")
+		return a.discard("connection deleted")
 	}
 	if err != nil {
 		return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
@@ -159,7 +159,7 @@ func (a *attempt) run(ctx context.Context) error {
 		}
 		ce, err := h.conns.get(ctx, a.p.Namespace, a.p.Connection, grant.Version)
 		if errors.Is(err, store.ErrNotFound) {
-			return a.drop(ctx, "connection deleted")
+			return a.discard("connection deleted")
 		}
 		if err != nil {
 			return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
@@ -170,6 +170,16 @@ func (a *attempt) run(ctx context.Context) error {
 		}
 	}
 	a.prevState, a.prevAttempts = grant.State, grant.Attempts
+	if grant.State == "" && a.p.Enqueued > 0 && a.ce.conn.CreateTime.UnixMilli() > a.p.Enqueued {
+		// No record, and a connection newer than the task: the task's
+		// connection was deleted (with its records) and this is a new one
+		// of the same id. (A record missing because the Enqueue was cut
+		// short belongs to a connection older than its task.)
+		if grant.Wait == 0 {
+			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
+		}
+		return a.discard("the connection was deleted and created again since the event was queued")
+	}
 	if a.ce.conn.Disabled {
 		if grant.Wait == 0 {
 			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
@@ -335,6 +345,14 @@ func (a *attempt) drop(ctx context.Context, reason string) error {
 	a.h.metrics.DeadLetters.WithLabelValues(a.name).Inc()
 	a.log().Warn("delivery dropped", "reason", reason)
 	return fmt.Errorf("notify: %s: %w", reason, asynq.SkipRetry)
+}
+
+// discard ends the task of a delivery whose connection is gone, writing
+// nothing: the connection's deliveries were deleted with it, and a record
+// written now would outlive it and show to the next connection of that id.
+func (a *attempt) discard(reason string) error {
+	a.log().Info("delivery discarded", "reason", reason)
+	return fmt.Errorf("notify: %s: %w", reason, asynq.RevokeTask)
 }
 
 // park sets a delivery to a disabled connection aside as a dead letter,

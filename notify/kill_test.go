@@ -71,6 +71,7 @@ func TestKilledMidDeliveryLosesNothing(t *testing.T) {
 	cfgPath := filepath.Join(dir, "earshot.yaml")
 	cfg := fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "127.0.0.1:0"}
 delivery:
   timeout: 5s
   retry_schedule: [1s, 1s, 1s, 1s, 1s]

@@ -151,9 +151,9 @@ func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message)
 		if cause := context.Cause(ctx); cause != nil && errors.Is(cause, ErrTimeout) {
 			err = cause
 		}
-		out.Err = fmt.Errorf("notify: %s %s: %w", method, redactURL(conn.URL), err)
 		// A refused private address will stay refused.
 		out.Retry = !errors.Is(err, ErrPrivateTarget)
+		out.Err = fmt.Errorf("notify: %s %s: %w", method, models.RedactURL(conn.URL), publicError(err))
 		return out
 	}
 	defer resp.Body.Close()
@@ -182,17 +182,32 @@ func Retryable(code int) bool {
 	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
 }
 
-// redactURL drops the query and user info, which may carry credentials.
-func redactURL(u string) string {
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		u = u[:i]
+// publicError returns a failed request's error as the connection's owner
+// may see it (lastError, :test answers, logs): without the URL net/http
+// repeats (its query and user name may be credentials), the address the
+// host resolved to when the guard refused it, and the resolver's address
+// in a failed lookup. It still wraps ErrPrivateTarget and ErrTimeout.
+func publicError(err error) error {
+	err = models.WithoutURL(err)
+	if errors.Is(err, ErrPrivateTarget) {
+		return ErrPrivateTarget
 	}
-	if i := strings.Index(u, "@"); i >= 0 {
-		if j := strings.Index(u, "://"); j >= 0 && j < i {
-			u = u[:j+3] + "<secret>@" + u[i+1:]
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		reason := "lookup failed"
+		switch {
+		case dnsErr.IsNotFound:
+			reason = "no such host"
+		case dnsErr.IsTimeout:
+			reason = "lookup timed out"
 		}
+		return fmt.Errorf("cannot resolve %s: %s", dnsErr.Name, reason)
 	}
-	return u
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil && !errors.Is(err, ErrTimeout) {
+		return fmt.Errorf("%s: %w", opErr.Op, opErr.Err)
+	}
+	return err
 }
 
 // GuardedClient returns an HTTP client that refuses, at dial time, the

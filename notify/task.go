@@ -43,6 +43,9 @@ type DeliverPayload struct {
 	Delivery   string `json:"delivery"`   // delivery id (= webhook-id)
 	EventType  string `json:"eventType"`  // SCAN, SPIKE, TEST
 	Event      string `json:"event"`      // the event's resource name
+	// Enqueued is when the task was made (unix ms): a connection created
+	// after it is a new one of the same id, which must not get it.
+	Enqueued int64 `json:"enqueued,omitempty"`
 }
 
 func (p DeliverPayload) ref() store.DeliveryRef {
@@ -70,6 +73,9 @@ func redriveTaskID(deliveryID string, n int) string {
 
 // NewDeliverTask returns a delivery task.
 func NewDeliverTask(p DeliverPayload, taskID string) (*asynq.Task, error) {
+	if p.Enqueued == 0 {
+		p.Enqueued = time.Now().UnixMilli()
+	}
 	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("notify: encode task: %w", err)

@@ -26,6 +26,7 @@ type IngestStats struct {
 // enqueued under the same task ids, so nothing is delivered twice.
 func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (IngestStats, error) {
 	st := IngestStats{Posts: len(posts)}
+	p.Metrics.Ingested(len(posts))
 	all, err := p.Store.ListManagers(ctx, ns)
 	if err != nil {
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
@@ -38,6 +39,8 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			m.Name = models.ManagerName(ns, m.ID)
 		}
 		st.Managers++
+		start := p.now()
+		var mst Stats
 		for i := range posts {
 			post := &posts[i]
 			r, err := p.Matcher.Evaluate(ctx, m, post)
@@ -48,6 +51,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 				if err := p.handOnSpike(ctx, m, r.Spike); err != nil {
 					return st, fmt.Errorf("pipeline: ingest: %w", err)
 				}
+				mst.Spikes++
 			}
 			if !r.Matched {
 				continue
@@ -57,10 +61,16 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			if err != nil {
 				return st, fmt.Errorf("pipeline: ingest: %w", err)
 			}
-			if out == handNew {
+			created := out == handNew
+			p.Metrics.Matched(ingest.Type, created)
+			if created {
 				st.New++
+				mst.New++
+				mst.sentiment += r.Match.Sentiment
 			}
 		}
+		mst.Fetched = len(posts)
+		p.record(ctx, p.Logger.With("manager", m.Name), ns, m.ID, start, mst)
 	}
 	p.Logger.Debug("ingested", "namespace", ns, "posts", st.Posts, "managers", st.Managers, "matched", st.Matched, "new", st.New)
 	return st, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
@@ -65,6 +66,18 @@ type Poller struct {
 	Logger   *slog.Logger
 	// Retention is how long Scans are kept.
 	Retention time.Duration
+	// Metrics counts matches and Scans (nil: not counted).
+	Metrics *metrics.Pipeline
+	// Now is the clock (time.Now when nil); tests move it to check the
+	// backoff of a failing source.
+	Now func() time.Time
+}
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // Stats says what one poll did.
@@ -78,6 +91,13 @@ type Stats struct {
 	// was not delivered yet (Listed), dropped otherwise.
 	Duplicates, Listed int
 	Skipped            bool
+	// BackingOff is set when the tick was skipped because the source has
+	// been failing and waits out its backoff.
+	BackingOff bool
+	// sentiment is the sum of the new Scans' sentiment, for the charts.
+	sentiment float64
+	// recovered: the source had been failing until this poll.
+	recovered bool
 }
 
 // ProcessTask runs a poll task.
@@ -132,6 +152,18 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
 	defer cancel()
 
+	// A source that keeps failing is read less and less often (see
+	// store.Backoff), not at every tick.
+	start := p.now()
+	next, err := p.Store.NextPollTime(ctx, ns, id)
+	if err != nil {
+		return Stats{}, err
+	}
+	if start.Before(next) {
+		log.Debug("source failing; tick skipped while backing off", "next_poll", next.Format(time.RFC3339))
+		return Stats{Skipped: true, BackingOff: true}, nil
+	}
+
 	cursor, err := p.Store.Cursor(ctx, ns, id)
 	if err != nil {
 		return Stats{}, err
@@ -140,13 +172,17 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 	if err != nil {
 		var rl *sources.RateLimitError
 		if errors.As(err, &rl) {
+			// Waiting out a platform's rate limit is not a failure.
 			log.Info("source rate limited; waiting", "until", rl.Until.UTC().Format(time.RFC3339))
+		} else if failures, rerr := p.Store.RecordPoll(ctx, ns, id, store.PollOutcome{Time: start, Err: err}); rerr != nil {
+			log.Warn("poll failed; cursor kept", "error", models.RedactURLs(err.Error()), "record_error", rerr)
 		} else {
-			log.Warn("poll failed; cursor kept", "error", err)
+			log.Warn("poll failed; cursor kept", "error", models.RedactURLs(err.Error()),
+				"consecutive_failures", failures, "next_poll", start.Add(store.Backoff(failures)).UTC().Format(time.RFC3339))
 		}
 		return Stats{}, fmt.Errorf("pipeline: poll %s: %w: %w", m.Name, ErrSourceFailed, err)
 	}
-	st := Stats{Fetched: len(res.Posts)}
+	st := Stats{Fetched: len(res.Posts), recovered: !next.IsZero()}
 	for i := range res.Posts {
 		post := &res.Posts[i]
 		r, err := p.Matcher.Evaluate(ctx, m, post)
@@ -167,7 +203,12 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 		if err != nil {
 			return st, err
 		}
+		created := out == handNew
+		p.Metrics.Matched(m.Source.Type, created)
 		st.count(out)
+		if created {
+			st.sentiment += r.Match.Sentiment
+		}
 	}
 	// Only now, with every Scan stored and enqueued, may the cursor move.
 	if res.Cursor != nil {
@@ -175,6 +216,7 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 			return st, err
 		}
 	}
+	p.record(ctx, log, ns, id, start, st)
 	log.Debug("polled", "fetched", st.Fetched, "matched", st.Matched, "new", st.New, "duplicates", st.Duplicates)
 	return st, nil
 }
@@ -188,6 +230,17 @@ func (st *Stats) count(out handOutcome) {
 		st.Listed++
 	case handDropped:
 		st.Duplicates++
+	}
+}
+
+// record keeps a successful read's counts for the manager's status and
+// charts. It is bookkeeping: a failure is logged, not the poll's.
+func (p *Poller) record(ctx context.Context, log *slog.Logger, ns, id string, start time.Time, st Stats) {
+	o := store.PollOutcome{Time: start, Posts: st.Fetched, Matches: st.New, SentimentSum: st.sentiment, Spikes: st.Spikes}
+	if failures, err := p.Store.RecordPoll(ctx, ns, id, o); err != nil {
+		log.Warn("recording the poll's status failed", "error", err)
+	} else if failures == 0 && st.recovered {
+		log.Info("source recovered")
 	}
 }
 

@@ -122,6 +122,9 @@ func TestFailedPollKeepsCursor(t *testing.T) {
 		}
 	})
 	e := setup(t, src)
+	// Each poll an hour after the last, past any backoff of the failure.
+	now := time.Now()
+	e.poller.Now = func() time.Time { now = now.Add(time.Hour); return now }
 	ctx := context.Background()
 	if _, err := e.poller.Poll(ctx, "acme", "leads"); err != nil {
 		t.Fatal(err)

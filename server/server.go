@@ -18,6 +18,7 @@ import (
 	"github.com/earshothq/earshot/api"
 	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/config"
+	"github.com/earshothq/earshot/console"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/matcher/lang"
 	"github.com/earshothq/earshot/metrics"
@@ -35,6 +36,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Listener, when set, serves the API instead of listening on cfg.Listen.
 	Listener net.Listener
+	// MetricsListener, when set, serves /metrics instead of listening on
+	// cfg.Metrics.Listen.
+	MetricsListener net.Listener
+	// ConfigCheck is how often the server checks that Redis still holds
+	// the configuration file's resources, and applies the file again when
+	// it does not (default 5 s).
+	ConfigCheck time.Duration
+	// Version is the build's version, for earshot_build_info.
+	Version string
 	// DelayedTaskCheckInterval is how often asynq moves due retries to the
 	// queue (default 1 s).
 	DelayedTaskCheckInterval time.Duration
@@ -43,6 +53,9 @@ type Options struct {
 	// Sources, when set, replaces the sources built from the configuration
 	// (tests use it to count polls).
 	Sources sources.Registry
+	// ConsolePoll is how often the console's live inbox looks for new
+	// Scans (default 1 s).
+	ConsolePoll time.Duration
 	// ShutdownTimeout bounds how long in-flight tasks may finish at stop
 	// (default: the delivery timeout plus 5 s).
 	ShutdownTimeout time.Duration
@@ -65,8 +78,13 @@ type Server struct {
 	notify   *notify.Service
 	metrics  *metrics.Metrics
 	api      *api.API
+	console  *console.Console
 	httpSrv  *http.Server
 	ln       net.Listener
+	inspect  *asynq.Inspector
+	// metricsSrv serves /metrics on metricsLn (nil: metrics off).
+	metricsSrv *http.Server
+	metricsLn  net.Listener
 }
 
 // New connects to Redis (or starts the embedded one), applies the
@@ -78,6 +96,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	if opts.DelayedTaskCheckInterval <= 0 {
 		opts.DelayedTaskCheckInterval = time.Second
 	}
+	if opts.ConfigCheck <= 0 {
+		opts.ConfigCheck = 5 * time.Second
+	}
+	// go-redis logs its pool's failures (Redis down) on its own; have
+	// them go through our logger, structured, like everything else.
+	redis.SetLogger(store.RedisLogger{Log: opts.Logger.With("component", "redis")})
 	s := &Server{cfg: cfg, opts: opts, log: opts.Logger}
 	ok := false
 	defer func() {
@@ -108,6 +132,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	if err := ApplyConfig(ctx, s.store, cfg, s.log); err != nil {
 		return nil, fmt.Errorf("server: apply config: %w", err)
 	}
+	if err := s.store.MarkConfigApplied(ctx); err != nil {
+		return nil, err
+	}
 
 	// asynq gets a client of its own whose scripts share round trips with
 	// the delivery path's commands (see store.PipelineHook): at a few
@@ -116,7 +143,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	s.queueRDB.AddHook(s.store.PipelineHook())
 	s.client = asynq.NewClientFromRedisClient(s.queueRDB)
 	s.metrics = metrics.New()
+	metrics.RegisterBuildInfo(s.metrics.Registry, opts.Version)
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
+	s.inspect = inspector
 	s.notify, err = notify.New(notify.Options{
 		Config:    deliveryConfig(cfg.Delivery),
 		Store:     s.store,
@@ -160,7 +189,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		}),
 	})
 
-	registry := NewSources(cfg.Sources, s.store, s.log, metrics.NewSources(s.metrics.Registry))
+	srcMetrics := metrics.NewSources(s.metrics.Registry)
+	pipeMetrics := metrics.NewPipeline(s.metrics.Registry, srcMetrics)
+	registry := NewSources(cfg.Sources, s.store, s.log, srcMetrics)
 	if opts.Sources != nil {
 		registry = opts.Sources
 	}
@@ -178,6 +209,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Enqueuer:  enq,
 		Logger:    s.log,
 		Retention: cfg.Scans.Retention.D(),
+		Metrics:   pipeMetrics,
 	}
 	mux := asynq.NewServeMux()
 	mux.Handle(pipeline.TypePoll, s.poller)
@@ -190,6 +222,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		if err := s.poller.Matcher.SetManagers(ms); err != nil {
 			s.log.Warn("some managers cannot be matched", "error", err)
 		}
+		for _, m := range ms {
+			pipeMetrics.Known(m.Source.Type)
+			for _, n := range m.Notices {
+				s.metrics.Delivery.Known(n.Connection)
+			}
+		}
 	})
 	s.api = api.New(api.Options{
 		Store:            s.store,
@@ -200,6 +238,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 			st, err := s.poller.Ingest(ctx, ns, posts)
 			return api.IngestResult{Managers: st.Managers, Matched: st.Matched, New: st.New}, err
 		},
+	})
+
+	s.console = console.New(console.Options{
+		Store:         s.store,
+		API:           s.api,
+		Logger:        s.log.With("component", "console"),
+		SecureCookies: cfg.Console.SecureCookies,
+		SessionTTL:    cfg.Console.SessionTTL.D(),
+		Try:           console.NewTry(notify.GuardedClient(cfg.Delivery.AllowPrivateTargets, 10*time.Second), s.log.With("component", "console")),
+		PollInterval:  opts.ConsolePoll,
 	})
 
 	s.ln = opts.Listener
@@ -217,12 +265,37 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	s.metricsLn = opts.MetricsListener
+	if s.metricsLn == nil && cfg.Metrics.Listen != config.MetricsOff && cfg.Metrics.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("server: listen for metrics on %s (metrics.listen): %w", cfg.Metrics.Listen, err)
+		}
+		s.metricsLn = ln
+	}
+	if s.metricsLn != nil {
+		s.metricsSrv = &http.Server{
+			Handler:           s.metricsRoutes(),
+			ReadHeaderTimeout: 10 * time.Second,
+			WriteTimeout:      60 * time.Second,
+		}
+	}
+	// The console's live streams end at shutdown instead of holding it up.
+	s.httpSrv.RegisterOnShutdown(s.console.Close)
 	ok = true
 	return s, nil
 }
 
 // Addr is the address the API listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// MetricsAddr is the address /metrics is served on ("" when off).
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
 
 // Store returns the server's store.
 func (s *Server) Store() *store.Store { return s.store }
@@ -237,7 +310,18 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.api)
 	mux.Handle("GET /openapi.json", s.api)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	// The console answers browsers at / and its own paths; anything else
+	// nothing serves gets the API's JSON 404.
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if console.Wants(r) {
+			s.console.ServeHTTP(w, r)
+			return
+		}
+		notFoundJSON(w, r)
+	}))
+	for _, p := range []string{"/openapi.json", "/healthz", "/readyz"} {
+		mux.HandleFunc(p, methodNotAllowedJSON("GET"))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -248,9 +332,70 @@ func (s *Server) routes() http.Handler {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "redis does not answer"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, s.readiness(ctx))
 	})
 	return mux
+}
+
+// readiness is /readyz's answer once Redis answers. Managers whose source
+// keeps failing do not make the process unready (restarting it would not
+// help), but they make it "degraded", with how many there are and since
+// when the oldest fails; their names and errors are for keys of their
+// namespace (the manager's status, the console), not for this
+// unauthenticated endpoint.
+type readiness struct {
+	Status          string     `json:"status"`
+	FailingManagers int        `json:"failingManagers"`
+	FailingSince    *time.Time `json:"failingSince,omitempty"`
+}
+
+func (s *Server) readiness(ctx context.Context) readiness {
+	out := readiness{Status: "ok"}
+	failing, err := s.store.FailingManagers(ctx, 1000)
+	if err != nil {
+		s.log.Warn("readyz: reading failing managers failed", "error", err)
+		return out
+	}
+	if len(failing) > 0 {
+		out.Status = "degraded"
+		out.FailingManagers = len(failing)
+		out.FailingSince = &failing[0].Since
+	}
+	return out
+}
+
+// metricsRoutes serves /metrics, on the metrics listener only.
+func (s *Server) metricsRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.HandleFunc("/metrics", methodNotAllowedJSON("GET"))
+	mux.HandleFunc("/", notFoundJSON)
+	return mux
+}
+
+// notFoundJSON answers a path nothing serves in the API's error shape
+// (ServeMux's own answer is plain text).
+func notFoundJSON(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, errorBody(http.StatusNotFound, "NOT_FOUND",
+		fmt.Sprintf("no such resource or method: %s %s", r.Method, r.URL.Path)))
+}
+
+// methodNotAllowedJSON answers a method the path does not serve.
+func methodNotAllowedJSON(allowed string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allowed)
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody(http.StatusMethodNotAllowed, "UNIMPLEMENTED",
+			"method not allowed here; allowed: "+allowed))
+	}
+}
+
+func errorBody(code int, status, msg string) any {
+	type body struct {
+		Code    int    `json:"code"`
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}
+	return map[string]body{"error": {code, status, msg}}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -264,13 +409,24 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // ShutdownTimeout to finish before asynq puts them back on the queue.
 func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	schedCtx, stopSched := context.WithCancel(ctx)
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		_ = s.sched.Run(schedCtx)
 	}()
+	go func() {
+		defer wg.Done()
+		s.watchConfig(schedCtx)
+	}()
+	if s.metricsSrv != nil {
+		go func() {
+			if err := s.metricsSrv.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("server: metrics http: %w", err)
+			}
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		_ = s.notify.Run(schedCtx) // redrives connections enabled again
@@ -281,7 +437,7 @@ func (s *Server) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("server: http: %w", err)
 		}
 	}()
-	s.log.Info("earshot serving", "addr", s.Addr())
+	s.log.Info("earshot serving", "addr", s.Addr(), "metrics_addr", s.MetricsAddr())
 	var err error
 	select {
 	case <-ctx.Done():
@@ -291,10 +447,67 @@ func (s *Server) Run(ctx context.Context) error {
 	stopSched()
 	shCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	_ = s.httpSrv.Shutdown(shCtx)
+	if s.metricsSrv != nil {
+		_ = s.metricsSrv.Shutdown(shCtx)
+	}
 	cancel()
 	wg.Wait()
+	if s.embedded != nil {
+		// Stop the workers first, so that what they held is counted.
+		s.workers.Shutdown()
+		s.workers = nil
+		s.reportDiscarded(context.WithoutCancel(ctx))
+	}
 	s.close()
 	return err
+}
+
+// reportDiscarded says, at the exit of an embedded-Redis process, what is
+// lost with it: queued deliveries (pending, scheduled and retrying) and
+// stored Scans.
+func (s *Server) reportDiscarded(ctx context.Context) {
+	var queued int
+	for _, q := range []string{notify.QueueDeliveries} {
+		info, err := s.inspect.GetQueueInfo(q)
+		if err != nil {
+			continue // an empty queue has no info yet
+		}
+		queued += info.Pending + info.Scheduled + info.Retry + info.Active + info.Aggregating
+	}
+	scans, err := s.store.CountScans(ctx)
+	if err != nil {
+		s.log.Warn("embedded Redis: cannot count the Scans being discarded", "error", err)
+	}
+	s.log.Warn("embedded Redis: discarding its state at exit (set REDIS_URL or redis.url to keep it)",
+		"queued_deliveries", queued, "scans", scans)
+}
+
+// watchConfig applies the configuration file again whenever Redis is
+// found without it: a Redis that restarted without persistence (or was
+// flushed) has lost the file's namespaces, connections, managers and API
+// keys, which would otherwise answer 404 and 401 until a restart.
+func (s *Server) watchConfig(ctx context.Context) {
+	t := time.NewTicker(s.opts.ConfigCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := s.store.ConfigApplied(ctx)
+		if err != nil || ok {
+			continue // Redis down: check again once it answers
+		}
+		s.log.Warn("Redis has lost the configuration file's resources (restarted without persistence, or flushed?): applying the file again")
+		if err := ApplyConfig(ctx, s.store, s.cfg, s.log); err != nil {
+			s.log.Error("apply the configuration file again", "error", err)
+			continue
+		}
+		if err := s.store.MarkConfigApplied(ctx); err != nil {
+			s.log.Error("apply the configuration file again", "error", err)
+		}
+	}
 }
 
 func (s *Server) close() {
@@ -303,6 +516,9 @@ func (s *Server) close() {
 	}
 	if s.client != nil {
 		_ = s.client.Close()
+	}
+	if s.metricsLn != nil && s.metricsSrv == nil {
+		_ = s.metricsLn.Close()
 	}
 	if s.queueRDB != nil {
 		_ = s.queueRDB.Close()

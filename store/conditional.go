@@ -109,10 +109,11 @@ func (s *Store) CreateNamespace(ctx context.Context, n *models.Namespace) error 
 	}, keyNamespaces())
 }
 
-// DeleteNamespaceIf deletes a namespace with its connections, managers,
-// cursors, scans and API keys, if its etag is ifEtag (or ifEtag is "").
+// DeleteNamespaceIf deletes a namespace with its connections (and their
+// deliveries), managers, cursors, scans and API keys, if its etag is
+// ifEtag (or ifEtag is "").
 func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error {
-	var scanKeys []string
+	var scanKeys, conns []string
 	err := s.optimistic(ctx, func(tx *redis.Tx) error {
 		cur, err := txGet[storedNamespace](ctx, tx, keyNamespaces(), id)
 		if err != nil {
@@ -124,6 +125,9 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 		managers, err := tx.HKeys(ctx, keyManagers(id)).Result()
 		if err != nil {
 			return fmt.Errorf("store: read managers: %w", err)
+		}
+		if conns, err = tx.HKeys(ctx, keyConnections(id)).Result(); err != nil {
+			return fmt.Errorf("store: read connections: %w", err)
 		}
 		keys, err := tx.HGetAll(ctx, keyAPIKeys()).Result()
 		if err != nil {
@@ -144,6 +148,7 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 			p.Del(ctx, keyConnections(id), keyManagers(id), keyScansByNamespace(id))
 			for _, m := range managers {
 				p.Del(ctx, keyCursor(id, m), keyScansByManager(id, m))
+				forgetManagerStatus(ctx, p, id, m)
 			}
 			for h, raw := range keys {
 				var k APIKey
@@ -155,8 +160,16 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 			return nil
 		})
 		return err
-	}, keyNamespaces(), keyManagers(id), keyAPIKeys(), keyScansByNamespace(id))
+	}, keyNamespaces(), keyManagers(id), keyConnections(id), keyAPIKeys(), keyScansByNamespace(id))
 	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if err := s.purgeConnection(ctx, id, c); err != nil {
+			return err
+		}
+	}
+	if err := s.purgeNamespaceEvents(ctx, id); err != nil {
 		return err
 	}
 	// The scans themselves are unreachable now (their indexes are gone) and
@@ -242,10 +255,11 @@ func (s *Store) UpdateConnection(ctx context.Context, ns, id, ifEtag string, app
 	return out, err
 }
 
-// DeleteConnectionIf deletes a connection if its etag is ifEtag (or ifEtag
-// is "") and no manager names it (*InUseError otherwise).
+// DeleteConnectionIf deletes a connection and its deliveries if its etag
+// is ifEtag (or ifEtag is "") and no manager names it (*InUseError
+// otherwise).
 func (s *Store) DeleteConnectionIf(ctx context.Context, ns, id, ifEtag string) error {
-	return s.optimistic(ctx, func(tx *redis.Tx) error {
+	err := s.optimistic(ctx, func(tx *redis.Tx) error {
 		cur, err := txGet[storedConnection](ctx, tx, keyConnections(ns), id)
 		if err != nil {
 			return err
@@ -279,6 +293,10 @@ func (s *Store) DeleteConnectionIf(ctx context.Context, ns, id, ifEtag string) e
 		})
 		return err
 	}, keyConnections(ns), keyManagers(ns))
+	if err != nil {
+		return err
+	}
+	return s.purgeConnection(ctx, ns, id)
 }
 
 // ManagerCheck vets a manager about to be written, inside the write's
@@ -320,6 +338,7 @@ func (s *Store) CreateManager(ctx context.Context, ns string, m *models.Manager,
 }
 
 func (s *Store) txWriteManager(ctx context.Context, tx *redis.Tx, ns string, m *models.Manager, prev *models.Meta) error {
+	m.Status = nil // kept apart (see ManagerStatus)
 	m.Name = models.ManagerName(ns, m.ID)
 	stamp(&m.Meta, prev, s.now(), m)
 	b, _ := json.Marshal(storedManager{*m, m.ID})
@@ -382,6 +401,7 @@ func (s *Store) DeleteManagerIf(ctx context.Context, ns, id, ifEtag string) erro
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, keyManagers(ns), id)
 			p.Del(ctx, keyCursor(ns, id), keyScansByManager(ns, id))
+			forgetManagerStatus(ctx, p, ns, id)
 			for chunk := range slices.Chunk(scans, 500) {
 				members := make([]any, len(chunk))
 				keys := make([]string, len(chunk))

@@ -279,6 +279,9 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 
 // GetDelivery returns one delivery record.
 func (s *Store) GetDelivery(ctx context.Context, r DeliveryRef) (*models.Delivery, error) {
+	if !models.ValidDeliveryID(r.ID) {
+		return nil, ErrNotFound // it would name another key
+	}
 	ds, err := s.getDeliveries(ctx, r.Namespace, r.Connection, []string{r.ID})
 	if err != nil {
 		return nil, err

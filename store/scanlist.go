@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +35,8 @@ type ScanQuery struct {
 	// SinceInclusive); zero keeps all.
 	Since          time.Time
 	SinceInclusive bool
+	// Keep, when set, keeps only the scans it accepts (the list's filter).
+	Keep func(*models.Scan) bool
 	// Limit is the page size (at least 1).
 	Limit int
 }
@@ -111,7 +115,11 @@ func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]Listed
 				if err := json.Unmarshal(b, &sc); err != nil {
 					return nil, false, fmt.Errorf("store: decode scan: %w", err)
 				}
+				sc.Normalize()
 				if !q.Since.IsZero() && (sc.CreateTime.Before(q.Since) || !q.SinceInclusive && sc.CreateTime.Equal(q.Since)) {
+					continue
+				}
+				if q.Keep != nil && !q.Keep(&sc) {
 					continue
 				}
 				out = append(out, ListedScan{Scan: &sc, Raw: b, Position: c.pos})
@@ -140,5 +148,58 @@ func (s *Store) GetScanRaw(ctx context.Context, ns, m, id string) (*models.Scan,
 	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, nil, fmt.Errorf("store: decode scan: %w", err)
 	}
+	v.Normalize()
 	return &v, b, nil
+}
+
+// UpdateScan changes the triage of a scan with apply, if its etag (the
+// digest of its stored JSON, see ScanEtag) is ifEtag or ifEtag is "". apply
+// gets a copy of the stored scan; its error aborts the update. The scan
+// keeps its expiry.
+func (s *Store) UpdateScan(ctx context.Context, ns, m, id, ifEtag string, apply func(*models.Scan) error) (*models.Scan, []byte, error) {
+	key := keyScan(ns, m, id)
+	var out *models.Scan
+	var raw []byte
+	err := s.optimistic(ctx, func(tx *redis.Tx) error {
+		b, err := tx.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("store: read scan: %w", err)
+		}
+		if !etagMatches(ifEtag, ScanEtag(b)) {
+			return ErrEtagMismatch
+		}
+		var sc models.Scan
+		if err := json.Unmarshal(b, &sc); err != nil {
+			return fmt.Errorf("store: decode scan: %w", err)
+		}
+		sc.Normalize()
+		if err := apply(&sc); err != nil {
+			return err
+		}
+		sc.UpdateTime = s.now().UTC()
+		nb, err := json.Marshal(&sc)
+		if err != nil {
+			return fmt.Errorf("store: encode scan: %w", err)
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.SetArgs(ctx, key, nb, redis.SetArgs{KeepTTL: true, Mode: "XX"})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		out, raw = &sc, nb
+		return nil
+	}, key)
+	return out, raw, err
+}
+
+// ScanEtag is the etag of a scan: a digest of its stored JSON, which
+// changes with every triage.
+func ScanEtag(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:8])
 }

@@ -292,6 +292,7 @@ func (s *Store) PutManager(ctx context.Context, ns string, m *models.Manager) er
 		pm = &prev.Meta
 	}
 	m.Name = models.ManagerName(ns, m.ID)
+	m.Status = nil // kept apart (see ManagerStatus)
 	stamp(&m.Meta, pm, s.now(), m)
 	b, _ := json.Marshal(storedManager{*m, m.ID})
 	pipe := s.rdb.TxPipeline()
@@ -350,6 +351,7 @@ func (s *Store) DeleteManager(ctx context.Context, ns, id string) error {
 	pipe := s.rdb.TxPipeline()
 	del := pipe.HDel(ctx, keyManagers(ns), id)
 	pipe.Del(ctx, keyCursor(ns, id))
+	forgetManagerStatus(ctx, pipe, ns, id)
 	pipe.Incr(ctx, keyVersion())
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: delete manager: %w", err)
@@ -360,7 +362,7 @@ func (s *Store) DeleteManager(ctx context.Context, ns, id string) error {
 	return nil
 }
 
-// DeleteConnection removes a connection.
+// DeleteConnection removes a connection and its deliveries.
 func (s *Store) DeleteConnection(ctx context.Context, ns, id string) error {
 	pipe := s.rdb.TxPipeline()
 	del := pipe.HDel(ctx, keyConnections(ns), id)
@@ -371,7 +373,7 @@ func (s *Store) DeleteConnection(ctx context.Context, ns, id string) error {
 	if del.Val() == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return s.purgeConnection(ctx, ns, id)
 }
 
 // ConfigHash returns the digest of the config-file version of a resource

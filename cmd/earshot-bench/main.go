@@ -357,6 +357,7 @@ func deliveries(ctx context.Context, url string, o options, produce func(context
 	defer rcv.close()
 	yaml := fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "off"}
 redis: {url: %q}
 delivery:
   allow_private_targets: true

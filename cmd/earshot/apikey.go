@@ -30,17 +30,37 @@ only as SHA-256 digests: a lost key cannot be shown again, only revoked.
 func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, apikeyUsage)
-		return exitError(2)
+		return exitError(exitUsage)
 	}
 	sub, args := args[0], args[1:]
+	// The command is checked before anything touches Redis.
+	positional := 0
+	switch sub {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, apikeyUsage)
+		return nil
+	case "create", "list":
+	case "revoke":
+		positional = 1
+	default:
+		fmt.Fprintf(stderr, "earshot apikey: unknown command %q\n\n%s", sub, apikeyUsage)
+		return exitError(exitUsage)
+	}
 	fs := flag.NewFlagSet("apikey "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, apikeyUsage) }
 	path := fs.String("config", "", "configuration file (YAML), for redis.url")
 	ns := fs.String("namespace", "", "the namespace the key may use")
 	admin := fs.Bool("admin", false, "an admin key (every namespace, and namespaces themselves)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args, positional)
+	if err != nil {
 		return err
+	}
+	if len(rest) != positional {
+		return usagef("apikey "+sub, "give the id of the key to revoke (see earshot apikey list)")
+	}
+	if sub == "create" && *admin == (*ns != "") {
+		return usagef("apikey create", "give exactly one of --namespace NS and --admin")
 	}
 	st, closeStore, err := openStore(ctx, *path)
 	if err != nil {
@@ -50,10 +70,6 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	switch sub {
 	case "create":
-		if *admin == (*ns != "") {
-			fmt.Fprintln(stderr, "earshot apikey create: give exactly one of --namespace NS and --admin")
-			return exitError(2)
-		}
 		if *ns != "" {
 			if err := models.ValidID(*ns); err != nil {
 				return fmt.Errorf("--namespace: %w", err)
@@ -95,23 +111,17 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return tw.Flush()
 	case "revoke":
-		if fs.NArg() != 1 {
-			fmt.Fprint(stderr, apikeyUsage)
-			return exitError(2)
-		}
-		n, err := st.RevokeAPIKey(ctx, fs.Arg(0))
+		n, err := st.RevokeAPIKey(ctx, rest[0])
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			return fmt.Errorf("no API key has id %q (see earshot apikey list)", fs.Arg(0))
+			return fmt.Errorf("no API key has id %q (see earshot apikey list)", rest[0])
 		}
-		fmt.Fprintf(stderr, "API key %s revoked. A key from the config file comes back at the next start unless it is removed there.\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "API key %s revoked. A key from the config file comes back at the next start unless it is removed there.\n", rest[0])
 		return nil
-	default:
-		fmt.Fprintf(stderr, "earshot apikey: unknown command %q\n\n%s", sub, apikeyUsage)
-		return exitError(2)
 	}
+	return nil
 }
 
 // openStore connects to the Redis of REDIS_URL or of the config file. An
@@ -119,7 +129,7 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func openStore(ctx context.Context, path string) (*store.Store, func(), error) {
 	url := os.Getenv("REDIS_URL")
 	if url == "" && path != "" {
-		cfg, err := loadConfig(path)
+		cfg, err := loadConfig("apikey", path)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -30,12 +30,11 @@ func cmdListen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	status := fs.Int("status", http.StatusOK, "status to answer with, e.g. 503 to watch retries or 410 to see the connection disabled")
 	retryAfter := fs.String("retry-after", "", "Retry-After header to send with the answer (seconds), e.g. with --status 429")
 	jsonOut := fs.Bool("json", false, "print each event as one line of JSON instead")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
 	if *status < 100 || *status > 599 {
-		fmt.Fprintln(stderr, "earshot listen: --status must be an HTTP status (100-599)")
-		return exitError(2)
+		return usagef("listen", "--status must be an HTTP status (100-599)")
 	}
 	l, err := newListener(*secret, *status, *retryAfter, *jsonOut, stdout)
 	if err != nil {

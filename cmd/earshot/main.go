@@ -13,6 +13,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/earshothq/earshot/internal/buildinfo"
+	"github.com/earshothq/earshot/store"
 )
 
 const usage = `earshot — self-hosted social listening with signed webhooks
@@ -36,7 +41,8 @@ Environment:
   REDIS_URL   Redis to use (overrides redis.url); none: an embedded, in-memory Redis
 `
 
-// version is set at build time (-ldflags "-X main.version=…").
+// version is set at build time (-ldflags "-X main.version=…"); without
+// it, the version and VCS revision the Go toolchain recorded are shown.
 var version = "dev"
 
 func main() {
@@ -51,6 +57,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	// go-redis's own log lines (Redis unreachable) go through slog in
+	// every command; serve replaces this with its configured logger.
+	redis.SetLogger(store.RedisLogger{Log: newLogger(stderr, "warn", "text").With("component", "redis")})
 	var err error
 	switch args[0] {
 	case "serve":
@@ -66,14 +75,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "listen":
 		err = cmdListen(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "earshot", version)
+		fmt.Fprintln(stdout, "earshot", buildinfo.Get(version))
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" && args[1] != "help" && args[1] != "version" {
+			// help CMD: the command's own usage.
+			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 	default:
 		fmt.Fprintf(stderr, "earshot: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
 	var ex exitError
+	var ue *usageError
 	switch {
 	case err == nil:
 		return 0
@@ -81,9 +95,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return int(ex)
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "earshot %s: %s (see earshot help %s)\n", ue.cmd, ue.msg, args[0])
+		return exitUsage
 	default:
 		fmt.Fprintln(stderr, "earshot:", err)
-		return 1
+		return exitFailure
 	}
 }
 

@@ -40,6 +40,8 @@ namespaces:
         notices:
           - {type: HTTP_REQUEST, connection: namespaces/acme/connections/nope}
 `), 0o600)
+	empty := filepath.Join(dir, "empty.yaml")
+	os.WriteFile(empty, nil, 0o600)
 	tests := []struct {
 		name     string
 		args     []string
@@ -50,7 +52,8 @@ namespaces:
 		{"bad file names line and field", []string{"validate", "--config", bad}, 1,
 			bad + `:17: namespaces[0].managers[0].notices[0].connection: no connection "nope" in namespace "acme"`},
 		{"missing file", []string{"validate", "--config", filepath.Join(dir, "absent.yaml")}, 1, "absent.yaml"},
-		{"no --config", []string{"validate"}, 1, "--config"},
+		{"no --config", []string{"validate"}, 2, "--config"},
+		{"empty file declares nothing", []string{"validate", "--config", empty}, 0, "ok (but the file declares nothing"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,6 +104,7 @@ func TestServeRestartDeliversAfterKill(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "earshot.yaml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "127.0.0.1:0"}
 delivery:
   timeout: 2s
   retry_schedule: [1s, 1s, 2s, 2s, 5s, 5s, 10s, 10s, 20s]
@@ -195,6 +199,7 @@ func TestServeSIGTERMFinishesInFlightDelivery(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "earshot.yaml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "127.0.0.1:0"}
 delivery: {timeout: 5s, allow_private_targets: true}
 sources:
   reddit: {base_url: %s}

@@ -22,15 +22,14 @@ func cmdMatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	path := fs.String("config", "", "configuration file (YAML)")
 	ref := fs.String("manager", "", "the manager to match with, as NS/ID (or namespaces/NS/managers/ID)")
 	postsPath := fs.String("posts", "", "posts as JSON lines (the webhook's post shape); stdin when omitted")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig("match", *path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError(1)
+		return configError(err, stderr)
 	}
-	mgr, err := findManager(cfg, *ref)
+	mgr, err := findManager("match", cfg, *ref)
 	if err != nil {
 		return err
 	}
@@ -55,18 +54,18 @@ func cmdMatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 // findManager finds "NS/ID" or "namespaces/NS/managers/ID" in the file.
-func findManager(cfg interface {
+func findManager(cmd string, cfg interface {
 	Manager(ns, id string) (*models.Manager, bool)
 }, ref string) (*models.Manager, error) {
 	if ref == "" {
-		return nil, fmt.Errorf("--manager NS/ID is required")
+		return nil, usagef(cmd, "--manager NS/ID is required")
 	}
 	ns, id, err := models.ParseManagerName(ref)
 	if err != nil {
 		var ok bool
 		ns, id, ok = cut2(ref)
 		if !ok {
-			return nil, fmt.Errorf("--manager %q: want NS/ID, e.g. acme/reddit-leads", ref)
+			return nil, usagef(cmd, "--manager %q: want NS/ID, e.g. acme/reddit-leads", ref)
 		}
 	}
 	m, ok := cfg.Manager(ns, id)

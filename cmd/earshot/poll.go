@@ -34,15 +34,14 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ref := fs.String("manager", "", "the manager whose source to poll, as NS/ID (or namespaces/NS/managers/ID)")
 	stored := fs.Bool("stored-cursor", false, "continue from the cursor stored in Redis (REDIS_URL or redis.url) instead of a first poll")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig("poll", *path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError(1)
+		return configError(err, stderr)
 	}
-	mgr, err := findManager(cfg, *ref)
+	mgr, err := findManager("poll", cfg, *ref)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,9 +12,11 @@ import (
 	"github.com/earshothq/earshot/server"
 )
 
-func loadConfig(path string) (*config.Config, error) {
+// loadConfig loads the --config file of cmd; no --config is a usage
+// error.
+func loadConfig(cmd, path string) (*config.Config, error) {
 	if path == "" {
-		return nil, fmt.Errorf("--config FILE is required")
+		return nil, usagef(cmd, "--config FILE is required")
 	}
 	return config.Load(path, config.WithScheduleValidator(scheduler.ValidateSchedule))
 }
@@ -23,19 +26,18 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "configuration file (YAML)")
 	listen := fs.String("listen", "", "address to serve the API on (overrides listen)")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig("serve", *path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError(1)
+		return configError(err, stderr)
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
-	srv, err := server.New(ctx, cfg, server.Options{Logger: log})
+	srv, err := server.New(ctx, cfg, server.Options{Logger: log, Version: version})
 	if err != nil {
 		return err
 	}
@@ -46,13 +48,33 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "configuration file (YAML)")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	if _, err := loadConfig(*path); err != nil {
+	cfg, err := loadConfig("validate", *path)
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return err
+		}
 		fmt.Fprintln(stdout, err)
-		return exitError(1)
+		return exitError(exitFailure)
+	}
+	if cfg.DeclaresNothing() {
+		fmt.Fprintln(stdout, "ok (but the file declares nothing: no namespaces, connections or managers; every setting has its default)")
+		return nil
 	}
 	fmt.Fprintln(stdout, "ok")
 	return nil
+}
+
+// configError reports a configuration file that does not load: a usage
+// error as such, a bad file with its problems and exit 1.
+func configError(err error, stderr io.Writer) error {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	fmt.Fprintln(stderr, err)
+	return exitError(exitFailure)
 }

@@ -23,6 +23,8 @@ type Process struct {
 	Server *server.Server
 	// URL is the API's base URL (http://127.0.0.1:port).
 	URL string
+	// MetricsURL is the base URL of the metrics listener.
+	MetricsURL string
 	// Stop shuts the server down gracefully and waits for it; it is safe
 	// to call more than once, and runs at the end of the test anyway.
 	Stop func()
@@ -44,9 +46,14 @@ func Start(t testing.TB, cfg *config.Config, opts ...func(*server.Options)) *Pro
 	if err != nil {
 		t.Fatal(err)
 	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	o := server.Options{
 		Logger:                   Logger(t),
 		Listener:                 ln,
+		MetricsListener:          mln,
 		DelayedTaskCheckInterval: 200 * time.Millisecond,
 		SchedulerReload:          200 * time.Millisecond,
 		ShutdownTimeout:          3 * time.Second,
@@ -77,7 +84,7 @@ func Start(t testing.TB, cfg *config.Config, opts ...func(*server.Options)) *Pro
 		})
 	}
 	t.Cleanup(stop)
-	p := &Process{Server: srv, URL: "http://" + srv.Addr(), Stop: stop}
+	p := &Process{Server: srv, URL: "http://" + srv.Addr(), MetricsURL: "http://" + srv.MetricsAddr(), Stop: stop}
 	resp, err := http.Get(p.URL + "/readyz")
 	if err != nil {
 		t.Fatalf("readyz: %v", err)

@@ -95,6 +95,33 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("query: column %d: expected %s, found %s", e.Column, e.Expected, e.Found)
 }
 
+// Bounds of a query. Every path that parses one (the API, the
+// configuration file, the matcher) gets them here, before any work that
+// grows with the query: without them a deeply nested query of a megabyte
+// takes gigabytes to parse, and ten megabytes overflow the stack.
+const (
+	MaxLength = 4096 // bytes
+	MaxDepth  = 32   // nested parentheses and NOTs
+	MaxTerms  = 256  // words, phrases and field filters
+)
+
+// LimitError is a query over one of the bounds.
+type LimitError struct {
+	What  string // "length", "depth", "terms"
+	Limit int
+}
+
+func (e *LimitError) Error() string {
+	switch e.What {
+	case "length":
+		return fmt.Sprintf("query: longer than %d bytes (the limit)", e.Limit)
+	case "depth":
+		return fmt.Sprintf("query: parentheses and NOTs nested deeper than %d levels (the limit)", e.Limit)
+	default:
+		return fmt.Sprintf("query: more than %d terms (the limit)", e.Limit)
+	}
+}
+
 // MinPrefix is the fewest characters a wildcard prefix may have, so that a
 // query cannot ask for every word starting with one letter.
 const MinPrefix = 2
@@ -102,9 +129,24 @@ const MinPrefix = 2
 // Parse parses q. An empty query (only spaces) is an error; callers treat
 // an absent query separately.
 func Parse(q string) (Node, error) {
+	if len(q) > MaxLength {
+		return nil, &LimitError{What: "length", Limit: MaxLength}
+	}
+	if !utf8.ValidString(q) {
+		return nil, &Error{Column: 1, Expected: "UTF-8 text", Found: "invalid UTF-8"}
+	}
 	toks, err := lex(q)
 	if err != nil {
 		return nil, err
+	}
+	terms := 0
+	for _, t := range toks {
+		if t.kind == tWord || t.kind == tPhrase {
+			terms++
+		}
+	}
+	if terms > MaxTerms {
+		return nil, &LimitError{What: "terms", Limit: MaxTerms}
 	}
 	p := &parser{toks: toks}
 	if p.peek().kind == tEOF {
@@ -310,8 +352,18 @@ func wordToken(w string, col int) (token, error) {
 }
 
 type parser struct {
-	toks []token
-	pos  int
+	toks  []token
+	pos   int
+	depth int // of parentheses and NOTs around the current token
+}
+
+// enter goes one level deeper, refusing more than MaxDepth.
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > MaxDepth {
+		return &LimitError{What: "depth", Limit: MaxDepth}
+	}
+	return nil
 }
 
 func (p *parser) peek() token { return p.toks[p.pos] }
@@ -365,6 +417,10 @@ func (p *parser) and() (Node, error) {
 func (p *parser) unary() (Node, error) {
 	if p.peek().kind == tNot {
 		p.take()
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer func() { p.depth-- }()
 		n, err := p.unary()
 		if err != nil {
 			return nil, err
@@ -378,6 +434,10 @@ func (p *parser) primary() (Node, error) {
 	t := p.take()
 	switch t.kind {
 	case tLParen:
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer func() { p.depth-- }()
 		n, err := p.or()
 		if err != nil {
 			return nil, err
