@@ -183,3 +183,40 @@ func TestValidateAndStreamKey(t *testing.T) {
 		t.Errorf("keys %q %q", a, b)
 	}
 }
+
+func TestSearchPagesAndLeavesAGap(t *testing.T) {
+	page := func(from, n, total int) fakes.Answer {
+		var items []string
+		for i := range n {
+			id := from + i
+			created := now.Add(-time.Duration(id) * time.Minute).Format(time.RFC3339)
+			items = append(items, `{"id":`+strconv.Itoa(id)+`,"number":`+strconv.Itoa(id)+`,"title":"t","html_url":"https://github.com/a/b/issues/`+strconv.Itoa(id)+`","created_at":"`+created+`","user":{"login":"u","id":1}}`)
+		}
+		return fakes.Answer{Body: `{"total_count":` + strconv.Itoa(total) + `,"incomplete_results":false,"items":[` + strings.Join(items, ",") + `]}`}
+	}
+	api := fakes.NewReplay(t, page(1, 100, 150), page(101, 50, 150))
+	e := newEnv(t, api.URL)
+	res, err := e.src.Poll(context.Background(), manager(Settings{Query: "x"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Posts) != 150 || len(api.Requests()) != 2 || api.Requests()[1].URL.Query().Get("page") != "2" {
+		t.Fatalf("%d posts in %d requests", len(res.Posts), len(api.Requests()))
+	}
+	// A budget of one page on a later poll: the rest is a gap the next
+	// poll reads first.
+	e.src.cfg.MaxPages = 1
+	e.clock.Add(3 * time.Hour)
+	api.Script(page(-200, 100, 300), page(-100, 100, 300))
+	res2, err := e.src.Poll(context.Background(), manager(Settings{Query: "x"}), res.Cursor)
+	if err != nil || len(res2.Posts) != 100 {
+		t.Fatalf("second poll: %v, %d posts", err, len(res2.Posts))
+	}
+	var c cursor
+	_ = json.Unmarshal(res2.Cursor, &c)
+	for _, w := range c.Windows {
+		if w.Gap == nil {
+			t.Error("no gap left for the next poll")
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -191,5 +192,25 @@ func TestKeywordsAreSearchedOneByOne(t *testing.T) {
 	}
 	if s := New(Config{}); s.StreamKey(m) == s.StreamKey(manager(Settings{})) {
 		t.Error("another site, same stream key")
+	}
+}
+
+func TestPagesWhileHasMore(t *testing.T) {
+	page := func(from int, more bool) fakes.Answer {
+		var items []string
+		for i := range 100 {
+			id := from + i
+			items = append(items, fmt.Sprintf(`{"question_id":%d,"title":"q","link":"https://stackoverflow.com/q/%d","creation_date":%d,"owner":{"user_id":1,"display_name":"u"}}`, id, id, now.Add(-time.Duration(id)*time.Second).Unix()))
+		}
+		return gz(t, fmt.Sprintf(`{"items":[%s],"has_more":%t,"quota_max":10000,"quota_remaining":9000}`, strings.Join(items, ","), more), 200)
+	}
+	api := fakes.NewReplay(t, page(1, true), page(101, false))
+	e := newEnv(t, api.URL)
+	res, err := e.src.Poll(context.Background(), manager(Settings{Tagged: []string{"go"}}, IncludeQuestions), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Posts) != 200 || len(api.Requests()) != 2 || api.Requests()[1].URL.Query().Get("page") != "2" {
+		t.Errorf("%d posts in %d requests", len(res.Posts), len(api.Requests()))
 	}
 }

@@ -183,3 +183,21 @@ func TestValidate(t *testing.T) {
 		t.Errorf("channel comments need no query: %v", errs)
 	}
 }
+
+func TestSearchFollowsPageTokens(t *testing.T) {
+	page := func(id, next string) fakes.Answer {
+		return fakes.Answer{Body: `{"nextPageToken":"` + next + `","items":[{"id":{"kind":"youtube#video","videoId":"` + id + `"},"snippet":{"publishedAt":"2026-06-13T11:00:00Z","channelId":"UC38IQsAvIsxxjztdMZQtwHA","title":"t","description":"","channelTitle":"c"}}]}`}
+	}
+	api := fakes.NewReplay(t, page("v1", "CAUQAA"), page("v2", ""))
+	e := newEnv(t, Config{BaseURL: api.URL, MaxPages: 2})
+	res, err := e.src.Poll(context.Background(), manager(Settings{}, IncludeVideos), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Posts) != 2 || api.Requests()[1].URL.Query().Get("pageToken") != "CAUQAA" {
+		t.Errorf("%d posts; second request %s", len(res.Posts), api.Requests()[1].URL)
+	}
+	if left, _ := e.src.QuotaRemaining(); left != 10000-200 {
+		t.Errorf("quota left %v, want two searches spent", left)
+	}
+}
