@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/matcher/lang"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/pipeline"
@@ -190,4 +192,25 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestMatchedPostsCarryALanguage: a Reddit post names no language; its
+// Scan (and so the payload) carries the detected one.
+func TestMatchedPostsCarryALanguage(t *testing.T) {
+	p := post("t3_l", "Looking for a social listening tool for our small team")
+	src := sources.Func(func(ctx context.Context, m *models.Manager, cur json.RawMessage) (sources.Result, error) {
+		return sources.Result{Posts: []models.Post{p}}, nil
+	})
+	e := setup(t, src)
+	e.poller.Matcher = matcher.New(matcher.Options{Lang: lang.New()})
+	if _, err := e.poller.Poll(context.Background(), "acme", "leads"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.st.GetScan(context.Background(), "acme", "leads", store.ScanID("t3_l"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Post.Lang != "en" {
+		t.Errorf("post.lang = %q, want en", s.Post.Lang)
+	}
 }
