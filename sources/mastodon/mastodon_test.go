@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,12 +69,16 @@ func TestTagTimelineMapsStatusesAndKeepsBoostedOnce(t *testing.T) {
 			ID: "https://fosstodon.org/users/alice/statuses/116709876543210001", Title: "Tool review",
 			Text: "Has anyone tried #earshot for social listening?\n\nLooking for a self-hosted tool & webhooks.",
 			URL:  "https://fosstodon.org/@alice/116709876543210001",
-			User: models.User{ID: "https://fosstodon.org/@alice", Name: "alice@fosstodon.org", URL: "https://fosstodon.org/@alice"}, Lang: "en"},
+			User: models.User{ID: "https://fosstodon.org/@alice", Name: "alice@fosstodon.org", URL: "https://fosstodon.org/@alice"}, Lang: "en",
+			Story: []string{"https://earshot.example/blog/launch?utm_source=mastodon"}},
 	}
 	got, _ := json.MarshalIndent(res.Posts, "", " ")
 	w, _ := json.MarshalIndent(want, "", " ")
 	if string(got) != string(w) {
 		t.Errorf("posts =\n%s\nwant (the boost read as the boosted status, once)\n%s", got, w)
+	}
+	if len(res.Posts) == 2 && !slices.Equal(res.Posts[1].Story, want[1].Story) {
+		t.Errorf("story = %v, want the shared link", res.Posts[1].Story)
 	}
 }
 

@@ -23,6 +23,10 @@ type status struct {
 	Visibility  string    `json:"visibility"`
 	Account     account   `json:"account"`
 	Reblog      *status   `json:"reblog"`
+	// Card is the preview of the link a status shares.
+	Card *struct {
+		URL string `json:"url"`
+	} `json:"card"`
 }
 
 type account struct {
@@ -87,6 +91,9 @@ func (s status) post() models.Post {
 	}
 	if s.Language != nil {
 		p.Lang = strings.ToLower(*s.Language)
+	}
+	if s.Card != nil && s.Card.URL != "" {
+		p.Story = []string{s.Card.URL} // the same story as that link elsewhere
 	}
 	return p
 }
