@@ -58,10 +58,9 @@ var Kind = sources.NewKind(sources.Spec[Settings, Config]{
 				errs = append(errs, models.FieldError{Field: "source.channels[" + strconv.Itoa(i) + "]", Description: "must be a channel id (UC followed by 22 characters)"})
 			}
 		}
-		if videos, _ := includes(m); videos || len(s.Channels) == 0 {
-			if len(s.Channels) == 0 {
-				errs = append(errs, sources.NeedsQuery(m, s.Query)...)
-			}
+		if len(s.Channels) == 0 {
+			// Without channels there is nothing to read but a search.
+			errs = append(errs, sources.NeedsQuery(m, s.Query)...)
 		}
 		return errs
 	},
