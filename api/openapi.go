@@ -76,6 +76,12 @@ var annotations = map[string]obj{
 	"Notice.type":                {"enum": catalog.Channels.NoticeTypes(), "description": "The notice type of the connection's channel. Defaults to HTTP_REQUEST."},
 	"Notice.connection": {"description": "A connection of the manager's own namespace: namespaces/{namespace}/connections/{connection}.",
 		"pattern": "^namespaces/[^/]+/connections/[^/]+$"},
+
+	// How a focus judges posts (issue 12).
+	"Focus.model":           {"enum": models.SentimentModels, "description": "The sentiment model of match.sentiment, which SENTIMENT and CRISIS judge by: LEARNED (default, the embedded model) or VADER."},
+	"Focus.stages":          {"items": obj{"enum": models.IntentStages}, "description": "The purchase-intent stages SALES matches; all when left out."},
+	"Focus.allowPromotions": {"description": "SALES: keep giveaways, affiliate and DM-me offers, job ads, link farms and mass-posted text, which are otherwise not leads."},
+	"Match.intent":          {"enum": append([]string{""}, models.IntentStages...), "description": "SALES: the purchase-intent stage, \"\" when there is none."},
 }
 
 // schemaGen turns Go types into JSON Schemas (2020-12, OpenAPI 3.1's

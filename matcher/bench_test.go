@@ -47,6 +47,11 @@ func benchVocab(r *rand.Rand) []string {
 }
 
 func benchWorld(b *testing.B) ([]*models.Manager, []*models.Post) {
+	return benchWorldModel(b, "")
+}
+
+// benchWorldModel is benchWorld with every manager's focus.model set.
+func benchWorldModel(b *testing.B, model string) ([]*models.Manager, []*models.Post) {
 	r := rand.New(rand.NewPCG(42, 6))
 	vocab := benchVocab(r)
 	focuses := FocusTypes()[:3]
@@ -56,7 +61,7 @@ func benchWorld(b *testing.B) ([]*models.Manager, []*models.Post) {
 		for j := range kw {
 			kw[j] = vocab[r.IntN(len(vocab))]
 		}
-		managers[i] = manager(fmt.Sprintf("m%05d", i), models.Input{Keywords: kw, Focus: models.Focus{Type: focuses[i%len(focuses)]}})
+		managers[i] = manager(fmt.Sprintf("m%05d", i), models.Input{Keywords: kw, Focus: models.Focus{Type: focuses[i%len(focuses)], Model: model}})
 	}
 	posts := make([]*models.Post, 1000)
 	for i := range posts {
@@ -136,9 +141,16 @@ func BenchmarkNaive10k(b *testing.B) {
 }
 
 // BenchmarkScore10k: full offline scoring through MatchAll: index, then
-// every candidate's expression and focus score, VADER sentiment included.
-func BenchmarkScore10k(b *testing.B) {
-	managers, posts := benchWorld(b)
+// every candidate's expression and focus score, the learned sentiment
+// model included (VADER too: it is one of the model's features).
+func BenchmarkScore10k(b *testing.B) { benchScore10k(b, "") }
+
+// BenchmarkScore10kVADER: the same with every manager on focus.model
+// VADER, the baseline the model's cost is measured against.
+func BenchmarkScore10kVADER(b *testing.B) { benchScore10k(b, models.SentimentModelVADER) }
+
+func benchScore10k(b *testing.B, model string) {
+	managers, posts := benchWorldModel(b, model)
 	m := New(Options{HTTPClient: failingClient()})
 	if err := m.SetManagers(managers); err != nil {
 		b.Fatal(err)
@@ -189,6 +201,25 @@ func BenchmarkSentiment(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		compoundScore(a, posts[i%len(posts)])
+	}
+	postsPerSec(b)
+}
+
+// BenchmarkSentimentModel: the learned model on the same posts, its VADER
+// feature included.
+func BenchmarkSentimentModel(b *testing.B) {
+	_, posts := benchWorld(b)
+	ds := make([]*doc, len(posts))
+	for i, p := range posts {
+		ds[i] = newDoc(p, nil)
+	}
+	b.SetBytes(300)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := ds[i%len(ds)]
+		d.learnedDone, d.sentDone = false, false
+		d.learnedPolarity()
 	}
 	postsPerSec(b)
 }

@@ -453,7 +453,7 @@ func literalProblem(err error) string { return err.Error() }
 // as a positive magnitude.
 func (c *compiled) threshold() float64 {
 	if c.focus.Threshold == nil {
-		return DefaultSentimentThreshold
+		return c.defaultThreshold()
 	}
 	return math.Abs(*c.focus.Threshold)
 }

@@ -22,11 +22,14 @@ type Explanation struct {
 	// Score is the focus score, computed even when the query did not match,
 	// so users see how close a post came.
 	Score float64 `json:"score"`
-	// Sentiment is the VADER compound score in [-1, 1].
-	Sentiment float64       `json:"sentiment"`
-	Terms     []string      `json:"terms"`
-	Reasons   []string      `json:"reasons"`
-	Spike     *models.Spike `json:"spike,omitempty"`
+	// Sentiment is the post's polarity in [-1, 1] by the focus's model
+	// (the learned model, or VADER's compound score).
+	Sentiment float64 `json:"sentiment"`
+	// Intent is the purchase-intent stage (SALES), "" when none.
+	Intent  string        `json:"intent"`
+	Terms   []string      `json:"terms"`
+	Reasons []string      `json:"reasons"`
+	Spike   *models.Spike `json:"spike,omitempty"`
 }
 
 // Explain evaluates post for mgr like Evaluate, but scores the focus even
@@ -35,7 +38,7 @@ func (m *Matcher) Explain(ctx context.Context, mgr *models.Manager, post *models
 	m.FillLang(post)
 	r, err := m.evaluate(ctx, mgr, post, true)
 	return Explanation{
-		ID: post.ID, Matched: r.Matched, Lang: post.Lang, Score: r.Match.Score, Sentiment: r.Match.Sentiment,
+		ID: post.ID, Matched: r.Matched, Lang: post.Lang, Score: r.Match.Score, Sentiment: r.Match.Sentiment, Intent: r.Match.Intent,
 		Terms: r.Match.Terms, Reasons: r.Match.Reasons, Spike: r.Spike,
 	}, err
 }

@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,8 @@ type scoring struct {
 	compound float64 // the post's sentiment
 	queryOK  bool
 	why      bool
+	// intent is set by SALES: the stage reported as match.intent.
+	intent string
 }
 
 // focusKinds lists the focus types, in documentation order.
@@ -91,10 +94,19 @@ const (
 )
 
 var salesFocus = &focusKind{
-	Type: FocusSales,
-	Doc:  "purchase intent: people looking for, comparing or choosing a product like yours",
+	Type:   FocusSales,
+	Doc:    "purchase intent: people looking for, comparing, deciding on or reporting the purchase of a product like yours (match.intent says which)",
+	Fields: []string{"stages", "allowPromotions", "model"},
+	validate: func(f *models.Focus, errs *fieldErrors) {
+		validateStages(f, errs)
+		validateModel(f, errs)
+	},
 	score: func(s *scoring) (float64, []string, *models.Spike, error) {
-		score, why := salesScore(s.d)
+		if s.m == nil { // mayMatch: without the duplicate count, which only lowers it
+			return s.c.salesMayMatch(s.d), nil, nil, nil
+		}
+		score, why, stage := s.m.salesFocus(s.ctx, s.c, s.d)
+		s.intent = stage
 		if len(why) == 0 && s.why {
 			why = []string{"no purchase intent"}
 		}
@@ -108,6 +120,8 @@ var salesFocus = &focusKind{
 var mentionsFocus = &focusKind{
 	Type:     FocusMentions,
 	Doc:      "brand mentions: posts naming your brand, product or site",
+	Fields:   []string{"model"},
+	validate: validateModel,
 	usesSite: true,
 	score: func(s *scoring) (float64, []string, *models.Spike, error) {
 		score, why := mentionScore(s.c, s.hits, s.why)
@@ -121,7 +135,7 @@ var mentionsFocus = &focusKind{
 var sentimentFocus = &focusKind{
 	Type:     FocusSentiment,
 	Doc:      "posts about your subject whose author is clearly negative (or positive) about it",
-	Fields:   []string{"polarity", "threshold"},
+	Fields:   []string{"polarity", "threshold", "model"},
 	defaults: defaultPolarity,
 	validate: validateSentiment,
 	score: func(s *scoring) (float64, []string, *models.Spike, error) {
@@ -136,7 +150,7 @@ var sentimentFocus = &focusKind{
 var crisisFocus = &focusKind{
 	Type:   FocusCrisis,
 	Doc:    "crisis spikes: a surge of negative posts about your subject over its usual rate",
-	Fields: []string{"threshold", "window", "factor", "minPosts", "cooldown"},
+	Fields: []string{"threshold", "window", "factor", "minPosts", "cooldown", "model"},
 	defaults: func(f *models.Focus) {
 		if f.Window == 0 {
 			f.Window = models.Duration(DefaultCrisisWindow)
@@ -153,6 +167,7 @@ var crisisFocus = &focusKind{
 	},
 	validate: func(f *models.Focus, errs *fieldErrors) {
 		validateThreshold(f, errs)
+		validateModel(f, errs)
 		if f.Window.D() < time.Minute {
 			errs.add("input.focus.window", "must be at least 1m")
 		}
@@ -188,6 +203,24 @@ func validateSentiment(f *models.Focus, errs *fieldErrors) {
 		errs.add("input.focus.polarity", "must be one of "+PolarityNegative+", "+PolarityPositive)
 	}
 	validateThreshold(f, errs)
+	validateModel(f, errs)
+}
+
+// validateModel checks input.focus.model: the sentiment model of
+// match.sentiment, and the one SENTIMENT and CRISIS judge by.
+func validateModel(f *models.Focus, errs *fieldErrors) {
+	if f.Model != "" && !containsString(models.SentimentModels, f.Model) {
+		errs.add("input.focus.model", "must be one of "+strings.Join(models.SentimentModels, ", "))
+	}
+}
+
+// validateStages checks input.focus.stages: purchase-intent stages.
+func validateStages(f *models.Focus, errs *fieldErrors) {
+	for i, st := range f.Stages {
+		if !containsString(models.IntentStages, st) {
+			errs.add("input.focus.stages["+strconv.Itoa(i)+"]", "must be one of "+strings.Join(models.IntentStages, ", "))
+		}
+	}
 }
 
 func validateThreshold(f *models.Focus, errs *fieldErrors) {
@@ -222,8 +255,9 @@ func checkFocus(f *models.Focus) (*focusKind, []models.FieldError) {
 	given := map[string]bool{
 		"polarity": f.Polarity != "", "threshold": f.Threshold != nil, "window": f.Window != 0,
 		"factor": f.Factor != 0, "minPosts": f.MinPosts != 0, "cooldown": f.Cooldown != 0,
+		"model": f.Model != "", "stages": len(f.Stages) > 0, "allowPromotions": f.AllowPromotions,
 	}
-	for _, name := range []string{"polarity", "threshold", "window", "factor", "minPosts", "cooldown"} {
+	for _, name := range []string{"polarity", "threshold", "window", "factor", "minPosts", "cooldown", "model", "stages", "allowPromotions"} {
 		if given[name] && !containsString(k.Fields, name) {
 			errs.add("input.focus."+name, "a "+k.Type+" focus does not read "+name+" (it is for "+focusesReading(name)+")")
 		}

@@ -305,11 +305,13 @@ func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile
 	} else {
 		reasons = append(reasons, "query did not match")
 	}
-	compound := d.sentiment(analyzer())
+	compound := c.polarity(d)
 	res.Match.Sentiment = round3(compound)
 
-	score, why, spike, err := c.kind.score(&scoring{ctx: ctx, m: m, c: c, d: d, hits: hits, compound: compound, queryOK: queryOK, why: true})
+	sc := &scoring{ctx: ctx, m: m, c: c, d: d, hits: hits, compound: compound, queryOK: queryOK, why: true}
+	score, why, spike, err := c.kind.score(sc)
 	res.Spike = spike
+	res.Match.Intent = sc.intent
 	if err != nil {
 		res.Match.Reasons = append(reasons, why...)
 		return res, err
@@ -416,13 +418,13 @@ func mentionScore(c *compiled, hits []uint8, why bool) (float64, []string) {
 // other pole of neutral, 1 at full polarity. The reasons are written only
 // when why is set.
 func sentimentScore(c *compiled, d *doc, why bool) (float64, []string) {
-	opinion, asks := d.statements(analyzer())
+	opinion, asks := c.statementPolarity(d)
 	s := opinion
 	request := false
 	if c.focus.Polarity == PolarityNegative {
 		s = -opinion
 	} else if s > 0 {
-		if intent, _ := salesScore(d); intent >= DefaultMinScore {
+		if intent, _ := salesScore(d); intent >= DefaultMinScore && d.asksToBuy() {
 			s, request = 0, true
 		}
 	}
@@ -440,14 +442,14 @@ func sentimentScore(c *compiled, d *doc, why bool) (float64, []string) {
 		return score, nil
 	}
 	label := "neutral"
-	if opinion >= DefaultSentimentThreshold {
+	if dt := c.defaultThreshold(); opinion >= dt {
 		label = "positive"
-	} else if opinion <= -DefaultSentimentThreshold {
+	} else if opinion <= -dt {
 		label = "negative"
 	}
 	b := append(make([]byte, 0, 96), "sentiment "...)
 	b = strconv.AppendFloat(b, opinion, 'f', 2, 64)
-	if all := d.sentiment(analyzer()); asks && strconv.FormatFloat(all, 'f', 2, 64) != strconv.FormatFloat(opinion, 'f', 2, 64) {
+	if all := c.polarity(d); asks && strconv.FormatFloat(all, 'f', 2, 64) != strconv.FormatFloat(opinion, 'f', 2, 64) {
 		b = append(b, " without its questions, "...)
 		b = strconv.AppendFloat(b, all, 'f', 2, 64)
 		b = append(b, " with them"...)

@@ -199,44 +199,52 @@ func TestQueryExpressions(t *testing.T) {
 }
 
 // TestSentimentFocus: a SENTIMENT focus reads what a post states, not
-// what it asks for.
+// what it asks for, with the learned model or (focus.model: VADER) VADER.
 func TestSentimentFocus(t *testing.T) {
-	positive := models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityPositive}}
-	negative := models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityNegative}}
+	focus := func(model, polarity string) models.Input {
+		return models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: polarity, Model: model}}
+	}
 	tests := []struct {
 		name    string
-		in      models.Input
 		post    *models.Post
+		want    string // the polarity wanted: POSITIVE or NEGATIVE
 		matched bool
 		reason  string
 	}{
-		{"praise", positive, post("1", "Shoutout to Acme", "Great support, they fixed it in an hour. Love it!"), true, "sentiment 0.9"},
-		{"a question asks", positive, post("2", "Best CRM for a small team?", "What's a good, easy option you'd recommend?"), false, "without its questions"},
-		{"praise beside a question", positive, post("3", "Acme is amazing", "Saved us hours every week. Who else uses it?"), true, ""},
-		{"a request is not praise", positive, post("4", "Looking for a good CRM", "Would love something simple and fast."), false, "a purchase request"},
-		{"complaint with a question", negative, post("5", "Done with Acme", "Support is awful and the app keeps crashing. What's a good alternative?"), true, "with them"},
-		{"complaint", negative, post("6", "", "Terrible support. I hate it."), true, ""},
-		{"a request is still a complaint", negative, post("7", "Looking for an alternative to Acme", "Their app is terrible and keeps crashing."), true, ""},
-		{"only questions", negative, post("8", "", "Why would anyone hate this?"), false, ""},
+		{"praise", post("1", "Shoutout to Acme", "Great support, they fixed it in an hour. Love it!"), PolarityPositive, true, "(positive;"},
+		{"a question asks", post("2", "Best CRM for a small team?", "What's a good, easy option you'd recommend?"), PolarityPositive, false, "without its questions"},
+		{"praise beside a question", post("3", "Acme is amazing", "Saved us hours every week. Who else uses it?"), PolarityPositive, true, ""},
+		{"a request is not praise", post("4", "Looking for a good CRM", "Would love something simple and fast."), PolarityPositive, false, "a purchase request"},
+		{"complaint with a question", post("5", "Done with Acme", "Support is awful and the app keeps crashing. What's a good alternative?"), PolarityNegative, true, "with them"},
+		{"complaint", post("6", "", "Terrible support. I hate it."), PolarityNegative, true, "(negative;"},
+		{"a request is still a complaint", post("7", "Looking for an alternative to Acme", "Their app is terrible and keeps crashing."), PolarityNegative, true, ""},
+		{"only questions", post("8", "", "Why would anyone hate this?"), PolarityNegative, false, ""},
 	}
 	m := offline(t)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, err := m.Evaluate(context.Background(), manager("s-"+tt.post.ID, tt.in), tt.post)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Matched != tt.matched {
-				t.Errorf("matched = %v, want %v (%+v)", r.Matched, tt.matched, r.Match)
-			}
-			if tt.reason != "" && !strings.Contains(strings.Join(r.Match.Reasons, "|"), tt.reason) {
-				t.Errorf("reasons %q, want one with %q", r.Match.Reasons, tt.reason)
-			}
-			// The sentiment field stays the post's compound score.
-			if want := round3(compoundScore(analyzer(), tt.post)); r.Match.Sentiment != want {
-				t.Errorf("sentiment %v, want the compound score %v", r.Match.Sentiment, want)
-			}
-		})
+	for _, model := range []string{"", models.SentimentModelVADER} {
+		for _, tt := range tests {
+			t.Run(model+"/"+tt.name, func(t *testing.T) {
+				r, err := m.Evaluate(context.Background(), manager("s-"+tt.post.ID+model, focus(model, tt.want)), tt.post)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Matched != tt.matched {
+					t.Errorf("matched = %v, want %v (%+v)", r.Matched, tt.matched, r.Match)
+				}
+				if tt.reason != "" && !strings.Contains(strings.Join(r.Match.Reasons, "|"), tt.reason) {
+					t.Errorf("reasons %q, want one with %q", r.Match.Reasons, tt.reason)
+				}
+				// The sentiment field is the model's polarity of the whole post.
+				text := appendSentimentText(nil, tt.post)
+				want := round3(learnedModel().Polarity(text, compoundScore(analyzer(), tt.post)))
+				if model == models.SentimentModelVADER {
+					want = round3(compoundScore(analyzer(), tt.post))
+				}
+				if r.Match.Sentiment != want {
+					t.Errorf("sentiment %v, want %v", r.Match.Sentiment, want)
+				}
+			})
+		}
 	}
 }
 

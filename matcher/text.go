@@ -8,6 +8,7 @@ import (
 
 	"github.com/earshothq/earshot/matcher/query"
 	"github.com/earshothq/earshot/matcher/sentiment"
+	"github.com/earshothq/earshot/matcher/spam"
 	"github.com/earshothq/earshot/models"
 )
 
@@ -27,9 +28,20 @@ type doc struct {
 	opinion     float64
 	asks        bool
 
+	learnedDone     bool
+	learned         float64
+	learnedStmtDone bool
+	learnedStmt     float64
+
 	salesDone bool
 	sales     float64
 	salesWhy  []string
+	stage     string
+
+	spamDone bool
+	spam     spam.Reason
+	dupDone  bool
+	dups     int64
 }
 
 const fieldSep = 0x01

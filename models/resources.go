@@ -213,6 +213,14 @@ type Focus struct {
 	Factor    float64  `json:"factor,omitempty" yaml:"factor"`
 	MinPosts  int      `json:"minPosts,omitempty" yaml:"minPosts"`
 	Cooldown  Duration `json:"cooldown,omitempty" yaml:"cooldown"`
+	// Model is the sentiment model SENTIMENT and CRISIS read:
+	// SentimentModelLearned (empty) or SentimentModelVADER.
+	Model string `json:"model,omitempty" yaml:"model"`
+	// Stages are the purchase-intent stages a SALES focus matches; empty
+	// means all of IntentStages.
+	Stages []string `json:"stages,omitempty" yaml:"stages"`
+	// AllowPromotions turns off the spam and promotion filter of SALES.
+	AllowPromotions bool `json:"allowPromotions,omitempty" yaml:"allowPromotions"`
 }
 
 // Notice sends a manager's events to a connection.

@@ -24,6 +24,10 @@ type Match struct {
 	Sentiment float64  `json:"sentiment"`
 	Terms     []string `json:"terms"`
 	Reasons   []string `json:"reasons"`
+
+	// Intent is the purchase-intent stage of a SALES match (IntentStages),
+	// "" when there is none.
+	Intent string `json:"intent"`
 }
 
 // Scan is a post that matched a manager. Its Name is

@@ -27,6 +27,9 @@ Usage:
   earshot validate --config FILE                   check a configuration file
   earshot match    --config FILE --manager NS/ID [--posts FILE]
                                                    score posts (JSON lines) offline
+  earshot eval     --config FILE --manager NS/ID --labelled FILE.jsonl
+                                                   measure a manager on labelled posts: precision,
+                                                   recall, F1, stage confusion, worst misses
   earshot poll     --config FILE --manager NS/ID [--stored-cursor]
                                                    poll the manager's source once and print
                                                    the posts read (JSON lines); delivers nothing
@@ -68,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdValidate(args[1:], stdout, stderr)
 	case "match":
 		err = cmdMatch(ctx, args[1:], stdin, stdout, stderr)
+	case "eval":
+		err = cmdEval(ctx, args[1:], stdout, stderr)
 	case "poll":
 		err = cmdPoll(ctx, args[1:], stdout, stderr)
 	case "apikey":

@@ -1,8 +1,11 @@
-// Package sentiment computes VADER compound sentiment scores fast enough to
-// score every candidate post of a firehose on one core.
+// Package sentiment scores the polarity of a text fast enough for every
+// candidate post of a firehose on one core: VADER's compound score, and
+// a learned model (Model, model.go and features.go) that reads hashed word
+// and character n-grams with negation scope plus VADER's score, trained
+// by matcher/sentiment/train and embedded as model/sentiment.bin.
 //
-// It is a port of github.com/jonreiter/govader (MIT License, Copyright (c)
-// 2020 jr), itself a port of the reference Python VADER
+// The VADER part is a port of github.com/jonreiter/govader (MIT License,
+// Copyright (c) 2020 jr), itself a port of the reference Python VADER
 // (github.com/cjhutto/vaderSentiment, MIT License): the same lexicon and
 // emoji descriptions (read from govader at first use), the same booster,
 // negation, "no", "least", "but", ALL-CAPS, idiom and punctuation rules, in

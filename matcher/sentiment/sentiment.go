@@ -53,6 +53,9 @@ const (
 	// inPhrase: the word is part of a multi-word idiom or booster, so an
 	// n-gram of such words is worth looking up.
 	inPhrase
+	// featureNegator: the learned model's features mark the words after
+	// this one as negated (features.go); VADER's rules ignore the flag.
+	featureNegator
 )
 
 // word is everything the rules need to know about one lower-case token; one
@@ -126,6 +129,11 @@ func New() *Analyzer {
 	for _, w := range tc.NegateList {
 		e := a.words[w]
 		e.flags |= isNegation
+		a.words[w] = e
+	}
+	for _, w := range featureNegators {
+		e := a.words[w]
+		e.flags |= featureNegator
 		a.words[w] = e
 	}
 	for w, k := range map[string]wordKind{
