@@ -112,6 +112,7 @@ func (p *Poller) claimStory(ctx context.Context, m *models.Manager, ns, mid, id 
 		_, err := p.Store.AddSighting(ctx, ns, mid, owner, sg)
 		if err == nil {
 			log.Debug("another sighting of a story listed in its scan")
+			p.Metrics.Duplicate(m.Source.Type, true)
 			return handDuplicate, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -119,6 +120,7 @@ func (p *Poller) claimStory(ctx context.Context, m *models.Manager, ns, mid, id 
 		}
 	}
 	log.Info("another sighting of a story already delivered: dropped")
+	p.Metrics.Duplicate(m.Source.Type, false)
 	return handDropped, nil
 }
 

@@ -6,8 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/matcher/lang"
+	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/pipeline"
@@ -140,6 +144,8 @@ func TestOneStoryOnce(t *testing.T) {
 				return sources.Result{Posts: posts}, nil
 			})
 			e := setup(t, src)
+			reg := prometheus.NewRegistry()
+			e.poller.Metrics = metrics.NewPipeline(reg, metrics.NewSources(reg))
 			var total pipeline.Stats
 			for i := range tt.polls {
 				st, err := e.poller.Poll(ctx, "acme", "leads")
@@ -160,6 +166,11 @@ func TestOneStoryOnce(t *testing.T) {
 			}
 			if total.New != tt.wantNew || total.Duplicates != tt.wantDups {
 				t.Errorf("new %d, duplicates %d; want %d, %d", total.New, total.Duplicates, tt.wantNew, tt.wantDups)
+			}
+			listed := testutil.ToFloat64(e.poller.Metrics.Duplicates.WithLabelValues("reddit", "listed"))
+			dropped := testutil.ToFloat64(e.poller.Metrics.Duplicates.WithLabelValues("reddit", "dropped"))
+			if int(listed+dropped) != tt.wantDups || tt.delivered && dropped != 1 {
+				t.Errorf("earshot_duplicates_total listed %v dropped %v", listed, dropped)
 			}
 			if got := pendingTasks(t, e); got != tt.wantNew {
 				t.Errorf("%d deliveries, want one per story (%d)", got, tt.wantNew)
