@@ -21,8 +21,9 @@ type Options struct {
 	Config Config
 	Store  *store.Store
 	Client *asynq.Client
-	// Inspector lets a manual retry run a waiting task at once; without it
-	// a retry of a waiting delivery waits for its next attempt.
+	// Inspector lets a manual retry run a waiting task at once, and wakes
+	// deliveries waiting for their connection's limits when their turn
+	// comes; without it they wait for asynq's next whole-second check.
 	Inspector *asynq.Inspector
 	// Metrics records deliveries (nil: not measured).
 	Metrics *metrics.Delivery
@@ -30,6 +31,9 @@ type Options struct {
 	// WatchInterval is how often Run looks for connections enabled again
 	// (default 2 s).
 	WatchInterval time.Duration
+	// RecoverInterval is how often Run looks for the delivery tasks of
+	// processes that died (default 5 s).
+	RecoverInterval time.Duration
 	// Channels are the channel kinds connections may be of (nil: the
 	// webhook only; the server passes catalog.Channels).
 	Channels *Channels
@@ -46,6 +50,8 @@ type Service struct {
 	metrics   *metrics.Delivery
 	log       *slog.Logger
 	watch     time.Duration
+	// recoverEvery is how often Run sweeps for lapsed leases.
+	recoverEvery time.Duration
 
 	sender   *Sender
 	channels built
@@ -68,10 +74,13 @@ func New(opts Options) (*Service, error) {
 	if opts.WatchInterval <= 0 {
 		opts.WatchInterval = 2 * time.Second
 	}
+	if opts.RecoverInterval <= 0 {
+		opts.RecoverInterval = recoverEvery
+	}
 	log := opts.Logger.With("component", "notify")
 	s := &Service{
 		cfg: cfg, store: opts.Store, client: opts.Client, inspector: opts.Inspector,
-		metrics: opts.Metrics, log: log, watch: opts.WatchInterval,
+		metrics: opts.Metrics, log: log, watch: opts.WatchInterval, recoverEvery: opts.RecoverInterval,
 	}
 	s.sender = NewSender(SenderOptions{
 		Timeout:             cfg.Timeout,
@@ -86,6 +95,7 @@ func New(opts Options) (*Service, error) {
 	s.handler = &Handler{
 		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
+		wake: newWaker(opts.Inspector, opts.Store, log),
 	}
 	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics}
 	return s, nil
@@ -220,17 +230,25 @@ func (s *Service) RotateSecret(ctx context.Context, ns, conn string) (*models.Co
 }
 
 // Run watches for connections that were disabled and are enabled again,
-// and redrives the deliveries held back meanwhile. Any number of
-// processes may run it: one of them redrives each connection.
+// and redrives the deliveries held back meanwhile, and puts the delivery
+// tasks of processes that died back in the queue (see RecoverLapsed). Any
+// number of processes may run it: one of them redrives each connection,
+// and one recovers each task.
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(s.watch)
 	defer t.Stop()
+	sweep := time.NewTicker(s.recoverEvery)
+	defer sweep.Stop()
+	s.recoverLapsed(ctx)
 	last := int64(-1)
 	ticks := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-sweep.C:
+			s.recoverLapsed(ctx)
+			continue
 		case <-t.C:
 		}
 		ticks++
