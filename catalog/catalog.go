@@ -19,10 +19,15 @@ import (
 	"github.com/earshothq/earshot/notify/telegram"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/facebook"
+	"github.com/earshothq/earshot/sources/github"
 	"github.com/earshothq/earshot/sources/hackernews"
 	"github.com/earshothq/earshot/sources/ingest"
+	"github.com/earshothq/earshot/sources/mastodon"
 	"github.com/earshothq/earshot/sources/reddit"
+	"github.com/earshothq/earshot/sources/rss"
+	"github.com/earshothq/earshot/sources/stackexchange"
 	"github.com/earshothq/earshot/sources/twitter"
+	"github.com/earshothq/earshot/sources/youtube"
 )
 
 // Sources are the source kinds, in documentation order.
@@ -31,6 +36,11 @@ var Sources = sources.NewKinds(
 	twitter.Kind,
 	facebook.Kind,
 	hackernews.Kind,
+	mastodon.Kind,
+	rss.Kind,
+	youtube.Kind,
+	github.Kind,
+	stackexchange.Kind,
 	ingest.Kind,
 )
 

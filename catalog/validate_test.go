@@ -153,9 +153,9 @@ func TestManagerValidate(t *testing.T) {
 		{"wrong type", func(m *models.Manager) { m.Type = "STREAM_MANAGER" },
 			[]models.FieldError{fe("type", "must be one of FEED_MANAGER")}},
 		{"missing source type", func(m *models.Manager) { m.Source = models.Source{} },
-			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, INGEST")}},
+			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, MASTODON, RSS, YOUTUBE, GITHUB, STACKEXCHANGE, INGEST")}},
 		{"unknown source type", func(m *models.Manager) { m.Source.Type = "MYSPACE"; m.Source.Settings = nil },
-			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, INGEST")}},
+			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, MASTODON, RSS, YOUTUBE, GITHUB, STACKEXCHANGE, INGEST")}},
 		{"reddit with a query only", func(m *models.Manager) { m.Source.Settings = models.SettingsOf(reddit.Settings{Query: "earshot"}) }, nil},
 		{"subreddit with r/ prefix", func(m *models.Manager) {
 			m.Source.Settings = models.SettingsOf(reddit.Settings{Subreddits: []string{"marketing", "r/startups"}})

@@ -57,10 +57,11 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 				continue
 			}
 			st.Matched++
-			created, err := p.handOn(ctx, m, post, r.Match)
+			out, err := p.handOn(ctx, m, post, r.Match)
 			if err != nil {
 				return st, fmt.Errorf("pipeline: ingest: %w", err)
 			}
+			created := out == handNew
 			p.Metrics.Matched(ingest.Type, created)
 			if created {
 				st.New++

@@ -86,7 +86,11 @@ type Stats struct {
 	Matched int
 	New     int // Scans created (not seen before)
 	Spikes  int // crisis episodes begun
-	Skipped bool
+	// Duplicates counts matched posts that told a story the manager has
+	// a Scan of (the same link, a crosspost): listed in that Scan when it
+	// was not delivered yet (Listed), dropped otherwise.
+	Duplicates, Listed int
+	Skipped            bool
 	// BackingOff is set when the tick was skipped because the source has
 	// been failing and waits out its backoff.
 	BackingOff bool
@@ -195,13 +199,14 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 			continue
 		}
 		st.Matched++
-		created, err := p.handOn(ctx, m, post, r.Match)
+		out, err := p.handOn(ctx, m, post, r.Match)
 		if err != nil {
 			return st, err
 		}
+		created := out == handNew
 		p.Metrics.Matched(m.Source.Type, created)
+		st.count(out)
 		if created {
-			st.New++
 			st.sentiment += r.Match.Sentiment
 		}
 	}
@@ -212,8 +217,20 @@ func (p *Poller) Poll(ctx context.Context, ns, id string) (Stats, error) {
 		}
 	}
 	p.record(ctx, log, ns, id, start, st)
-	log.Debug("polled", "fetched", st.Fetched, "matched", st.Matched, "new", st.New)
+	log.Debug("polled", "fetched", st.Fetched, "matched", st.Matched, "new", st.New, "duplicates", st.Duplicates)
 	return st, nil
+}
+
+func (st *Stats) count(out handOutcome) {
+	switch out {
+	case handNew:
+		st.New++
+	case handDuplicate:
+		st.Duplicates++
+		st.Listed++
+	case handDropped:
+		st.Duplicates++
+	}
 }
 
 // record keeps a successful read's counts for the manager's status and
@@ -229,13 +246,19 @@ func (p *Poller) record(ctx context.Context, log *slog.Logger, ns, id string, st
 
 // handOn stores the Scan of a matched post and enqueues its deliveries.
 // A post seen before keeps its Scan; its deliveries are enqueued again,
-// which is a no-op unless a crash interrupted the first hand-on.
-func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Post, match models.Match) (bool, error) {
+// which is a no-op unless a crash interrupted the first hand-on. A post
+// telling a story the manager has a Scan of is listed in that Scan
+// instead (see claimStory).
+func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Post, match models.Match) (handOutcome, error) {
 	ns, mid, err := models.ParseManagerName(m.Name)
 	if err != nil {
-		return false, err
+		return handNew, err
 	}
+	p.Matcher.FillLang(post)
 	id := store.ScanID(post.ID)
+	if out, err := p.claimStory(ctx, m, ns, mid, id, post); err != nil || out != handNew {
+		return out, err
+	}
 	scan := &models.Scan{
 		Name:       models.ScanName(ns, mid, id),
 		CreateTime: time.Now().UTC(),
@@ -244,7 +267,11 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 	}
 	created, err := p.Store.CreateScan(ctx, ns, mid, id, scan, p.Retention)
 	if err != nil {
-		return false, err
+		return handNew, err
+	}
+	out := handSeen
+	if created {
+		out = handNew
 	}
 	for _, n := range m.Notices {
 		if !n.Wants(models.EventScan, &match) {
@@ -252,7 +279,7 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 		}
 		if n.Digest != nil {
 			if err := p.Enqueuer.Collect(ctx, m.Name, n, scan.Name); err != nil {
-				return created, err
+				return out, err
 			}
 			continue
 		}
@@ -261,10 +288,10 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 			enqueue = p.Enqueuer.EnqueueNew // a new Scan has no deliveries yet
 		}
 		if err := enqueue(ctx, models.EventScan, scan.Name, n.Connection); err != nil {
-			return created, err
+			return out, err
 		}
 	}
-	return created, nil
+	return out, nil
 }
 
 // handOnSpike delivers the SPIKE event of a crisis episode to the
