@@ -22,7 +22,11 @@ type FeatureConfig struct {
 
 // Feature flags.
 const (
-	FlagTrigrams uint16 = 1 << iota // word trigrams
+	FlagTrigrams    uint16 = 1 << iota // word trigrams
+	FlagSkipBigrams                    // word pairs one word apart
+	FlagNegPlain                       // a negated word also counts as itself
+	// FlagsKnown are the flags this code reads.
+	FlagsKnown = FlagTrigrams | FlagSkipBigrams | FlagNegPlain
 )
 
 // Dense features, stored after the hashed buckets.
@@ -49,6 +53,7 @@ const (
 	seedHashtag uint32 = 0x27d4eb2f
 	seedChar    uint32 = 0x165667b1
 	seedTrigram uint32 = 0xd3a2646c
+	seedSkip    uint32 = 0x4cf5ad43
 )
 
 type tokKind uint8
@@ -355,6 +360,12 @@ func (a *Analyzer) features(s *featScratch, cfg FeatureConfig, text []byte, comp
 		s.idx = append(s.idx, mix(seedBigram^prev*31^h)&mask)
 		if cfg.Flags&FlagTrigrams != 0 {
 			s.idx = append(s.idx, mix(seedTrigram^(prev2*31^prev)*31^h)&mask)
+		}
+		if cfg.Flags&FlagSkipBigrams != 0 {
+			s.idx = append(s.idx, mix(seedSkip^prev2*31^h)&mask)
+		}
+		if t.negated && cfg.Flags&FlagNegPlain != 0 {
+			s.idx = append(s.idx, mix(fnv1a(seedUnigram^uint32(t.kind), w))&mask)
 		}
 		prev2, prev = prev, h
 		switch t.kind {

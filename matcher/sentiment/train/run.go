@@ -23,6 +23,8 @@ type Options struct {
 	SkipTest bool
 	// ClassPower: see Hyper.
 	ClassPower float64
+	// NB: see Hyper; 0 is off.
+	NB float64
 }
 
 // DefaultOptions are the settings of the embedded model.
@@ -104,7 +106,7 @@ func Run(split *Split, o Options, log io.Writer) ([]byte, Report, error) {
 }
 
 func (o Options) hyper(lambda float64) Hyper {
-	return Hyper{Lambda: lambda, Eta0: o.Eta0, Epochs: o.Epochs, Seed: o.Seed, Average: o.Average, ClassPower: o.ClassPower}
+	return Hyper{Lambda: lambda, Eta0: o.Eta0, Epochs: o.Epochs, Seed: o.Seed, Average: o.Average, ClassPower: o.ClassPower, NB: o.NB}
 }
 
 // train is Train, bagged over o.Bags seeds.
