@@ -54,6 +54,7 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	trigrams := fs.Bool("trigrams", o.Config.Flags&sentiment.FlagTrigrams != 0, "word trigrams")
 	skip := fs.Bool("skip-bigrams", o.Config.Flags&sentiment.FlagSkipBigrams != 0, "word pairs one word apart")
 	negPlain := fs.Bool("neg-plain", o.Config.Flags&sentiment.FlagNegPlain != 0, "a negated word also counts as itself")
+	lexClass := fs.Bool("lex-class", o.Config.Flags&sentiment.FlagLexClass != 0, "lexicon words also count as their valence class")
 	bags := fs.Int("bags", o.Bags, "models (seeds seed, seed+1, …) averaged into one")
 	epochs := fs.Int("epochs", o.Epochs, "passes over the training data")
 	eta := fs.Float64("eta", o.Eta0, "initial learning rate")
@@ -74,7 +75,7 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	for _, f := range []struct {
 		on   bool
 		flag uint16
-	}{{*trigrams, sentiment.FlagTrigrams}, {*skip, sentiment.FlagSkipBigrams}, {*negPlain, sentiment.FlagNegPlain}} {
+	}{{*trigrams, sentiment.FlagTrigrams}, {*skip, sentiment.FlagSkipBigrams}, {*negPlain, sentiment.FlagNegPlain}, {*lexClass, sentiment.FlagLexClass}} {
 		if f.on {
 			o.Config.Flags |= f.flag
 		} else {

@@ -25,8 +25,9 @@ const (
 	FlagTrigrams    uint16 = 1 << iota // word trigrams
 	FlagSkipBigrams                    // word pairs one word apart
 	FlagNegPlain                       // a negated word also counts as itself
+	FlagLexClass                       // a lexicon word also counts as its valence class, alone and after the word before
 	// FlagsKnown are the flags this code reads.
-	FlagsKnown = FlagTrigrams | FlagSkipBigrams | FlagNegPlain
+	FlagsKnown = FlagTrigrams | FlagSkipBigrams | FlagNegPlain | FlagLexClass
 )
 
 // Dense features, stored after the hashed buckets.
@@ -54,6 +55,7 @@ const (
 	seedChar    uint32 = 0x165667b1
 	seedTrigram uint32 = 0xd3a2646c
 	seedSkip    uint32 = 0x4cf5ad43
+	seedLex     uint32 = 0x7feb352d
 )
 
 type tokKind uint8
@@ -363,6 +365,22 @@ func (a *Analyzer) features(s *featScratch, cfg FeatureConfig, text []byte, comp
 		}
 		if cfg.Flags&FlagSkipBigrams != 0 {
 			s.idx = append(s.idx, mix(seedSkip^prev2*31^h)&mask)
+		}
+		if t.valence != 0 && cfg.Flags&FlagLexClass != 0 {
+			// class: sign and rounded strength, negation flipping it.
+			c := int32(math.Round(t.valence))
+			if c == 0 {
+				c = 1
+				if t.valence < 0 {
+					c = -1
+				}
+			}
+			if t.negated {
+				c = -c * 8
+			}
+			lh := mix(seedLex ^ uint32(c))
+			s.idx = append(s.idx, lh&mask)
+			s.idx = append(s.idx, mix(seedLex^prev2*31^lh)&mask)
 		}
 		if t.negated && cfg.Flags&FlagNegPlain != 0 {
 			s.idx = append(s.idx, mix(fnv1a(seedUnigram^uint32(t.kind), w))&mask)

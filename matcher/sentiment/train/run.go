@@ -30,7 +30,7 @@ type Options struct {
 // DefaultOptions are the settings of the embedded model.
 func DefaultOptions() Options {
 	return Options{
-		Config:     sentiment.FeatureConfig{Bits: 16, CharMin: 3, CharMax: 4, Flags: sentiment.FlagTrigrams},
+		Config:     sentiment.FeatureConfig{Bits: 18, CharMin: 3, CharMax: 5, Flags: sentiment.FlagSkipBigrams},
 		Lambdas:    []float64{1e-6, 3e-6, 1e-5, 3e-5},
 		Eta0:       0.2,
 		Epochs:     12,
@@ -38,6 +38,7 @@ func DefaultOptions() Options {
 		Average:    true,
 		Bags:       1,
 		ClassPower: 1,
+		NB:         0.3,
 	}
 }
 

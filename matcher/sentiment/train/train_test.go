@@ -108,10 +108,10 @@ func TestEmbeddedModelIsReproducible(t *testing.T) {
 		t.Errorf("retrained model (sha256 %x) differs from the embedded one (sha256 %x)", sha256.Sum256(b), sha256.Sum256(embedded))
 	}
 	t.Logf("test: model %s; VADER %s", r.TestModel.String(), r.TestVADER.String())
-	if f := r.TestModel.MacroF1(); f < 0.59 {
-		t.Errorf("test macro-F1 %.3f, floor 0.59", f)
+	if f := r.TestModel.MacroF1(); f < 0.615 {
+		t.Errorf("test macro-F1 %.3f, floor 0.615", f)
 	}
-	if f, v := r.TestModel.MacroF1(), r.TestVADER.MacroF1(); f < v+0.07 {
-		t.Errorf("test macro-F1 %.3f, VADER %.3f: want the model 0.07 ahead", f, v)
+	if f, v := r.TestModel.MacroF1(), r.TestVADER.MacroF1(); f < v+0.10 {
+		t.Errorf("test macro-F1 %.3f, VADER %.3f: want the model 0.10 ahead", f, v)
 	}
 }
