@@ -22,7 +22,8 @@ import (
 const usage = `earshot-train — trains the models Earshot embeds
 
 Usage:
-  earshot-train sentiment [-data DIR] [-out FILE] [-seed N] [-bits N] [-epochs N] [-lambdas L,L,…]
+  earshot-train sentiment [-data DIR] [-out FILE] [-seed N] [-bits N] [-epochs N] [-nb F] [-lambdas L,L,…]
+  earshot-train sentiment -h     (every setting)
 `
 
 func main() {
@@ -53,8 +54,6 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	charMax := fs.Uint("char-max", uint(o.Config.CharMax), "longest character n-gram; 0: none")
 	trigrams := fs.Bool("trigrams", o.Config.Flags&sentiment.FlagTrigrams != 0, "word trigrams")
 	skip := fs.Bool("skip-bigrams", o.Config.Flags&sentiment.FlagSkipBigrams != 0, "word pairs one word apart")
-	negPlain := fs.Bool("neg-plain", o.Config.Flags&sentiment.FlagNegPlain != 0, "a negated word also counts as itself")
-	lexClass := fs.Bool("lex-class", o.Config.Flags&sentiment.FlagLexClass != 0, "lexicon words also count as their valence class")
 	bags := fs.Int("bags", o.Bags, "models (seeds seed, seed+1, …) averaged into one")
 	epochs := fs.Int("epochs", o.Epochs, "passes over the training data")
 	eta := fs.Float64("eta", o.Eta0, "initial learning rate")
@@ -75,7 +74,7 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	for _, f := range []struct {
 		on   bool
 		flag uint16
-	}{{*trigrams, sentiment.FlagTrigrams}, {*skip, sentiment.FlagSkipBigrams}, {*negPlain, sentiment.FlagNegPlain}, {*lexClass, sentiment.FlagLexClass}} {
+	}{{*trigrams, sentiment.FlagTrigrams}, {*skip, sentiment.FlagSkipBigrams}} {
 		if f.on {
 			o.Config.Flags |= f.flag
 		} else {

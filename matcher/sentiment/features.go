@@ -7,10 +7,11 @@ import (
 )
 
 // The learned model reads a text as hashed sparse features (word unigrams
-// marked inside a negation's scope, word bigrams, hashtags, character
-// n-grams of each word) plus a few dense ones (VADER's compound score and
-// lexicon counts). Training (matcher/sentiment/train) and scoring share
-// this code, so a model always sees the features it was trained on.
+// marked inside a negation's scope, word bigrams, optionally trigrams or
+// pairs one word apart, hashtags, character n-grams of each word) plus a
+// few dense ones (VADER's compound score and lexicon counts). Training
+// (matcher/sentiment/train) and scoring share this code, so a model always
+// sees the features it was trained on.
 
 // FeatureConfig fixes the feature space; a model file records it.
 type FeatureConfig struct {
@@ -24,10 +25,8 @@ type FeatureConfig struct {
 const (
 	FlagTrigrams    uint16 = 1 << iota // word trigrams
 	FlagSkipBigrams                    // word pairs one word apart
-	FlagNegPlain                       // a negated word also counts as itself
-	FlagLexClass                       // a lexicon word also counts as its valence class, alone and after the word before
 	// FlagsKnown are the flags this code reads.
-	FlagsKnown = FlagTrigrams | FlagSkipBigrams | FlagNegPlain | FlagLexClass
+	FlagsKnown = FlagTrigrams | FlagSkipBigrams
 )
 
 // Dense features, stored after the hashed buckets.
@@ -55,7 +54,6 @@ const (
 	seedChar    uint32 = 0x165667b1
 	seedTrigram uint32 = 0xd3a2646c
 	seedSkip    uint32 = 0x4cf5ad43
-	seedLex     uint32 = 0x7feb352d
 )
 
 type tokKind uint8
@@ -365,25 +363,6 @@ func (a *Analyzer) features(s *featScratch, cfg FeatureConfig, text []byte, comp
 		}
 		if cfg.Flags&FlagSkipBigrams != 0 {
 			s.idx = append(s.idx, mix(seedSkip^prev2*31^h)&mask)
-		}
-		if t.valence != 0 && cfg.Flags&FlagLexClass != 0 {
-			// class: sign and rounded strength, negation flipping it.
-			c := int32(math.Round(t.valence))
-			if c == 0 {
-				c = 1
-				if t.valence < 0 {
-					c = -1
-				}
-			}
-			if t.negated {
-				c = -c * 8
-			}
-			lh := mix(seedLex ^ uint32(c))
-			s.idx = append(s.idx, lh&mask)
-			s.idx = append(s.idx, mix(seedLex^prev2*31^lh)&mask)
-		}
-		if t.negated && cfg.Flags&FlagNegPlain != 0 {
-			s.idx = append(s.idx, mix(fnv1a(seedUnigram^uint32(t.kind), w))&mask)
 		}
 		prev2, prev = prev, h
 		switch t.kind {
