@@ -12,5 +12,9 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/earshot /usr/local/bin/earshot
 EXPOSE 8080
+# No shell or curl in this image: the binary probes itself. If you change
+# listen, set EARSHOT_HEALTHCHECK_URL (e.g. http://127.0.0.1:9090/readyz).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["/usr/local/bin/earshot", "healthcheck", "--quiet"]
 ENTRYPOINT ["/usr/local/bin/earshot"]
 CMD ["serve", "--config", "/etc/earshot/earshot.yaml"]

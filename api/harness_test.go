@@ -17,11 +17,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -50,11 +50,10 @@ func testLogger() *slog.Logger {
 
 func newEnv(t testing.TB, redisURL string) *env {
 	t.Helper()
-	opts, err := redis.ParseURL(redisURL)
+	rdb, err := redisconn.NewClient(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
 	st := store.New(rdb)
 	ctx := context.Background()

@@ -13,6 +13,10 @@ import (
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/notify/discord"
+	"github.com/earshothq/earshot/notify/email"
+	"github.com/earshothq/earshot/notify/slack"
+	"github.com/earshothq/earshot/notify/telegram"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/facebook"
 	"github.com/earshothq/earshot/sources/hackernews"
@@ -33,6 +37,10 @@ var Sources = sources.NewKinds(
 // Channels are the channel kinds, in documentation order.
 var Channels = notify.NewChannels(
 	notify.Webhook,
+	slack.Kind,
+	discord.Kind,
+	telegram.Kind,
+	email.Kind,
 )
 
 // ValidateManager is the one validator of a manager: its common fields,

@@ -30,13 +30,6 @@ type Config struct {
 	Namespaces   []Namespace    `yaml:"namespaces"`
 }
 
-// RedisConfig says where state lives.
-type RedisConfig struct {
-	// URL is a redis:// or rediss:// URL; empty runs an embedded, in-memory
-	// Redis (not durable). The REDIS_URL environment variable overrides it.
-	URL string `yaml:"url"`
-}
-
 // DeliveryConfig governs webhook delivery.
 type DeliveryConfig struct {
 	Timeout             models.Duration   `yaml:"timeout"`

@@ -358,7 +358,7 @@ func TestParseProblems(t *testing.T) {
 			`earshot.yaml:4: namespaces[0].connections[0].url: is required`,
 		}},
 		{"bad enums and url scheme", "bad-enum.yaml", nil, nil, []string{
-			`earshot.yaml:5: namespaces[0].connections[0].type: must be one of HTTP_CONNECTION`,
+			`earshot.yaml:5: namespaces[0].connections[0].type: must be one of HTTP_CONNECTION, SLACK_CONNECTION, DISCORD_CONNECTION, TELEGRAM_CONNECTION, EMAIL_CONNECTION`,
 			`earshot.yaml:10: namespaces[0].managers[0].source.type: must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, INGEST`,
 			`earshot.yaml:14: namespaces[0].managers[0].input.focus.type: must be one of SALES, MENTIONS, SENTIMENT, CRISIS`,
 			`earshot.yaml:16: log.level: must be one of debug, info, warn, error`,

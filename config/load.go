@@ -107,6 +107,8 @@ type parser struct {
 	kinded reflect.Type
 	// redisFromEnv is set when REDIS_URL overrode redis.url.
 	redisFromEnv bool
+	// redisClusterFromEnv is set when REDIS_CLUSTER_ADDRS named the cluster.
+	redisClusterFromEnv bool
 }
 
 var configType = reflect.TypeFor[Config]()
@@ -128,10 +130,7 @@ func (p *parser) parse(data []byte) *Config {
 		p.decodeManagers(cfg)
 	}
 	cfg.Path = p.file
-	if v, ok := p.lookupEnv("REDIS_URL"); ok && v != "" {
-		cfg.Redis.URL = v
-		p.redisFromEnv = true
-	}
+	p.applyRedisEnv(&cfg.Redis)
 	cfg.applyDefaults()
 	p.validate(cfg)
 	return cfg

@@ -32,13 +32,7 @@ func (p *parser) validate(c *Config) {
 			p.problemAt("metrics.listen", msg+` (or "off")`)
 		}
 	}
-	if msg := checkRedisURL(c.Redis.URL); msg != "" {
-		if p.redisFromEnv {
-			p.problem(0, "", "environment variable REDIS_URL: "+msg)
-		} else {
-			p.problemAt("redis.url", msg)
-		}
-	}
+	p.validateRedis(&c.Redis)
 	for i, d := range c.Delivery.RetrySchedule {
 		if d <= 0 {
 			p.problemAt(indexPath("delivery.retry_schedule", i), "must be greater than 0")
@@ -269,6 +263,8 @@ func checkRedisURL(raw string) string {
 				return "database must be a number (redis://host:6379/0)"
 			}
 		}
+	case SchemeCluster, SchemeSentinel:
+		return checkMultiHostURL(u)
 	case "unix":
 		if u.Path == "" {
 			return "must name a socket path (unix:///run/redis/redis.sock)"

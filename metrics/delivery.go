@@ -18,6 +18,9 @@ type Delivery struct {
 	// Postponed counts attempts put off without using up a retry, by
 	// reason: "rate_limit", "concurrency", "retry_after".
 	Postponed *prometheus.CounterVec
+	// PostponedAgain counts the postponements of deliveries that had been
+	// postponed before, by reason: a backlog the limits hold back.
+	PostponedAgain *prometheus.CounterVec
 	// DeadLetters counts deliveries that became dead letters (FAILED).
 	DeadLetters *prometheus.CounterVec
 	// Redriven counts dead letters redriven, manual retries included.
@@ -51,6 +54,10 @@ func NewDelivery(reg prometheus.Registerer) *Delivery {
 			Name: "earshot_delivery_postponed_total",
 			Help: "Delivery attempts put off without using up a retry, by connection and reason (rate_limit, concurrency, retry_after).",
 		}, []string{"connection", "reason"}),
+		PostponedAgain: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "earshot_delivery_postponed_again_total",
+			Help: "Postponements of deliveries already postponed by their connection's limits before, by connection and reason (rate_limit, concurrency).",
+		}, []string{"connection", "reason"}),
 		DeadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "earshot_delivery_dead_letters_total",
 			Help: "Deliveries that became dead letters (FAILED), by connection.",
@@ -64,6 +71,6 @@ func NewDelivery(reg prometheus.Registerer) *Delivery {
 			Help: "Connections disabled by Earshot, by connection and reason (gone, failing).",
 		}, []string{"connection", "reason"}),
 	}
-	reg.MustRegister(d.Deliveries, d.Attempts, d.AttemptDuration, d.Retries, d.Postponed, d.DeadLetters, d.Redriven, d.Disabled)
+	reg.MustRegister(d.Deliveries, d.Attempts, d.AttemptDuration, d.Retries, d.Postponed, d.PostponedAgain, d.DeadLetters, d.Redriven, d.Disabled)
 	return d
 }

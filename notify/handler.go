@@ -24,8 +24,8 @@ import (
 type RetryError struct {
 	Err   error
 	After time.Duration
-	// NotEarly says After is the receiver's Retry-After: asynq keeps retry
-	// times in whole seconds, so it is rounded up, never down.
+	// NotEarly says After is the receiver's Retry-After. (Every delay is
+	// now rounded up for asynq, see RetryDelay.)
 	NotEarly bool
 }
 
@@ -43,6 +43,11 @@ type PostponeError struct {
 	NotEarly bool
 }
 
+// wakeWithin bounds the delays the handler wakes a task after itself:
+// longer ones are left to asynq, whose second more or less does not
+// matter then.
+const wakeWithin = 5 * time.Minute
+
 func (e *PostponeError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("notify: postponed %s: %s: %v", e.After.Round(time.Millisecond), e.Reason, e.Err)
@@ -52,43 +57,56 @@ func (e *PostponeError) Error() string {
 
 func (e *PostponeError) Unwrap() error { return e.Err }
 
-// IsFailure tells asynq which errors use up an attempt.
+// IsFailure tells asynq which errors use up an attempt: not a
+// postponement, and not a task whose process stopped mid-attempt (asynq's
+// ErrLeaseExpired): a crash must not use up a retry. The handler counts
+// the attempts a crash cut off itself, and gives up on a delivery that
+// keeps being cut off (see maxInterrupted).
 func IsFailure(err error) bool {
 	var p *PostponeError
-	return !errors.As(err, &p)
+	return !errors.As(err, &p) && !errors.Is(err, asynq.ErrLeaseExpired)
 }
+
+// maxInterrupted is how many attempts in a row a crash may cut off before
+// the delivery is kept as a dead letter: one that brings its process down
+// each time must not do so forever.
+const maxInterrupted = 3
 
 // minDelay keeps a postponed or retried task from spinning.
 const minDelay = 100 * time.Millisecond
 
 // RetryDelay is asynq's RetryDelayFunc: a delivery's handler has computed
-// its delay already (RetryError, PostponeError); anything else (a task
-// whose process died, so its lease expired; a task of another type) is
-// retried soon with a short exponential backoff.
+// its delay already (RetryError, PostponeError); a task whose process died
+// (its lease expired) is run again at once; anything else (a task of
+// another type) is retried soon with a short exponential backoff.
+//
+// asynq stores a retry time truncated to the whole second, which would run
+// a task up to a second early (a 1 s delay after 0.3 s): every delay is
+// rounded up to the next whole second instead, so none fires early, and
+// the handler wakes the task itself at the exact time (see waker).
 func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
 	var p *PostponeError
 	if errors.As(err, &p) {
-		return delayOf(p.After, p.NotEarly)
+		return delayOf(p.After)
 	}
 	var r *RetryError
 	if errors.As(err, &r) {
-		return delayOf(r.After, r.NotEarly)
+		return delayOf(r.After)
 	}
-	return jitter(min(time.Second<<min(n, 9), 5*time.Minute), 0.1)
+	if errors.Is(err, asynq.ErrLeaseExpired) {
+		return delayOf(0)
+	}
+	return delayOf(jitter(min(time.Second<<min(n, 9), 5*time.Minute), 0.1))
 }
 
-func delayOf(d time.Duration, notEarly bool) time.Duration {
+func delayOf(d time.Duration) time.Duration {
 	d = max(d, minDelay)
-	if notEarly {
-		// asynq stores the retry time truncated to the second.
-		now := time.Now()
-		at := now.Add(d)
-		if t := at.Truncate(time.Second); t.Before(at) {
-			at = t.Add(time.Second)
-		}
-		d = at.Sub(now)
+	now := time.Now()
+	at := now.Add(d)
+	if t := at.Truncate(time.Second); t.Before(at) {
+		at = t.Add(time.Second)
 	}
-	return d
+	return at.Sub(now)
 }
 
 // Handler makes one attempt of a delivery task, records it, and steers
@@ -102,6 +120,7 @@ type Handler struct {
 	metrics  *metrics.Delivery
 	log      *slog.Logger
 	warn     *warnOnce
+	wake     *waker
 }
 
 // storeRetry is how long a delivery waits when Redis failed it.
@@ -115,7 +134,29 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	a := &attempt{h: h, p: p, ref: p.ref(), name: models.ConnectionName(p.Namespace, p.Connection)}
 	a.retried, _ = asynq.GetRetryCount(ctx)
-	return a.run(ctx)
+	a.taskID, _ = asynq.GetTaskID(ctx)
+	err := a.run(ctx)
+	if d := delayFor(err); d > 0 && d <= wakeWithin {
+		// asynq would run it on a whole second: wake it on time.
+		h.wake.after(a.taskID, d)
+	}
+	return err
+}
+
+// delayFor is the delay a handler's error asks for (0: none).
+func delayFor(err error) time.Duration {
+	var p *PostponeError
+	if errors.As(err, &p) {
+		if p.Reason == store.ReasonConcurrency {
+			return 0 // woken when a slot frees
+		}
+		return max(p.After, minDelay)
+	}
+	var r *RetryError
+	if errors.As(err, &r) {
+		return max(r.After, minDelay)
+	}
+	return 0
 }
 
 // attempt is one processing of a delivery task.
@@ -125,8 +166,13 @@ type attempt struct {
 	ref     store.DeliveryRef
 	name    string // the connection's
 	retried int    // failed attempts so far
+	taskID  string // asynq's
 	ce      *connEntry
 	lease   string
+	// interrupted are the attempts before this one that a stopped process
+	// cut off, recorded with this one's outcome.
+	interrupted []models.Attempt
+	postponed   int // AttemptGrant.Postponed
 	// prevState and prevAttempts are the record as the attempt found it
 	// (prevState "": no record, its Enqueue was cut short: the attempt
 	// writes it).
@@ -155,7 +201,7 @@ func (a *attempt) run(ctx context.Context) error {
 	if grant.Version > a.ce.version {
 		// The connection may have changed: read it again and start over.
 		if grant.Wait == 0 {
-			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
+			a.release(ctx, grant)
 		}
 		ce, err := h.conns.get(ctx, a.p.Namespace, a.p.Connection, grant.Version)
 		if errors.Is(err, store.ErrNotFound) {
@@ -169,30 +215,40 @@ func (a *attempt) run(ctx context.Context) error {
 			return &PostponeError{Reason: "store unavailable", After: storeRetry, Err: err}
 		}
 	}
-	a.prevState, a.prevAttempts = grant.State, grant.Attempts
+	a.prevState, a.prevAttempts, a.postponed = grant.State, grant.Attempts, grant.Postponed
 	if grant.State == "" && a.p.Enqueued > 0 && a.ce.conn.CreateTime.UnixMilli() > a.p.Enqueued {
 		// No record, and a connection newer than the task: the task's
 		// connection was deleted (with its records) and this is a new one
 		// of the same id. (A record missing because the Enqueue was cut
 		// short belongs to a connection older than its task.)
 		if grant.Wait == 0 {
-			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
+			a.release(ctx, grant)
 		}
 		return a.discard("the connection was deleted and created again since the event was queued")
 	}
 	if a.ce.conn.Disabled {
 		if grant.Wait == 0 {
-			_ = h.store.ReleaseAttempt(ctx, a.ref, grant, a.lease)
+			a.release(ctx, grant)
 		}
 		return a.park(ctx)
 	}
 	if grant.Wait > 0 {
-		reason := "rate_limit"
-		if grant.Reason == store.ReasonConcurrency {
-			reason = "concurrency"
+		return a.postpone(ctx, grant)
+	}
+	if grant.Spare {
+		// A slot is free while deliveries wait: a wake-up went astray.
+		if h.wake.enabled() {
+			go func(ctx context.Context) {
+				if next, err := h.store.NextWaiter(ctx, a.p.Namespace, a.p.Connection); err == nil {
+					h.wake.waiter(ctx, a.p.Namespace, a.p.Connection, next)
+				}
+			}(context.WithoutCancel(ctx))
 		}
-		h.metrics.Postponed.WithLabelValues(a.name, reason).Inc()
-		return &PostponeError{Reason: grant.Reason, After: grant.Wait}
+	}
+	if grant.Interrupted > 0 {
+		if err := a.recovered(ctx, grant.Interrupted); err != nil {
+			return err
+		}
 	}
 	if grant.Event == nil {
 		return a.drop(ctx, "event expired before it was delivered")
@@ -216,15 +272,72 @@ func (a *attempt) run(ctx context.Context) error {
 func (a *attempt) start(ctx context.Context) (store.AttemptGrant, error) {
 	a.lease = newLease()
 	pol := a.ce.policy
+	taskID := ""
+	if a.h.wake.enabled() {
+		taskID = a.taskID
+	}
 	return a.h.store.StartAttempt(ctx, store.AttemptStart{
 		Ref:           a.ref,
 		EventType:     a.p.EventType,
 		Event:         a.p.Event,
+		TaskID:        taskID,
 		Lease:         a.lease,
 		LeaseTTL:      pol.Timeout + 10*time.Second,
 		RatePerMinute: pol.RateLimit,
 		Concurrency:   pol.Concurrency,
 	})
+}
+
+// release gives back what a grant holds, and wakes a delivery waiting for
+// the slot.
+func (a *attempt) release(ctx context.Context, g store.AttemptGrant) {
+	if next, err := a.h.store.ReleaseAttempt(ctx, a.ref, g, a.lease); err == nil {
+		a.h.wake.waiter(ctx, a.p.Namespace, a.p.Connection, next)
+	}
+}
+
+// postponeWarnAfter is how many postponements in a row of one delivery
+// make a warning: a connection whose limits keep a delivery waiting that
+// long has a backlog its limits cannot drain soon.
+const postponeWarnAfter = 20
+
+// postpone puts a delivery off until its connection's limits have room.
+func (a *attempt) postpone(ctx context.Context, g store.AttemptGrant) error {
+	h := a.h
+	reason := "rate_limit"
+	if g.Reason == store.ReasonConcurrency {
+		reason = "concurrency"
+	}
+	h.metrics.Postponed.WithLabelValues(a.name, reason).Inc()
+	if g.Postponed > 1 {
+		h.metrics.PostponedAgain.WithLabelValues(a.name, reason).Inc()
+	}
+	if h.log.Enabled(ctx, slog.LevelDebug) {
+		a.log().Debug("delivery postponed", "reason", g.Reason, "after", g.Wait.String(), "postponed", g.Postponed, "waiting", g.Waiting)
+	}
+	if g.Postponed >= postponeWarnAfter {
+		h.warn.log(a.log(), a.name, "postponed:"+reason, "deliveries postponed repeatedly by the connection's limits",
+			"reason", g.Reason, "postponed", g.Postponed, "waiting", g.Waiting)
+	}
+	return &PostponeError{Reason: g.Reason, After: g.Wait}
+}
+
+// recovered notes the attempts before this one that a stopped process cut
+// off: they are logged and recorded with this attempt, without using up a
+// retry; a delivery cut off maxInterrupted times is kept as a dead letter.
+func (a *attempt) recovered(ctx context.Context, n int) error {
+	now := time.Now().UTC()
+	for range n {
+		a.interrupted = append(a.interrupted, models.Attempt{Time: now,
+			Error: "interrupted: the process making this attempt stopped before its outcome was known (the receiver may have got it)"})
+	}
+	if n >= maxInterrupted {
+		reason := fmt.Sprintf("%d attempts in a row were interrupted by their process stopping; kept as a dead letter", n)
+		a.fail(ctx, nil, reason, 0)
+		return fmt.Errorf("notify: %s: %w", reason, asynq.SkipRetry)
+	}
+	a.log().Info("delivery recovered: an attempt cut off by a stopped process is made again, without using up a retry", "interrupted", n, "attempt", a.retried+1)
+	return nil
 }
 
 // conclude classifies an attempt's outcome once, records it, and tells
@@ -248,6 +361,13 @@ func (a *attempt) conclude(ctx context.Context, out Outcome, started time.Time) 
 	now := time.Now()
 
 	switch {
+	case out.Disable != "":
+		// The channel says the target is gone for good (its platform's
+		// own answer for it): as a 410.
+		a.fail(ctx, att, att.Error+"; connection disabled", 0)
+		a.h.disable(ctx, a.p.Namespace, a.p.Connection, out.Disable, "gone", started)
+		return fmt.Errorf("%w: %w", out.Err, asynq.SkipRetry)
+
 	case out.StatusCode == http.StatusGone:
 		// The receiver says the endpoint is gone for good: stop sending
 		// anything to it until someone enables it again.
@@ -308,7 +428,7 @@ func (a *attempt) finish(ctx context.Context, state string, att *models.Attempt,
 	if a.prevState == "" {
 		meta = newRecord(a.p, time.Now())
 	}
-	since, err := a.h.store.FinishAttempt(ctx, store.AttemptFinish{
+	f, err := a.h.store.FinishAttempt(ctx, store.AttemptFinish{
 		Ref:          a.ref,
 		Meta:         meta,
 		State:        state,
@@ -320,11 +440,15 @@ func (a *attempt) finish(ctx context.Context, state string, att *models.Attempt,
 		Retention:    a.h.cfg.Retention,
 		PrevState:    a.prevState,
 		PrevAttempts: a.prevAttempts,
+		Interrupted:  a.interrupted,
+		Postponed:    a.postponed,
+		TaskID:       a.taskID,
 	})
 	if err != nil {
 		a.log().Error("record delivery attempt", "error", err)
 	}
-	return since
+	a.h.wake.waiter(ctx, a.p.Namespace, a.p.Connection, f.Waiter)
+	return f.FailingSince
 }
 
 // checkFailing disables the connection once it has failed without a

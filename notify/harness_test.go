@@ -17,9 +17,11 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -42,38 +44,70 @@ type harness struct {
 	store   *store.Store
 	svc     *notify.Service
 	metrics *metrics.Metrics
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 }
 
-func newHarness(t *testing.T, redisURL string, cfg notify.Config) *harness {
+// harnessOption adjusts a harness as `earshot serve` would for some Redis.
+type harnessOption func(*harnessSetup)
+
+type harnessSetup struct {
+	// asServer gives asynq its own client with the store's PipelineHook,
+	// as the server does.
+	asServer     bool
+	waitReplicas int
+	// channels are the channel kinds (nil: the webhook only).
+	channels *notify.Channels
+}
+
+// likeServer sets asynq up as server.New does, and makes writes wait for
+// n replicas (0: none).
+func likeServer(waitReplicas int) harnessOption {
+	return func(s *harnessSetup) { s.asServer, s.waitReplicas = true, waitReplicas }
+}
+
+func newHarness(t *testing.T, redisURL string, cfg notify.Config, opts ...harnessOption) *harness {
 	t.Helper()
-	opts, err := redis.ParseURL(redisURL)
+	var setup harnessSetup
+	for _, o := range opts {
+		o(&setup)
+	}
+	rdb, err := redisconn.NewClient(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
 	st := store.New(rdb)
+	if setup.waitReplicas > 0 {
+		st.WaitForReplicas(setup.waitReplicas, time.Second)
+	}
+	queue := rdb
+	if setup.asServer {
+		queue, _ = redisconn.NewClient(redisURL)
+		queue.AddHook(st.PipelineHook())
+		t.Cleanup(func() { queue.Close() })
+	}
 	ctx := context.Background()
 	if err := st.PutNamespace(ctx, &models.Namespace{ID: ns}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.AllowPrivateTargets = true // receivers are httptest servers on loopback
-	client := asynq.NewClientFromRedisClient(rdb)
+	client := asynq.NewClientFromRedisClient(queue)
 	m := metrics.New()
 	svc, err := notify.New(notify.Options{
-		Config:        cfg,
-		Store:         st,
-		Client:        client,
-		Inspector:     asynq.NewInspectorFromRedisClient(rdb),
-		Metrics:       m.Delivery,
-		Logger:        testLogger(),
-		WatchInterval: 100 * time.Millisecond,
+		Config:          cfg,
+		Store:           st,
+		Client:          client,
+		Inspector:       asynq.NewInspectorFromRedisClient(rdb),
+		Metrics:         m.Delivery,
+		Logger:          testLogger(),
+		WatchInterval:   100 * time.Millisecond,
+		RecoverInterval: 100 * time.Millisecond,
+		Channels:        setup.channels,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+	srv := asynq.NewServerFromRedisClient(queue, asynq.Config{
 		Concurrency:              20,
 		Queues:                   map[string]int{notify.QueueDeliveries: 1},
 		RetryDelayFunc:           notify.RetryDelay,
@@ -156,11 +190,13 @@ func (h *harness) deliver(conn string) string {
 	return notify.WebhookID(name, conn)
 }
 
-// waitState waits until a delivery is in state and returns it.
+// waitState waits until a delivery is in state and returns it. It waits
+// at least fakes.MinWait whatever timeout says: on a busy machine a test
+// is slow, not wrong (timeout is what the test expects, for the message).
 func (h *harness) waitState(conn, id, state string, timeout time.Duration) *models.Delivery {
 	h.t.Helper()
 	_, cid, _ := models.ParseConnectionName(conn)
-	deadline := time.Now().Add(timeout)
+	deadline := time.Now().Add(max(timeout, fakes.MinWait))
 	var d *models.Delivery
 	for time.Now().Before(deadline) {
 		var err error

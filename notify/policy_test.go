@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/earshothq/earshot/models"
 )
 
@@ -51,21 +53,44 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
-func TestRetryDelayHonoursRetryAfterToTheSecond(t *testing.T) {
-	for range 20 {
-		asked := time.Now()
-		d := RetryDelay(0, &PostponeError{After: 1500 * time.Millisecond, NotEarly: true}, nil)
-		// asynq then stores time.Now()+d truncated to the second: it must
-		// not be earlier than the Retry-After.
-		if at := time.Now().Add(d).Truncate(time.Second); at.Before(asked.Add(1500 * time.Millisecond)) {
-			t.Fatalf("delay %s would retry at %s, before the Retry-After", d, at)
-		}
-		if d > 2600*time.Millisecond {
-			t.Fatalf("delay %s: more than a second late", d)
-		}
+// TestRetryDelayNeverEarly: asynq stores a retry time truncated to the
+// whole second, so a delay it is handed as is fires up to a second early
+// (0.34 s for a 1 s delay). Every delay is rounded up instead: never
+// early, at most a second late (the handler's own wake-up makes it exact).
+func TestRetryDelayNeverEarly(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want time.Duration // at least
+	}{
+		{"Retry-After 1.5 s", &PostponeError{After: 1500 * time.Millisecond, NotEarly: true}, 1500 * time.Millisecond},
+		{"schedule 1 s", &RetryError{Err: errors.New("x"), After: time.Second}, time.Second},
+		{"schedule 300 ms", &RetryError{Err: errors.New("x"), After: 300 * time.Millisecond}, 300 * time.Millisecond},
+		{"rate-limit turn 2.2 s", &PostponeError{Reason: "rate limit", After: 2200 * time.Millisecond}, 2200 * time.Millisecond},
+		{"tiny delay", &RetryError{Err: errors.New("x"), After: 10 * time.Millisecond}, minDelay},
+		{"lease expired", asynq.ErrLeaseExpired, 0},
 	}
-	if d := RetryDelay(0, &RetryError{Err: errors.New("x"), After: 10 * time.Millisecond}, nil); d != minDelay {
-		t.Errorf("tiny delay → %s, want %s", d, minDelay)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 20 {
+				asked := time.Now()
+				d := RetryDelay(0, tc.err, nil)
+				// What asynq does with it.
+				at := time.Now().Add(d).Truncate(time.Second)
+				if at.Before(asked.Add(tc.want)) {
+					t.Fatalf("delay %s would run at %s, before %s", d, at.Sub(asked), tc.want)
+				}
+				if late := at.Sub(asked) - tc.want; late > 1100*time.Millisecond {
+					t.Fatalf("delay %s: %s late", d, late)
+				}
+			}
+		})
+	}
+	if IsFailure(asynq.ErrLeaseExpired) {
+		t.Error("a task whose process died used up a retry")
+	}
+	if !IsFailure(errors.New("500")) || IsFailure(&PostponeError{}) {
+		t.Error("IsFailure misclassifies")
 	}
 }
 

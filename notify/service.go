@@ -21,8 +21,9 @@ type Options struct {
 	Config Config
 	Store  *store.Store
 	Client *asynq.Client
-	// Inspector lets a manual retry run a waiting task at once; without it
-	// a retry of a waiting delivery waits for its next attempt.
+	// Inspector lets a manual retry run a waiting task at once, and wakes
+	// deliveries waiting for their connection's limits when their turn
+	// comes; without it they wait for asynq's next whole-second check.
 	Inspector *asynq.Inspector
 	// Metrics records deliveries (nil: not measured).
 	Metrics *metrics.Delivery
@@ -30,9 +31,18 @@ type Options struct {
 	// WatchInterval is how often Run looks for connections enabled again
 	// (default 2 s).
 	WatchInterval time.Duration
+	// RecoverInterval is how often Run looks for the delivery tasks of
+	// processes that died (default 5 s).
+	RecoverInterval time.Duration
 	// Channels are the channel kinds connections may be of (nil: the
 	// webhook only; the server passes catalog.Channels).
 	Channels *Channels
+	// DigestInterval is how often Run sends the digests whose period has
+	// ended (default 30 s).
+	DigestInterval time.Duration
+	// DigestClock stands in for the Redis server's clock in digests
+	// (tests; nil: Redis TIME).
+	DigestClock func() time.Time
 }
 
 // Service is webhook delivery: the asynq handler of delivery tasks, the
@@ -46,11 +56,15 @@ type Service struct {
 	metrics   *metrics.Delivery
 	log       *slog.Logger
 	watch     time.Duration
+	// recoverEvery is how often Run sweeps for lapsed leases.
+	recoverEvery time.Duration
 
-	sender   *Sender
-	channels built
-	handler  *Handler
-	enqueuer *Enqueuer
+	sender      *Sender
+	channels    built
+	digests     *Digests
+	digestEvery time.Duration
+	handler     *Handler
+	enqueuer    *Enqueuer
 }
 
 // New returns a Service. It fails on an invalid delivery policy.
@@ -68,10 +82,13 @@ func New(opts Options) (*Service, error) {
 	if opts.WatchInterval <= 0 {
 		opts.WatchInterval = 2 * time.Second
 	}
+	if opts.RecoverInterval <= 0 {
+		opts.RecoverInterval = recoverEvery
+	}
 	log := opts.Logger.With("component", "notify")
 	s := &Service{
 		cfg: cfg, store: opts.Store, client: opts.Client, inspector: opts.Inspector,
-		metrics: opts.Metrics, log: log, watch: opts.WatchInterval,
+		metrics: opts.Metrics, log: log, watch: opts.WatchInterval, recoverEvery: opts.RecoverInterval,
 	}
 	s.sender = NewSender(SenderOptions{
 		Timeout:             cfg.Timeout,
@@ -86,8 +103,17 @@ func New(opts Options) (*Service, error) {
 	s.handler = &Handler{
 		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
+		wake: newWaker(opts.Inspector, opts.Store, log),
 	}
 	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics}
+	if opts.Store != nil {
+		s.digests = &Digests{rdb: opts.Store.Redis(), store: opts.Store, enq: s.enqueuer, log: log, clock: opts.DigestClock}
+		s.enqueuer.digests = s.digests
+	}
+	s.digestEvery = opts.DigestInterval
+	if s.digestEvery <= 0 {
+		s.digestEvery = 30 * time.Second
+	}
 	return s, nil
 }
 
@@ -220,17 +246,32 @@ func (s *Service) RotateSecret(ctx context.Context, ns, conn string) (*models.Co
 }
 
 // Run watches for connections that were disabled and are enabled again,
-// and redrives the deliveries held back meanwhile. Any number of
-// processes may run it: one of them redrives each connection.
+// and redrives the deliveries held back meanwhile, and puts the delivery
+// tasks of processes that died back in the queue (see RecoverLapsed). Any
+// number of processes may run it: one of them redrives each connection,
+// and one recovers each task.
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(s.watch)
 	defer t.Stop()
+	dt := time.NewTicker(s.digestEvery)
+	defer dt.Stop()
+	sweep := time.NewTicker(s.recoverEvery)
+	defer sweep.Stop()
+	s.recoverLapsed(ctx)
 	last := int64(-1)
 	ticks := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-dt.C:
+			if err := s.SweepDigests(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("send digests", "error", err)
+			}
+			continue
+		case <-sweep.C:
+			s.recoverLapsed(ctx)
+			continue
 		case <-t.C:
 		}
 		ticks++
@@ -249,6 +290,15 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Warn("look for connections enabled again", "error", err)
 		}
 	}
+}
+
+// SweepDigests sends the digests whose period has ended (Run does, every
+// DigestInterval).
+func (s *Service) SweepDigests(ctx context.Context) error {
+	if s.digests == nil {
+		return nil
+	}
+	return s.digests.Sweep(ctx)
 }
 
 // reviveEnabled redrives the held-back deliveries of every marked

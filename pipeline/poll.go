@@ -247,6 +247,15 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 		return false, err
 	}
 	for _, n := range m.Notices {
+		if !n.Wants(models.EventScan, &match) {
+			continue
+		}
+		if n.Digest != nil {
+			if err := p.Enqueuer.Collect(ctx, m.Name, n, scan.Name); err != nil {
+				return created, err
+			}
+			continue
+		}
 		enqueue := p.Enqueuer.Enqueue
 		if created {
 			enqueue = p.Enqueuer.EnqueueNew // a new Scan has no deliveries yet
@@ -271,7 +280,9 @@ func (p *Poller) handOnSpike(ctx context.Context, m *models.Manager, spike *mode
 	}
 	conns := make([]string, 0, len(m.Notices))
 	for _, n := range m.Notices {
-		conns = append(conns, n.Connection)
+		if n.Wants(models.EventSpike, nil) {
+			conns = append(conns, n.Connection)
+		}
 	}
 	ev := models.Event{Type: models.EventSpike, Name: spike.Name, Spike: spike}
 	if err := p.Enqueuer.EnqueueEvent(ctx, ev, conns...); err != nil {

@@ -121,7 +121,7 @@ func TestServeDeliversMatchingRedditPostsOnce(t *testing.T) {
 
 			// Later polls find nothing new.
 			polls := reddit.Requests()
-			deadline := time.Now().Add(10 * time.Second)
+			deadline := time.Now().Add(fakes.MinWait)
 			for reddit.Requests() < polls+2 && time.Now().Before(deadline) {
 				time.Sleep(100 * time.Millisecond)
 			}

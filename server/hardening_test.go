@@ -17,6 +17,7 @@ import (
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/internal/testserver"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/server"
 )
 
@@ -131,10 +132,15 @@ func TestConfigAppliedAgainWhenRedisIsEmpty(t *testing.T) {
 			if code, _, body := httpDo(t, "GET", path, key); code != 200 {
 				t.Fatalf("before: %d %s", code, body)
 			}
-			opts, _ := redis.ParseURL(url)
-			rdb := redis.NewClient(opts)
+			rdb, err := redisconn.NewClient(url)
+			if err != nil {
+				t.Fatal(err)
+			}
 			defer rdb.Close()
-			if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+			// Every primary, on a Cluster.
+			if err := redisconn.ForEachPrimary(context.Background(), rdb, func(ctx context.Context, node *redis.Client) error {
+				return node.FlushDB(ctx).Err()
+			}); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.Now().Add(30 * time.Second)

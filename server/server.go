@@ -24,6 +24,7 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/pipeline"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/scheduler"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/store"
@@ -109,24 +110,32 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		}
 	}()
 
-	url := cfg.Redis.URL
-	if url == "" {
+	rcfg := cfg.Redis
+	if rcfg.Empty() {
 		emb, err := store.StartEmbedded(ctx)
 		if err != nil {
 			return nil, err
 		}
 		s.embedded = emb
-		url = emb.URL()
+		rcfg = config.RedisConfig{URL: emb.URL()}
 		s.log.Warn("no Redis configured: running on an embedded in-memory Redis; state is NOT durable and is lost at exit (set REDIS_URL or redis.url for production)")
 	}
-	ropts, err := redis.ParseURL(url)
+	target, err := redisconn.New(rcfg)
 	if err != nil {
-		return nil, fmt.Errorf("server: redis url: %w", err)
+		return nil, fmt.Errorf("server: %w", err)
 	}
-	s.rdb = redis.NewClient(ropts)
+	s.rdb = target.NewClient()
 	s.store = store.New(s.rdb)
+	if n := target.WaitReplicas(); n > 0 {
+		s.store.WaitForReplicas(n, time.Second)
+	}
 	if err := s.store.Ping(ctx); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("server: %s: %w", target, err)
+	}
+	if n, err := s.store.MigrateKeys(ctx); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	} else if n > 0 {
+		s.log.Info("moved resource keys to the hash-tagged layout", "keys", n)
 	}
 	if err := ApplyConfig(ctx, s.store, cfg, s.log); err != nil {
 		return nil, fmt.Errorf("server: apply config: %w", err)
@@ -138,7 +147,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	// asynq gets a client of its own whose scripts share round trips with
 	// the delivery path's commands (see store.PipelineHook): at a few
 	// thousand deliveries a second, round trips are most of the CPU.
-	s.queueRDB = redis.NewClient(ropts)
+	s.queueRDB = target.NewClient()
 	s.queueRDB.AddHook(s.store.PipelineHook())
 	s.client = asynq.NewClientFromRedisClient(s.queueRDB)
 	s.metrics = metrics.New()

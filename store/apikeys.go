@@ -25,7 +25,7 @@ import (
 // with a chosen digest. The digest found is still compared with
 // subtle.ConstantTimeCompare, so a stored record can never authenticate a
 // key whose digest it does not carry.
-func keyAPIKeys() string { return Prefix + "apikeys" }
+func keyAPIKeys() string { return resourceKey("apikeys") }
 
 // API key origins.
 const (

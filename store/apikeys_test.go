@@ -4,17 +4,18 @@ import (
 	"context"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/earshothq/earshot/internal/testredis"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
 func TestSyncConfigAPIKeys(t *testing.T) {
 	for _, b := range testredis.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			opts, _ := redis.ParseURL(b.URL(t))
-			rdb := redis.NewClient(opts)
+			rdb, err := redisconn.NewClient(b.URL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
 			defer rdb.Close()
 			st := store.New(rdb)
 			ctx := context.Background()

@@ -26,6 +26,10 @@ type batcher struct {
 	mu      sync.Mutex
 	queue   []*batchReq
 	running int
+
+	// waitReplicas > 0 ends every pipeline with WAIT (see WaitForReplicas).
+	waitReplicas int
+	waitTimeout  time.Duration
 }
 
 // Bounds of a batcher: executors at once (one: while its pipeline is in
@@ -101,7 +105,12 @@ func (b *batcher) run(batch []*batchReq) {
 	if len(live) == 0 {
 		return
 	}
+	var wait *redis.Cmd
+	if b.waitReplicas > 0 {
+		wait = pipe.Do(ctx, "WAIT", b.waitReplicas, b.waitTimeout.Milliseconds())
+	}
 	_, execErr := pipe.Exec(ctx)
+	replErr := replicated(wait, b.waitReplicas)
 	for _, r := range live {
 		var err error
 		for _, c := range r.cmds {
@@ -112,6 +121,9 @@ func (b *batcher) run(batch []*batchReq) {
 		}
 		if err == nil && execErr != nil && !errors.Is(execErr, redis.Nil) && len(r.cmds) == 0 {
 			err = execErr
+		}
+		if err == nil {
+			err = replErr
 		}
 		r.done <- err
 	}

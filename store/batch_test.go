@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/internal/testredis"
+	"github.com/earshothq/earshot/redisconn"
 )
 
 // TestPipelineHookCarriesAsynq runs asynq on a client with the pipeline
@@ -23,8 +23,10 @@ func TestPipelineHookCarriesAsynq(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			url := b.URL(t)
 			st := newStore(t, url)
-			opts, _ := redis.ParseURL(url)
-			q := redis.NewClient(opts)
+			q, err := redisconn.NewClient(url)
+			if err != nil {
+				t.Fatal(err)
+			}
 			defer q.Close()
 			q.AddHook(st.PipelineHook())
 			client := asynq.NewClientFromRedisClient(q)

@@ -112,8 +112,11 @@ func (s *Store) CreateNamespace(ctx context.Context, n *models.Namespace) error 
 // DeleteNamespaceIf deletes a namespace with its connections (and their
 // deliveries), managers, cursors, scans and API keys, if its etag is
 // ifEtag (or ifEtag is "").
+//
+// The resources go in one transaction; the deliveries and scans, which
+// live apart from them (see keys.go), are removed after it.
 func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error {
-	var scanKeys, conns []string
+	var managers, conns []string
 	err := s.optimistic(ctx, func(tx *redis.Tx) error {
 		cur, err := txGet[storedNamespace](ctx, tx, keyNamespaces(), id)
 		if err != nil {
@@ -122,7 +125,7 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 		if !etagMatches(ifEtag, cur.Etag) {
 			return ErrEtagMismatch
 		}
-		managers, err := tx.HKeys(ctx, keyManagers(id)).Result()
+		managers, err = tx.HKeys(ctx, keyManagers(id)).Result()
 		if err != nil {
 			return fmt.Errorf("store: read managers: %w", err)
 		}
@@ -133,21 +136,11 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 		if err != nil {
 			return fmt.Errorf("store: read api keys: %w", err)
 		}
-		members, err := tx.ZRange(ctx, keyScansByNamespace(id), 0, -1).Result()
-		if err != nil {
-			return fmt.Errorf("store: read scans: %w", err)
-		}
-		scanKeys = scanKeys[:0]
-		for _, m := range members {
-			if mgr, sid, ok := strings.Cut(m, "/"); ok {
-				scanKeys = append(scanKeys, keyScan(id, mgr, sid))
-			}
-		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, keyNamespaces(), id)
-			p.Del(ctx, keyConnections(id), keyManagers(id), keyScansByNamespace(id))
+			p.Del(ctx, keyConnections(id), keyManagers(id))
 			for _, m := range managers {
-				p.Del(ctx, keyCursor(id, m), keyScansByManager(id, m))
+				p.Del(ctx, keyCursor(id, m))
 				forgetManagerStatus(ctx, p, id, m)
 			}
 			for h, raw := range keys {
@@ -160,7 +153,7 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 			return nil
 		})
 		return err
-	}, keyNamespaces(), keyManagers(id), keyConnections(id), keyAPIKeys(), keyScansByNamespace(id))
+	}, keyNamespaces(), keyManagers(id), keyConnections(id), keyAPIKeys())
 	if err != nil {
 		return err
 	}
@@ -172,10 +165,38 @@ func (s *Store) DeleteNamespaceIf(ctx context.Context, id, ifEtag string) error 
 	if err := s.purgeNamespaceEvents(ctx, id); err != nil {
 		return err
 	}
-	// The scans themselves are unreachable now (their indexes are gone) and
-	// expire with their retention; deleting them is only tidying.
-	for chunk := range slices.Chunk(scanKeys, 500) {
-		if err := s.rdb.Del(ctx, chunk...).Err(); err != nil {
+	members, err := s.rdb.ZRange(ctx, keyScansByNamespace(id), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("store: read scans: %w", err)
+	}
+	scanKeys := make([]string, 0, len(members))
+	for _, m := range members {
+		if mgr, sid, ok := strings.Cut(m, "/"); ok {
+			scanKeys = append(scanKeys, keyScan(id, mgr, sid))
+		}
+	}
+	// The indexes first: once they are gone the scans are unreachable,
+	// and what is left expires with its retention.
+	pipe := s.rdb.Pipeline()
+	pipe.Del(ctx, keyScansByNamespace(id))
+	for _, m := range managers {
+		pipe.Del(ctx, keyScansByManager(id, m))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: delete scan indexes: %w", err)
+	}
+	return s.deleteKeys(ctx, scanKeys)
+}
+
+// deleteKeys deletes keys in chunks; on a Cluster go-redis sends each
+// key's DEL to its own node.
+func (s *Store) deleteKeys(ctx context.Context, keys []string) error {
+	for chunk := range slices.Chunk(keys, 500) {
+		pipe := s.rdb.Pipeline()
+		for _, k := range chunk {
+			pipe.Del(ctx, k)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
 			return fmt.Errorf("store: delete scans: %w", err)
 		}
 	}
@@ -384,9 +405,10 @@ func (s *Store) UpdateManager(ctx context.Context, ns, id, ifEtag string, apply 
 }
 
 // DeleteManagerIf deletes a manager, its cursor and its scans, if its etag
-// is ifEtag (or ifEtag is "").
+// is ifEtag (or ifEtag is ""). The manager and its cursor go in one
+// transaction, its scans after it (see keys.go).
 func (s *Store) DeleteManagerIf(ctx context.Context, ns, id, ifEtag string) error {
-	return s.optimistic(ctx, func(tx *redis.Tx) error {
+	err := s.optimistic(ctx, func(tx *redis.Tx) error {
 		cur, err := txGet[storedManager](ctx, tx, keyManagers(ns), id)
 		if err != nil {
 			return err
@@ -394,27 +416,37 @@ func (s *Store) DeleteManagerIf(ctx context.Context, ns, id, ifEtag string) erro
 		if !etagMatches(ifEtag, cur.Etag) {
 			return ErrEtagMismatch
 		}
-		scans, err := tx.ZRange(ctx, keyScansByManager(ns, id), 0, -1).Result()
-		if err != nil {
-			return fmt.Errorf("store: read scans: %w", err)
-		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, keyManagers(ns), id)
-			p.Del(ctx, keyCursor(ns, id), keyScansByManager(ns, id))
+			p.Del(ctx, keyCursor(ns, id))
 			forgetManagerStatus(ctx, p, ns, id)
-			for chunk := range slices.Chunk(scans, 500) {
-				members := make([]any, len(chunk))
-				keys := make([]string, len(chunk))
-				for i, sid := range chunk {
-					members[i] = id + "/" + sid
-					keys[i] = keyScan(ns, id, sid)
-				}
-				p.ZRem(ctx, keyScansByNamespace(ns), members...)
-				p.Del(ctx, keys...)
-			}
 			p.Incr(ctx, keyVersion())
 			return nil
 		})
 		return err
-	}, keyManagers(ns), keyScansByManager(ns, id))
+	}, keyManagers(ns))
+	if err != nil {
+		return err
+	}
+	scans, err := s.rdb.ZRange(ctx, keyScansByManager(ns, id), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("store: read scans: %w", err)
+	}
+	for chunk := range slices.Chunk(scans, 500) {
+		members := make([]any, len(chunk))
+		for i, sid := range chunk {
+			members[i] = id + "/" + sid
+		}
+		if err := s.rdb.ZRem(ctx, keyScansByNamespace(ns), members...).Err(); err != nil {
+			return fmt.Errorf("store: delete scan index entries: %w", err)
+		}
+	}
+	if err := s.rdb.Del(ctx, keyScansByManager(ns, id)).Err(); err != nil {
+		return fmt.Errorf("store: delete scan index: %w", err)
+	}
+	keys := make([]string, len(scans))
+	for i, sid := range scans {
+		keys[i] = keyScan(ns, id, sid)
+	}
+	return s.deleteKeys(ctx, keys)
 }

@@ -51,15 +51,17 @@ func keyDeliveryIndex(ns, conn, state string) string {
 
 // Fields of a delivery record.
 const (
-	fMeta     = "meta"     // JSON of the fields that never change
-	fState    = "state"    // models.Delivery* state
-	fUpdate   = "update"   // unix ms
-	fNext     = "next"     // unix ms of the next attempt
-	fCount    = "attempts" // attempts made
-	fError    = "error"    // last error
-	fTask     = "task"     // asynq TaskID of the current task
-	fRedrives = "redrives" // redrives and manual retries
-	fFirst    = "first"    // the first attempt, JSON (the others are in the attempts list)
+	fMeta       = "meta"       // JSON of the fields that never change
+	fState      = "state"      // models.Delivery* state
+	fUpdate     = "update"     // unix ms
+	fNext       = "next"       // unix ms of the next attempt
+	fCount      = "attempts"   // attempts made
+	fError      = "error"      // last error
+	fTask       = "task"       // asynq TaskID of the current task
+	fRedrives   = "redrives"   // redrives and manual retries
+	fFirst      = "first"      // the first attempt, JSON (the others are in the attempts list)
+	fPostponed  = "postponed"  // postponements by the limits in a row
+	fAttempting = "attempting" // attempts started and not finished
 )
 
 // deliveryMeta is what never changes in a delivery.
@@ -155,9 +157,12 @@ type AttemptFinish struct {
 	State string
 	// Attempt is nil when no HTTP request was made (the connection is
 	// disabled, the event expired).
-	Attempt   *models.Attempt
-	LastError string
-	Next      time.Time // zero: no next attempt
+	Attempt *models.Attempt
+	// Interrupted are attempts recorded before Attempt: ones cut off when
+	// their process stopped (see AttemptGrant.Interrupted).
+	Interrupted []models.Attempt
+	LastError   string
+	Next        time.Time // zero: no next attempt
 	// Lease is the concurrency slot to give back ("" when none).
 	Lease string
 	// Health: +1 records a failure of the receiver, -1 a success, 0 neither.
@@ -168,6 +173,21 @@ type AttemptFinish struct {
 	// PrevState "" everything is.
 	PrevState    string
 	PrevAttempts int
+	// Postponed is AttemptGrant.Postponed: the count is cleared when set.
+	Postponed int
+	// TaskID is the asynq task of a delivery that had been postponed: it
+	// leaves its connection's waiting set.
+	TaskID string
+}
+
+// Finished is what FinishAttempt reports.
+type Finished struct {
+	// FailingSince is when the connection's failure streak began (zero
+	// when it is not failing).
+	FailingSince time.Time
+	// Waiter is the task id of a delivery that waited for the concurrency
+	// slot given back, taken out of the waiting set: wake it ("": none).
+	Waiter string
 }
 
 // failingTTL forgets a failure streak when no attempt failed for this long,
@@ -176,28 +196,32 @@ type AttemptFinish struct {
 const failingTTL = 24 * time.Hour
 
 // FinishAttempt records an attempt and the delivery's new state in one
-// transaction, gives the concurrency slot back, and updates the
-// connection's failure streak. It returns when the streak began (zero when
-// the connection is not failing).
-func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, error) {
+// transaction, gives the concurrency slot back (handing on the delivery
+// that waited longest for it), and updates the connection's failure
+// streak.
+func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (Finished, error) {
 	r := f.Ref
 	key := keyDelivery(r)
 	now := s.now()
-	var meta, attempt []byte
+	var meta []byte
 	var err error
 	if f.Meta != nil {
 		if meta, err = metaOf(f.Meta); err != nil {
-			return time.Time{}, err
+			return Finished{}, err
 		}
 	}
-	if f.Attempt != nil {
-		if attempt, err = json.Marshal(f.Attempt); err != nil {
-			return time.Time{}, fmt.Errorf("store: encode attempt: %w", err)
+	var attempts []any
+	for _, a := range append(f.Interrupted, derefAttempt(f.Attempt)...) {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return Finished{}, fmt.Errorf("store: encode attempt: %w", err)
 		}
+		attempts = append(attempts, b)
 	}
 	idx := keyDeliveryIndex(r.Namespace, r.Connection, f.State)
 	trim := s.trims.due(idx, now)
 	var since *redis.StringCmd
+	var waiter *redis.ZSliceCmd
 	err = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
 		var cmds []redis.Cmder
 		add := func(c ...redis.Cmder) { cmds = append(cmds, c...) }
@@ -222,24 +246,39 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 		} else {
 			fields = append(fields, fError, f.LastError)
 		}
-		switch {
-		case attempt == nil:
-		case fresh:
+		rest := attempts
+		if len(attempts) > 0 && fresh {
 			// The first attempt lives in the record itself: most deliveries
 			// make one, and then need no list.
-			fields = append(fields, fFirst, attempt, fCount, 1)
-		default:
+			fields = append(fields, fFirst, attempts[0], fCount, len(attempts))
+			rest = attempts[1:]
+		}
+		if len(rest) > 0 {
 			att := keyDeliveryAttempts(r)
-			add(pipe.HIncrBy(ctx, key, fCount, 1), pipe.RPush(ctx, att, attempt))
+			if !fresh {
+				add(pipe.HIncrBy(ctx, key, fCount, int64(len(rest))))
+			}
+			add(pipe.RPush(ctx, att, rest...))
 			if f.PrevState == "" || f.PrevAttempts >= models.MaxKeptAttempts {
 				add(pipe.LTrim(ctx, att, -(models.MaxKeptAttempts - 1), -1))
 			}
 			add(pipe.PExpire(ctx, att, f.Retention))
 		}
-		add(pipe.HSet(ctx, key, fields...))
-		if len(drop) > 0 && !fresh {
+		if fresh {
+			// Nothing to drop yet: zero the counts in the same command
+			// (the path of most deliveries).
+			fields = append(fields, fAttempting, 0)
+			if f.Postponed > 0 {
+				fields = append(fields, fPostponed, 0)
+			}
+		} else {
+			drop = append(drop, fAttempting)
+			if f.Postponed > 0 {
+				drop = append(drop, fPostponed)
+			}
 			add(pipe.HDel(ctx, key, drop...))
 		}
+		add(pipe.HSet(ctx, key, fields...))
 		if !fresh || f.State != models.DeliveryDelivered {
 			add(pipe.PExpire(ctx, key, f.Retention))
 		}
@@ -252,8 +291,14 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 				add(pipe.ZRem(ctx, keyDeliveryIndex(r.Namespace, r.Connection, st), r.ID))
 			}
 		}
+		if (f.Postponed > 0 || f.PrevState == "") && f.TaskID != "" {
+			// Granted by its own fallback rather than a wake-up: no wake-up
+			// must find it later.
+			add(pipe.ZRem(ctx, keyConnWaiting(r.Namespace, r.Connection), f.TaskID))
+		}
 		if f.Lease != "" {
-			add(pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), f.Lease))
+			waiter = pipe.ZPopMin(ctx, keyConnWaiting(r.Namespace, r.Connection), 1)
+			add(pipe.ZRem(ctx, keyConnInflight(r.Namespace, r.Connection), f.Lease), waiter)
 		}
 		switch {
 		case f.Health < 0:
@@ -267,14 +312,22 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (time.Time, 
 		return cmds
 	})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("store: record delivery attempt: %w", err)
+		return Finished{}, fmt.Errorf("store: record delivery attempt: %w", err)
 	}
+	out := Finished{Waiter: popped(waiter)}
 	if since != nil {
 		if v, err := since.Int64(); err == nil {
-			return time.UnixMilli(v), nil
+			out.FailingSince = time.UnixMilli(v)
 		}
 	}
-	return time.Time{}, nil
+	return out, nil
+}
+
+func derefAttempt(a *models.Attempt) []models.Attempt {
+	if a == nil {
+		return nil
+	}
+	return []models.Attempt{*a}
 }
 
 // GetDelivery returns one delivery record.

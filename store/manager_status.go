@@ -16,19 +16,25 @@ import (
 // A manager's health is kept beside it, not in it: it changes at every
 // poll, which must neither change the manager's etag nor race with edits.
 //
-//	earshot:mstatus:{ns}:{m}        hash: last poll, last success, last
-//	                                error, consecutive failures, next poll
-//	earshot:mhour:{ns}:{m}:{hour}   hash of one hour's counts: posts read,
-//	                                matches, sum of their sentiment,
-//	                                spikes; expires after StatsRetention
-//	earshot:failing                 sorted set of the failing managers
-//	                                ("ns/m"), by their first failure (ms)
-
-func keyManagerStatus(ns, m string) string { return Prefix + "mstatus:" + ns + ":" + m }
+//	earshot:{resources}:mstatus:NS:M         hash: last poll, last success,
+//	                                         last error, consecutive
+//	                                         failures, next poll
+//	earshot:{resources}:mhour:NS:M:HOUR      hash of one hour's counts: posts
+//	                                         read, matches, sum of their
+//	                                         sentiment, spikes; expires
+//	                                         after StatsRetention
+//	earshot:{resources}:failing              sorted set of the failing
+//	                                         managers ("ns/m"), by their
+//	                                         first failure (ms)
+//
+// They are written in one transaction with each other, and forgotten in
+// the transaction that deletes the manager, so they share the resources'
+// hash tag (see keys.go).
+func keyManagerStatus(ns, m string) string { return resourceKey("mstatus:" + ns + ":" + m) }
 func keyManagerHour(ns, m string, hour int64) string {
-	return Prefix + "mhour:" + ns + ":" + m + ":" + strconv.FormatInt(hour, 10)
+	return resourceKey("mhour:" + ns + ":" + m + ":" + strconv.FormatInt(hour, 10))
 }
-func keyFailing() string { return Prefix + "failing" }
+func keyFailing() string { return resourceKey("failing") }
 
 // StatsRetention is how long a manager's hourly counts are kept: the
 // console charts the last 7 days.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -60,8 +59,7 @@ func (s *Store) purgeNamespaceEvents(ctx context.Context, ns string) error {
 }
 
 // deleteMatching deletes the keys matching a glob pattern, a batch at a
-// time (SCAN, never KEYS), on every primary of a cluster. The keys of one
-// connection share a hash tag, so UNLINK of a batch is one slot.
+// time (SCAN, never KEYS), on every primary of a cluster.
 func (s *Store) deleteMatching(ctx context.Context, pattern string) error {
 	scan := func(ctx context.Context, c redis.Cmdable) error {
 		var cursor uint64
@@ -70,8 +68,14 @@ func (s *Store) deleteMatching(ctx context.Context, pattern string) error {
 			if err != nil {
 				return err
 			}
-			for chunk := range slices.Chunk(keys, 500) {
-				if err := c.Unlink(ctx, chunk...).Err(); err != nil {
+			// One UNLINK per key: on a Cluster node the keys of one SCAN
+			// page may be in different slots (a namespace's events are).
+			if len(keys) > 0 {
+				pipe := c.Pipeline()
+				for _, k := range keys {
+					pipe.Unlink(ctx, k)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
 					return err
 				}
 			}

@@ -48,12 +48,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-func keyNamespaces() string                 { return Prefix + "namespaces" }
-func keyConnections(ns string) string       { return Prefix + "ns:" + ns + ":connections" }
-func keyManagers(ns string) string          { return Prefix + "ns:" + ns + ":managers" }
-func keyVersion() string                    { return Prefix + "resources:version" }
-func keyConfigHash() string                 { return Prefix + "config:hashes" }
-func keyCursor(ns, m string) string         { return Prefix + "cursor:" + ns + ":" + m }
+// The resources (namespaces, connections, managers, API keys, config
+// hashes, cursors and the version counter) are written together in
+// transactions, so they share one hash tag: on a Redis Cluster they live
+// in one slot. They are small; the bulk (scans, deliveries) is spread by
+// its own tags. See keys.go.
+func keyNamespaces() string                 { return resourceKey("namespaces") }
+func keyConnections(ns string) string       { return resourceKey("ns:" + ns + ":connections") }
+func keyManagers(ns string) string          { return resourceKey("ns:" + ns + ":managers") }
+func keyVersion() string                    { return resourceKey("version") }
+func keyConfigHash() string                 { return resourceKey("config:hashes") }
+func keyCursor(ns, m string) string         { return resourceKey("cursor:" + ns + ":" + m) }
 func keyScan(ns, m, id string) string       { return Prefix + "scan:" + ns + ":" + m + ":" + id }
 func keyScansByManager(ns, m string) string { return Prefix + "scans:" + ns + ":" + m }
 func keyScansByNamespace(ns string) string  { return Prefix + "scans:" + ns }
@@ -484,3 +489,6 @@ func (s *Store) ConfigDeclared(ctx context.Context) ([]string, error) {
 func (s *Store) ForgetConfigHash(ctx context.Context, name string) error {
 	return s.rdb.HDel(ctx, keyConfigHash(), name).Err()
 }
+
+// SetClock replaces the clock the store stamps and limits by (tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }

@@ -4,6 +4,7 @@
 // one, beside the raw throughput of asynq no-op tasks on the same Redis.
 //
 //	go run ./cmd/earshot-bench --redis redis://127.0.0.1:6379/9
+//	go run ./cmd/earshot-bench --backends redis,cluster --redis … --cluster redis-cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003
 //
 // It flushes the Redis database it is given: use a throwaway one.
 package main
@@ -35,6 +36,7 @@ import (
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/server"
 	"github.com/earshothq/earshot/store"
 )
@@ -49,14 +51,18 @@ func main() {
 }
 
 type options struct {
-	redisURL    string
-	n           int           // deliveries of the throughput run (real Redis)
-	nEmbedded   int           // deliveries of the throughput run (embedded)
-	rate        int           // offered deliveries per second of the latency run
-	duration    time.Duration // of the latency run
-	producers   int
-	concurrency int // delivery.concurrency (0: the default)
-	backends    string
+	redisURL      string
+	n             int           // deliveries of the throughput run (real Redis)
+	nEmbedded     int           // deliveries of the throughput run (embedded)
+	rate          int           // offered deliveries per second of the latency run
+	duration      time.Duration // of the latency run
+	producers     int
+	concurrency   int // delivery.concurrency (0: the default)
+	backends      string
+	clusterURL    string
+	limitsRateN   int // backlog of the rate-limit scenarios
+	limitsConcN   int // backlog of the concurrency scenarios
+	limitsTimeout time.Duration
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -69,10 +75,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 15*time.Second, "length of the latency run")
 	fs.IntVar(&o.producers, "producers", 8, "goroutines handing scans on in the throughput run")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "delivery.concurrency (0: the configuration's default)")
-	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure: redis, embedded or both")
+	fs.StringVar(&o.clusterURL, "cluster", os.Getenv("REDIS_CLUSTER_URL"), "Redis Cluster to measure on, redis-cluster://host:port,… (it is flushed); default $REDIS_CLUSTER_URL")
+	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure, in this order: redis, cluster, embedded, limits (backlogs under a connection's limits, one and two processes, real Redis)")
+	fs.IntVar(&o.limitsRateN, "limits-rate-n", 300, "backlog of the rate-limit scenarios")
+	fs.IntVar(&o.limitsConcN, "limits-concurrency-n", 1000, "backlog of the concurrency scenarios")
+	fs.DurationVar(&o.limitsTimeout, "limits-timeout", 10*time.Minute, "how long a limits scenario may take (what arrived by then is reported)")
+	serve := fs.String("serve", "", "run only an Earshot on this configuration file (the second process of the limits scenarios)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *serve != "" {
+		return serveOnly(ctx, *serve, out)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -94,6 +108,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				continue
 			}
 			if err := bench(ctx, out, "redis-server", o.redisURL, o.n, o); err != nil {
+				return err
+			}
+		case "cluster":
+			if o.clusterURL == "" {
+				fmt.Fprintln(out, "cluster: skipped (no --cluster and no REDIS_CLUSTER_URL)")
+				continue
+			}
+			if err := bench(ctx, out, "redis cluster", o.clusterURL, o.n, o); err != nil {
+				return err
+			}
+		case "limits":
+			if o.redisURL == "" {
+				fmt.Fprintln(out, "limits: skipped (no --redis and no REDIS_URL)")
+				continue
+			}
+			if err := benchLimits(ctx, out, o.redisURL, o); err != nil {
 				return err
 			}
 		case "embedded":
@@ -192,25 +222,31 @@ func selfCPU() time.Duration {
 
 // redisCPU reads used_cpu_sys + used_cpu_user from INFO cpu (0 for the
 // embedded Redis, whose CPU is this process's).
+// On a Cluster it is the sum over its primaries.
 func redisCPU(ctx context.Context, url string) time.Duration {
-	opts, err := redis.ParseURL(url)
+	rdb, err := redisconn.NewClient(url)
 	if err != nil {
 		return 0
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	info, err := rdb.Info(ctx, "cpu").Result()
-	if err != nil || !strings.Contains(info, "used_cpu_user:") {
-		return 0
-	}
+	var mu sync.Mutex
 	var total float64
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
+	_ = redisconn.ForEachPrimary(ctx, rdb, func(ctx context.Context, node *redis.Client) error {
+		info, err := node.Info(ctx, "cpu").Result()
+		if err != nil || !strings.Contains(info, "used_cpu_user:") {
+			return nil
 		}
-	}
+		for _, line := range strings.Split(info, "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+			if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+				f, _ := strconv.ParseFloat(v, 64)
+				mu.Lock()
+				total += f
+				mu.Unlock()
+			}
+		}
+		return nil
+	})
 	return time.Duration(total * float64(time.Second))
 }
 
@@ -219,13 +255,14 @@ func ms(d time.Duration) string {
 }
 
 func flush(ctx context.Context, url string) error {
-	opts, err := redis.ParseURL(url)
+	rdb, err := redisconn.NewClient(url)
 	if err != nil {
 		return err
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	return rdb.FlushDB(ctx).Err()
+	return redisconn.ForEachPrimary(ctx, rdb, func(ctx context.Context, node *redis.Client) error {
+		return node.FlushDB(ctx).Err()
+	})
 }
 
 // serverConcurrency is the asynq concurrency server.New gives a process.
@@ -240,11 +277,10 @@ func serverConcurrency(o options) int {
 // rawAsynq enqueues n no-op tasks from producers while one asynq server
 // with the server's settings processes them.
 func rawAsynq(ctx context.Context, url string, n int, o options) (float64, error) {
-	opts, err := redis.ParseURL(url)
+	rdb, err := redisconn.NewClient(url)
 	if err != nil {
 		return 0, err
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	client := asynq.NewClientFromRedisClient(rdb)
 	var done atomic.Int64
@@ -436,14 +472,18 @@ namespaces:
 // receiver is a local webhook receiver that notes when each webhook-id
 // first arrived.
 type receiver struct {
-	url  string
-	srv  *http.Server
-	mu   sync.Mutex
-	sent map[string]time.Time
-	lat  []time.Duration
-	seen map[string]bool
-	last time.Time
-	got  chan struct{}
+	delay time.Duration // before answering
+	maxIn atomic.Int64  // requests in flight at once, at most
+	in    atomic.Int64
+	times []time.Time // first receipt of each webhook-id
+	url   string
+	srv   *http.Server
+	mu    sync.Mutex
+	sent  map[string]time.Time
+	lat   []time.Duration
+	seen  map[string]bool
+	last  time.Time
+	got   chan struct{}
 }
 
 func newReceiver() (*receiver, error) {
@@ -464,6 +504,10 @@ func (r *receiver) expect(id string, at time.Time) {
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	n := r.in.Add(1)
+	defer r.in.Add(-1)
+	for m := r.maxIn.Load(); n > m && !r.maxIn.CompareAndSwap(m, n); m = r.maxIn.Load() {
+	}
 	_, _ = io.Copy(io.Discard, req.Body)
 	now := time.Now()
 	id := req.Header.Get("webhook-id")
@@ -471,9 +515,13 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if t, ok := r.sent[id]; ok && !r.seen[id] {
 		r.seen[id] = true
 		r.lat = append(r.lat, now.Sub(t))
+		r.times = append(r.times, now)
 		r.last = now
 	}
 	r.mu.Unlock()
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
 	select {
 	case r.got <- struct{}{}:
 	default:
@@ -505,6 +553,12 @@ func (r *receiver) latencies() ([]time.Duration, time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.lat), r.last
+}
+
+func (r *receiver) receipts() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.times)
 }
 
 func (r *receiver) close() { _ = r.srv.Close() }

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -127,22 +128,22 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // openStore connects to the Redis of REDIS_URL or of the config file. An
 // embedded Redis would be pointless: a key made there is gone at exit.
 func openStore(ctx context.Context, path string) (*store.Store, func(), error) {
-	url := os.Getenv("REDIS_URL")
-	if url == "" && path != "" {
+	rc := redisFromEnv()
+	if rc == nil && path != "" {
 		cfg, err := loadConfig("apikey", path)
 		if err != nil {
 			return nil, nil, err
 		}
-		url = cfg.Redis.URL
+		rc = &cfg.Redis
 	}
-	if url == "" {
-		return nil, nil, errors.New("no Redis to store the key in: set REDIS_URL, or give --config with redis.url (an embedded Redis forgets keys at exit)")
+	if rc == nil || rc.Empty() {
+		return nil, nil, errors.New("no Redis to store the key in: set REDIS_URL, or give --config with redis.url, redis.cluster or redis.sentinel (an embedded Redis forgets keys at exit)")
 	}
-	opts, err := redis.ParseURL(url)
+	target, err := redisconn.New(*rc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("redis url: %w", err)
+		return nil, nil, err
 	}
-	rdb := redis.NewClient(opts)
+	rdb := target.NewClient()
 	st := store.New(rdb)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -151,4 +152,22 @@ func openStore(ctx context.Context, path string) (*store.Store, func(), error) {
 		return nil, nil, err
 	}
 	return st, func() { _ = rdb.Close() }, nil
+}
+
+// redisFromEnv returns the Redis that REDIS_URL or REDIS_CLUSTER_ADDRS
+// names, or nil.
+func redisFromEnv() *config.RedisConfig {
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return &config.RedisConfig{URL: u}
+	}
+	if a := os.Getenv("REDIS_CLUSTER_ADDRS"); strings.TrimSpace(a) != "" {
+		var addrs []string
+		for s := range strings.SplitSeq(a, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				addrs = append(addrs, s)
+			}
+		}
+		return &config.RedisConfig{Cluster: &config.RedisClusterConfig{Addrs: addrs}}
+	}
+	return nil
 }

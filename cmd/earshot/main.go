@@ -38,10 +38,16 @@ Usage:
   earshot listen   [--port 9000] [--secret whsec_…] [--status 200]
                                                    a local webhook receiver: verifies signatures,
                                                    prints each event, answers the chosen status
+  earshot healthcheck [--url http://127.0.0.1:8080/readyz]
+                                                   exit 0 when a running earshot is ready
+                                                   (Docker HEALTHCHECK, Kubernetes exec probes)
   earshot version
 
 Environment:
   REDIS_URL   Redis to use (overrides redis.url); none: an embedded, in-memory Redis
+              (redis-cluster://h:p,h:p and redis-sentinel://h:p?master=NAME also work)
+  REDIS_CLUSTER_ADDRS  host:port,… of a Redis Cluster (overrides redis.cluster.addrs)
+  EARSHOT_HEALTHCHECK_URL  what earshot healthcheck asks (default http://127.0.0.1:8080/readyz)
 `
 
 // version is set at build time (-ldflags "-X main.version=…"); without
@@ -79,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAPIKey(ctx, args[1:], stdout, stderr)
 	case "listen":
 		err = cmdListen(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "earshot", buildinfo.Get(version))
 	case "help", "-h", "--help":

@@ -225,7 +225,7 @@ namespaces:
 	defer cmd.Process.Kill()
 	select {
 	case <-started:
-	case <-time.After(20 * time.Second):
+	case <-time.After(fakes.MinWait):
 		t.Fatalf("no delivery started; logs:\n%s", logs.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -238,7 +238,7 @@ namespaces:
 		if err != nil {
 			t.Errorf("exit: %v; logs:\n%s", err, logs.String())
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(fakes.MinWait):
 		t.Fatalf("did not exit after SIGTERM; logs:\n%s", logs.String())
 	}
 	select {

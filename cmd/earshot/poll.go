@@ -7,13 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/earshothq/earshot/catalog"
+	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/server"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/store"
@@ -51,7 +50,7 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	var cursor json.RawMessage
 	if *stored {
-		if cursor, err = storedCursor(ctx, cfg.Redis.URL, mgr); err != nil {
+		if cursor, err = storedCursor(ctx, cfg.Redis, mgr); err != nil {
 			return err
 		}
 	}
@@ -95,18 +94,18 @@ func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // storedCursor reads a manager's cursor from the Redis a running Earshot
 // uses; nil when none is stored yet.
-func storedCursor(ctx context.Context, url string, mgr *models.Manager) (json.RawMessage, error) {
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		url = u
+func storedCursor(ctx context.Context, rc config.RedisConfig, mgr *models.Manager) (json.RawMessage, error) {
+	if env := redisFromEnv(); env != nil {
+		rc = *env
 	}
-	if url == "" {
-		return nil, fmt.Errorf("--stored-cursor needs the Redis of a running Earshot (REDIS_URL or redis.url)")
+	if rc.Empty() {
+		return nil, fmt.Errorf("--stored-cursor needs the Redis of a running Earshot (REDIS_URL, redis.url, redis.cluster or redis.sentinel)")
 	}
-	opts, err := redis.ParseURL(url)
+	target, err := redisconn.New(rc)
 	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
+		return nil, err
 	}
-	rdb := redis.NewClient(opts)
+	rdb := target.NewClient()
 	defer rdb.Close()
 	ns, id, err := models.ParseManagerName(mgr.Name)
 	if err != nil {

@@ -76,10 +76,14 @@ func (r *Receiver) Delivered() []Request {
 	return out
 }
 
+// MinWait is the least a test waits for something that should happen.
+const MinWait = time.Minute
+
 // WaitFor waits until at least n requests arrived or timeout passes, and
-// returns what arrived.
+// returns what arrived. The timeout is at least MinWait: on a busy machine
+// a test is slow, not wrong, and waiting longer only delays a failure.
 func (r *Receiver) WaitFor(n int, timeout time.Duration) []Request {
-	deadline := time.After(timeout)
+	deadline := time.After(max(timeout, MinWait))
 	for {
 		got := r.Requests()
 		if len(got) >= n {
