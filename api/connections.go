@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/earshothq/earshot/catalog"
 	"github.com/earshothq/earshot/models"
@@ -21,6 +22,17 @@ func vetConnection(c *models.Connection, missing []models.FieldError) error {
 		return invalid(errs...)
 	}
 	return nil
+}
+
+// takesURL says whether connections of the type are sent to a URL (a
+// webhook, Slack, Discord), which is then required; an unknown type is
+// reported by validation.
+func takesURL(typ string) bool {
+	if typ == "" {
+		typ = models.ConnectionTypeHTTP
+	}
+	k := catalog.Channels.ForConnection(typ)
+	return k == nil || slices.Contains(k.Fields, "url")
 }
 
 // required reports each path the body does not give.
@@ -65,7 +77,11 @@ func (a *API) createConnection(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	clearOutputOnly(&conn)
-	if err := vetConnection(&conn, required(b, "url")); err != nil {
+	var missing []models.FieldError
+	if takesURL(conn.Type) {
+		missing = required(b, "url")
+	}
+	if err := vetConnection(&conn, missing); err != nil {
 		return err
 	}
 	for attempt := 0; ; attempt++ {

@@ -294,10 +294,25 @@ func kindedFields(t reflect.Type, raw []byte) *fieldSet {
 			_ = json.Unmarshal(v, &typ)
 		}
 	})
-	if typ == "" && t == reflect.TypeFor[models.Connection]() {
-		typ = models.ConnectionTypeHTTP // the default type
-	}
 	common := structFields(t)
+	if typ == "" && t == reflect.TypeFor[models.Connection]() {
+		// No type: an update of a connection of any kind, or a new one of
+		// the default type. Every channel's fields are read (with their
+		// types); validation of the resulting connection refuses those of
+		// another kind than its own.
+		fs := &fieldSet{byName: maps.Clone(common.byName), names: slices.Clone(common.names)}
+		for _, k := range catalog.Channels.All() {
+			if st := k.SettingsType(); st != nil {
+				for _, name := range structFields(st).names {
+					if _, clash := fs.byName[name]; !clash {
+						fs.byName[name] = structFields(st).byName[name]
+						fs.names = append(fs.names, name)
+					}
+				}
+			}
+		}
+		return fs
+	}
 	st := catalog.SettingsType(t, typ)
 	if st == nil {
 		if catalog.SettingsType(t, typ) == nil && !knownKind(t, typ) {

@@ -40,7 +40,7 @@ var annotations = map[string]obj{
 	"Meta.updateTime": {"readOnly": true, "description": "When the resource last changed (RFC 3339)."},
 	"Meta.etag":       {"description": "Changes with every write. Send it back in an update or a delete (or as If-Match) to have it refused with 409 ABORTED if the resource changed meanwhile (AIP-154)."},
 
-	"Connection.type":            {"enum": catalog.Channels.ConnectionTypes(), "description": "Defaults to HTTP_CONNECTION."},
+	"Connection.type":            {"enum": catalog.Channels.ConnectionTypes(), "description": "Defaults to HTTP_CONNECTION. " + channelDocs()},
 	"Connection.url":             {"format": "uri", "description": "The webhook's URL: absolute, http or https. Required by the channels that post to a URL."},
 	"Connection.method":          {"enum": notify.ConnectionMethods, "description": "HTTP_CONNECTION only. Defaults to POST."},
 	"Connection.headers":         {"description": "Headers sent with every delivery, e.g. X-Advite-Webhook-Secret. Content-Type, Content-Length, Host and the webhook-* headers are Earshot's."},
@@ -74,6 +74,16 @@ var annotations = map[string]obj{
 	"Focus.factor":               {"minimum": 1},
 	"Focus.minPosts":             {"minimum": 1},
 	"Notice.type":                {"enum": catalog.Channels.NoticeTypes(), "description": "The notice type of the connection's channel. Defaults to HTTP_REQUEST."},
+	"Notice.events":              {"items": obj{"enum": models.NoticeEvents}, "description": "The event types the notice receives. Default: all (SCAN and SPIKE)."},
+	"Notice.minScore":            {"minimum": 0, "maximum": 1, "description": "SCANs whose match scores below it are not sent to this notice. Default: every match of the manager."},
+	"Notice.intents":             {"items": obj{"enum": models.IntentStages}, "description": "Only SCANs whose match.intent (a SALES match's purchase-intent stage) is one of these; a match without a stage is left out. Default: every SCAN."},
+	"Notice.digest":              {"description": "EMAIL_MESSAGE only: collect the period's SCANs and send them as one email, newest first (an empty period sends nothing)."},
+	"Digest.every":               {"description": "The period: 1h, 24h or 168h (hourly, daily, weekly on Mondays); written back as a Go duration (24h0m0s)."},
+	"Digest.at":                  {"pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "Local time of day the digest is sent (HH:MM; an hourly digest uses only the minutes). Default 00:00."},
+	"Digest.timeZone":            {"description": "IANA time zone of at, e.g. Europe/Berlin. Default UTC."},
+	"SMTP.tls":                   {"enum": []string{"STARTTLS", "TLS", "NONE"}, "description": "STARTTLS (default, port 587), TLS from the first byte (port 465) or NONE (port 25, local relays only)."},
+	"SMTP.port":                  {"minimum": 0, "maximum": 65535, "description": "Default: the TLS mode's port."},
+	"SMTP.password":              {"description": "Readable by the namespace's keys; never written into errors, logs or delivery records."},
 	"Notice.connection": {"description": "A connection of the manager's own namespace: namespaces/{namespace}/connections/{connection}.",
 		"pattern": "^namespaces/[^/]+/connections/[^/]+$"},
 
@@ -218,6 +228,14 @@ func (g *schemaGen) kindProperties(t reflect.Type, props obj) {
 		f := fields[name]
 		props[name] = merged(g.schema(f.typ), obj{"description": "Only for type " + strings.Join(f.owners, ", ") + "."})
 	}
+}
+
+func channelDocs() string {
+	var b strings.Builder
+	for _, k := range catalog.Channels.All() {
+		b.WriteString(k.ConnectionType + " (notices of type " + k.NoticeType + "): " + k.Doc + ". ")
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func sourceDocs() string {
@@ -396,6 +414,13 @@ func openAPIDocument() obj {
 		}},
 	}}
 	g.components["Empty"] = obj{"type": "object", "properties": obj{}}
+	var examples []any
+	for _, k := range catalog.Channels.All() {
+		if k.Example != nil {
+			examples = append(examples, k.Example)
+		}
+	}
+	g.components["Connection"].(obj)["examples"] = examples
 
 	errResp := obj{}
 	for _, c := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "500", "503"} {

@@ -13,13 +13,22 @@ import (
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/notify/discord"
+	"github.com/earshothq/earshot/notify/email"
+	"github.com/earshothq/earshot/notify/slack"
+	"github.com/earshothq/earshot/notify/telegram"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/bluesky"
 	"github.com/earshothq/earshot/sources/facebook"
+	"github.com/earshothq/earshot/sources/github"
 	"github.com/earshothq/earshot/sources/hackernews"
 	"github.com/earshothq/earshot/sources/ingest"
+	"github.com/earshothq/earshot/sources/mastodon"
 	"github.com/earshothq/earshot/sources/reddit"
+	"github.com/earshothq/earshot/sources/rss"
+	"github.com/earshothq/earshot/sources/stackexchange"
 	"github.com/earshothq/earshot/sources/twitter"
+	"github.com/earshothq/earshot/sources/youtube"
 )
 
 // Sources are the source kinds, in documentation order.
@@ -29,12 +38,21 @@ var Sources = sources.NewKinds(
 	facebook.Kind,
 	hackernews.Kind,
 	bluesky.Kind,
+	mastodon.Kind,
+	rss.Kind,
+	youtube.Kind,
+	github.Kind,
+	stackexchange.Kind,
 	ingest.Kind,
 )
 
 // Channels are the channel kinds, in documentation order.
 var Channels = notify.NewChannels(
 	notify.Webhook,
+	slack.Kind,
+	discord.Kind,
+	telegram.Kind,
+	email.Kind,
 )
 
 // ValidateManager is the one validator of a manager: its common fields,

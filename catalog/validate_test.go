@@ -39,10 +39,13 @@ func TestConnectionValidate(t *testing.T) {
 		{"minimal", func(c *models.Connection) {
 			*c = models.Connection{Type: models.ConnectionTypeHTTP, URL: "http://localhost:9000/hook"}
 		}, nil},
-		{"wrong type", func(c *models.Connection) { c.Type = "EMAIL_CONNECTION" },
-			[]models.FieldError{fe("type", "must be one of HTTP_CONNECTION")}},
+		{"wrong type", func(c *models.Connection) { c.Type = "PAGER_CONNECTION" },
+			[]models.FieldError{fe("type", "must be one of HTTP_CONNECTION, SLACK_CONNECTION, DISCORD_CONNECTION, TELEGRAM_CONNECTION, EMAIL_CONNECTION")}},
 		{"missing type", func(c *models.Connection) { c.Type = "" },
-			[]models.FieldError{fe("type", "must be one of HTTP_CONNECTION")}},
+			[]models.FieldError{fe("type", "must be one of HTTP_CONNECTION, SLACK_CONNECTION, DISCORD_CONNECTION, TELEGRAM_CONNECTION, EMAIL_CONNECTION")}},
+		{"email with a webhook's fields", func(c *models.Connection) { c.Type = "EMAIL_CONNECTION" },
+			[]models.FieldError{fe("url", "a EMAIL_CONNECTION takes no url"), fe("headers", "a EMAIL_CONNECTION takes no headers"),
+				fe("smtp.host", "is required"), fe("from", "is required"), fe("to", "needs at least one address")}},
 		{"missing url", func(c *models.Connection) { c.URL = "" },
 			[]models.FieldError{fe("url", "is required")}},
 		{"relative url", func(c *models.Connection) { c.URL = "/webhooks" },
@@ -150,9 +153,9 @@ func TestManagerValidate(t *testing.T) {
 		{"wrong type", func(m *models.Manager) { m.Type = "STREAM_MANAGER" },
 			[]models.FieldError{fe("type", "must be one of FEED_MANAGER")}},
 		{"missing source type", func(m *models.Manager) { m.Source = models.Source{} },
-			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, BLUESKY, INGEST")}},
+			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, BLUESKY, MASTODON, RSS, YOUTUBE, GITHUB, STACKEXCHANGE, INGEST")}},
 		{"unknown source type", func(m *models.Manager) { m.Source.Type = "MYSPACE"; m.Source.Settings = nil },
-			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, BLUESKY, INGEST")}},
+			[]models.FieldError{fe("source.type", "must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, BLUESKY, MASTODON, RSS, YOUTUBE, GITHUB, STACKEXCHANGE, INGEST")}},
 		{"reddit with a query only", func(m *models.Manager) { m.Source.Settings = models.SettingsOf(reddit.Settings{Query: "earshot"}) }, nil},
 		{"subreddit with r/ prefix", func(m *models.Manager) {
 			m.Source.Settings = models.SettingsOf(reddit.Settings{Subreddits: []string{"marketing", "r/startups"}})
@@ -246,7 +249,7 @@ func TestManagerValidate(t *testing.T) {
 			[]models.FieldError{fe("input.focus.minPosts", "must be at least 1")}},
 		{"no notices", func(m *models.Manager) { m.Notices = nil }, nil},
 		{"wrong notice type", func(m *models.Manager) { m.Notices[0].Type = "EMAIL" },
-			[]models.FieldError{fe("notices[0].type", "must be one of HTTP_REQUEST")}},
+			[]models.FieldError{fe("notices[0].type", "must be one of HTTP_REQUEST, SLACK_MESSAGE, DISCORD_MESSAGE, TELEGRAM_MESSAGE, EMAIL_MESSAGE")}},
 		{"notice without connection", func(m *models.Manager) { m.Notices[0].Connection = "" },
 			[]models.FieldError{fe("notices[0].connection", "is required")}},
 		{"notice with a bare id", func(m *models.Manager) { m.Notices[0].Connection = "crm" },

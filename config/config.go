@@ -81,6 +81,14 @@ func (s *SourcesConfig) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == allowPrivateTargetsKey {
+			var allow bool
+			if err := n.Content[i+1].Decode(&allow); err != nil {
+				return err
+			}
+			(*s)[allowPrivateTargetsKey] = allow
+			continue
+		}
 		k := kindOfSection(n.Content[i].Value)
 		if k == nil {
 			continue
@@ -96,6 +104,18 @@ func (s *SourcesConfig) UnmarshalYAML(n *yaml.Node) error {
 
 // For returns the operator settings of kind k (nil when it has none).
 func (s SourcesConfig) For(k *sources.Kind) any { return s[k.Section] }
+
+// allowPrivateTargetsKey is the one key of `sources:` that is no kind's
+// section: whether user-given URLs (a feed, a Mastodon instance) may
+// point at loopback, private and link-local addresses.
+const allowPrivateTargetsKey = "allow_private_targets"
+
+// AllowPrivateTargets is `sources.allow_private_targets` (default false):
+// true only for local development and tests.
+func (s SourcesConfig) AllowPrivateTargets() bool {
+	allow, _ := s[allowPrivateTargetsKey].(bool)
+	return allow
+}
 
 func kindOfSection(section string) *sources.Kind {
 	for _, k := range catalog.Sources.All() {

@@ -15,9 +15,14 @@ import (
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/bluesky"
 	"github.com/earshothq/earshot/sources/facebook"
+	"github.com/earshothq/earshot/sources/github"
 	"github.com/earshothq/earshot/sources/hackernews"
+	"github.com/earshothq/earshot/sources/mastodon"
 	"github.com/earshothq/earshot/sources/reddit"
+	"github.com/earshothq/earshot/sources/rss"
+	"github.com/earshothq/earshot/sources/stackexchange"
 	"github.com/earshothq/earshot/sources/twitter"
+	"github.com/earshothq/earshot/sources/youtube"
 )
 
 // Values the tests put in the environment. The secrets are long and unusual
@@ -102,10 +107,15 @@ func TestParseArchitectureExample(t *testing.T) {
 				ClientSecret: "reddit-client-secret",
 				UserAgent:    "earshot/0.1 (by u/yourname)",
 			},
-			"twitter":    &twitter.Config{BaseURL: "https://api.x.com", BearerToken: "x-bearer-token", MaxPages: twitter.DefaultMaxPages},
-			"facebook":   &facebook.Config{BaseURL: "https://graph.facebook.com/v21.0", AccessToken: "facebook-access-token", MaxPages: facebook.DefaultMaxPages},
-			"hackernews": &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
-			"bluesky":    &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
+			"twitter":       &twitter.Config{BaseURL: "https://api.x.com", BearerToken: "x-bearer-token", MaxPages: twitter.DefaultMaxPages},
+			"facebook":      &facebook.Config{BaseURL: "https://graph.facebook.com/v21.0", AccessToken: "facebook-access-token", MaxPages: facebook.DefaultMaxPages},
+			"hackernews":    &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
+			"bluesky":       &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
+			"mastodon":      &mastodon.Config{BaseURL: mastodon.DefaultBaseURL, MaxPages: mastodon.DefaultMaxPages},
+			"rss":           &rss.Config{UserAgent: rss.DefaultUserAgent, MaxItems: rss.DefaultMaxItems},
+			"youtube":       &youtube.Config{BaseURL: youtube.DefaultBaseURL, DailyQuota: youtube.DefaultDailyQuota, MaxPages: youtube.DefaultMaxPages, CommentVideos: youtube.DefaultCommentVideos},
+			"github":        &github.Config{BaseURL: github.DefaultBaseURL, MaxPages: github.DefaultMaxPages},
+			"stackexchange": &stackexchange.Config{BaseURL: stackexchange.DefaultBaseURL, MaxPages: stackexchange.DefaultMaxPages},
 		},
 		Log:     LogConfig{Level: "info", Format: "text"},
 		Metrics: MetricsConfig{Listen: DefaultMetricsListen},
@@ -165,11 +175,16 @@ func TestParseDefaults(t *testing.T) {
 				Console:  ConsoleConfig{SessionTTL: models.Duration(DefaultSessionTTL)},
 				Sources: SourcesConfig{
 					// Without credentials, Reddit's public JSON API.
-					"reddit":     &reddit.Config{BaseURL: reddit.DefaultPublicBaseURL, TokenURL: reddit.DefaultTokenURL, UserAgent: reddit.DefaultUserAgent},
-					"twitter":    &twitter.Config{BaseURL: twitter.DefaultBaseURL, MaxPages: twitter.DefaultMaxPages},
-					"facebook":   &facebook.Config{BaseURL: facebook.DefaultBaseURL, MaxPages: facebook.DefaultMaxPages},
-					"hackernews": &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
-					"bluesky":    &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
+					"reddit":        &reddit.Config{BaseURL: reddit.DefaultPublicBaseURL, TokenURL: reddit.DefaultTokenURL, UserAgent: reddit.DefaultUserAgent},
+					"twitter":       &twitter.Config{BaseURL: twitter.DefaultBaseURL, MaxPages: twitter.DefaultMaxPages},
+					"facebook":      &facebook.Config{BaseURL: facebook.DefaultBaseURL, MaxPages: facebook.DefaultMaxPages},
+					"hackernews":    &hackernews.Config{BaseURL: hackernews.DefaultBaseURL, MaxPages: hackernews.DefaultMaxPages},
+					"bluesky":       &bluesky.Config{JetstreamURL: bluesky.DefaultJetstreamURL},
+					"mastodon":      &mastodon.Config{BaseURL: mastodon.DefaultBaseURL, MaxPages: mastodon.DefaultMaxPages},
+					"rss":           &rss.Config{UserAgent: rss.DefaultUserAgent, MaxItems: rss.DefaultMaxItems},
+					"youtube":       &youtube.Config{BaseURL: youtube.DefaultBaseURL, DailyQuota: youtube.DefaultDailyQuota, MaxPages: youtube.DefaultMaxPages, CommentVideos: youtube.DefaultCommentVideos},
+					"github":        &github.Config{BaseURL: github.DefaultBaseURL, MaxPages: github.DefaultMaxPages},
+					"stackexchange": &stackexchange.Config{BaseURL: stackexchange.DefaultBaseURL, MaxPages: stackexchange.DefaultMaxPages},
 				},
 				Log:     LogConfig{Level: "info", Format: "text"},
 				Metrics: MetricsConfig{Listen: DefaultMetricsListen},
@@ -361,8 +376,8 @@ func TestParseProblems(t *testing.T) {
 			`earshot.yaml:4: namespaces[0].connections[0].url: is required`,
 		}},
 		{"bad enums and url scheme", "bad-enum.yaml", nil, nil, []string{
-			`earshot.yaml:5: namespaces[0].connections[0].type: must be one of HTTP_CONNECTION`,
-			`earshot.yaml:10: namespaces[0].managers[0].source.type: must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, BLUESKY, INGEST`,
+			`earshot.yaml:5: namespaces[0].connections[0].type: must be one of HTTP_CONNECTION, SLACK_CONNECTION, DISCORD_CONNECTION, TELEGRAM_CONNECTION, EMAIL_CONNECTION`,
+			`earshot.yaml:10: namespaces[0].managers[0].source.type: must be one of REDDIT, TWITTER, FACEBOOK, HACKERNEWS, BLUESKY, MASTODON, RSS, YOUTUBE, GITHUB, STACKEXCHANGE, INGEST`,
 			`earshot.yaml:14: namespaces[0].managers[0].input.focus.type: must be one of SALES, MENTIONS, SENTIMENT, CRISIS`,
 			`earshot.yaml:16: log.level: must be one of debug, info, warn, error`,
 		}},

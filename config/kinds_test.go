@@ -5,49 +5,53 @@ import (
 	"testing"
 )
 
-// TestKindFieldsInTheFile checks that a source's and a connection's own
-// fields are checked by their kind, with lines, and that no number the
-// file gives can be NaN or infinite.
-func TestKindFieldsInTheFile(t *testing.T) {
-	const head = "namespaces:\n  - id: acme\n    connections:\n      - {id: crm, url: \"https://crm.example/hook\"}\n    managers:\n      - id: m\n"
-	tests := []struct {
-		name, manager, want string
-	}{
-		{"a field of another kind", `        source: {type: TWITTER, subreddits: [x]}
-        input: {keywords: [crm], focus: {type: SALES}}`,
-			"earshot.yaml:7: namespaces[0].managers[0].source.subreddits: only a REDDIT source takes subreddits"},
-		{"a misspelt field of the kind", `        source: {type: REDDIT, subredits: [x]}
-        input: {keywords: [crm], focus: {type: SALES}}`,
-			`earshot.yaml:7: namespaces[0].managers[0].source.subredits: unknown field "subredits" (did you mean "subreddits"?)`},
-		{"a wrong type in a kind's field", `        source: {type: FACEBOOK, pages: acmeinc}
-        input: {keywords: [crm], focus: {type: SALES}}`,
-			"earshot.yaml:7: namespaces[0].managers[0].source.pages: must be a list"},
-		{"the kind's own validation", `        source: {type: FACEBOOK}
-        input: {keywords: [crm], focus: {type: SALES}}`,
-			"earshot.yaml:7: namespaces[0].managers[0].source.pages: a FACEBOOK source needs at least one page id or username"},
-		{"NaN", `        source: {type: REDDIT}
-        input: {keywords: [crm], focus: {type: SALES, minScore: .nan}}`,
-			`earshot.yaml:8: namespaces[0].managers[0].input.focus.minScore: must be a finite number, not ".nan"`},
-		{"infinity", `        source: {type: REDDIT}
-        input: {keywords: [crm], focus: {type: CRISIS, factor: -.inf}}`,
-			`earshot.yaml:8: namespaces[0].managers[0].input.focus.factor: must be a finite number, not "-.inf"`},
-		{"a focus the matcher cannot compile", `        source: {type: REDDIT}
-        input: {keywords: [crm], focus: {type: CRISIS, window: 30s}}`,
-			"earshot.yaml:8: namespaces[0].managers[0].input.focus.window: must be at least 1m"},
-		{"an unknown section of sources", "", ""},
+// TestTheNewKindsParse: the README's managers of the new kinds parse as
+// they are (their fields are the kinds' settings, flat in source:), and a
+// mistake in one names file, line and field.
+func TestTheNewKindsParse(t *testing.T) {
+	env := func(string) (string, bool) { return "", false }
+	good := `
+sources:
+  allow_private_targets: false
+  mastodon: {base_url: https://mastodon.social, access_token: tok, access_tokens: {fosstodon.org: tok2}, max_pages: 5}
+  rss: {user_agent: "earshot/0.1", max_items: 100}
+  youtube: {api_key: key, daily_quota: 10000, max_pages: 1, comment_videos: 10}
+  github: {token: tok}
+  stackexchange: {key: key}
+namespaces:
+  - id: acme
+    managers:
+      - id: fediverse
+        source: {type: MASTODON, instance: https://fosstodon.org, hashtags: [selfhosted, "#SocialListening"], query: earshot}
+        input: {keywords: [earshot], focus: {type: MENTIONS}}
+      - id: blogs
+        source: {type: RSS, feeds: ["https://blog.example.com/feed.xml"]}
+        input: {keywords: [earshot], focus: {type: MENTIONS}}
+      - id: youtube
+        source: {type: YOUTUBE, query: 'earshot|"social listening"', channels: [UC38IQsAvIsxxjztdMZQtwHA], include: [videos, comments]}
+        input: {keywords: [earshot], focus: {type: MENTIONS}}
+      - id: github
+        source: {type: GITHUB, query: 'earshot in:title,body', repos: [acme/widget], include: [issues, comments]}
+        input: {keywords: [earshot], focus: {type: MENTIONS}}
+      - id: so
+        source: {type: STACKEXCHANGE, site: stackoverflow, tagged: [go, webhooks], include: [questions, answers]}
+        input: {keywords: [webhook], focus: {type: MENTIONS}}
+`
+	if _, err := Parse("earshot.yaml", []byte(good), env); err != nil {
+		t.Fatalf("the README's managers: %v", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			file := head + tt.manager + "\n"
-			want := tt.want
-			if tt.manager == "" {
-				file = "sources:\n  mastodn: {access_token: x}\n"
-				want = `earshot.yaml:2: sources.mastodn: unknown field "mastodn"`
-			}
-			_, err := Parse("earshot.yaml", []byte(file), nil)
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Fatalf("got %v\nwant a problem %q", err, want)
-			}
-		})
+	bad := strings.NewReplacer("hashtags: [selfhosted", "hashtag: [selfhosted", "feeds: [", "feeds: [relative, ", "allow_private_targets: false", "allow_private_targets: maybe").Replace(good)
+	_, err := Parse("earshot.yaml", []byte(bad), env)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{
+		`earshot.yaml:3: sources.allow_private_targets: must be true or false`,
+		`namespaces[0].managers[0].source.hashtag: unknown field "hashtag"`,
+		`namespaces[0].managers[1].source.feeds[0]: must be an absolute URL`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problems:\n%v\nwant one with %q", err, want)
+		}
 	}
 }

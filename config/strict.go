@@ -143,6 +143,7 @@ func sectionFields() map[string]reflect.Type {
 			fields[k.Section] = k.ConfigType()
 		}
 	}
+	fields[allowPrivateTargetsKey] = reflect.TypeFor[bool]()
 	return fields
 }
 

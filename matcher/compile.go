@@ -325,6 +325,71 @@ func (c *compiled) match(hits []uint8, post *models.Post) bool {
 	return stack[0]
 }
 
+// usesLang reports whether the query filters on lang:.
+func (c *compiled) usesLang() bool {
+	for _, f := range c.fields {
+		if f.field == query.FieldLang {
+			return true
+		}
+	}
+	return false
+}
+
+// needsLang reports whether the post's language decides the query: it
+// evaluates the query in three-valued logic with every lang: filter
+// unknown, so a post whose terms already settle it (most posts, as lang:
+// is ANDed with terms) is never sent to language detection.
+func (c *compiled) needsLang(hits []uint8, post *models.Post) bool {
+	const (
+		no = iota
+		yes
+		unknown
+	)
+	var buf [32]uint8
+	stack := buf[:0]
+	for _, in := range c.prog {
+		switch in.op {
+		case opTerm:
+			stack = append(stack, b2v(hits[in.arg]&in.mask != 0))
+		case opField:
+			if c.fields[in.arg].field == query.FieldLang {
+				stack = append(stack, unknown)
+			} else {
+				stack = append(stack, b2v(fieldMatches(c.fields[in.arg], post)))
+			}
+		case opNot:
+			if v := stack[len(stack)-1]; v != unknown {
+				stack[len(stack)-1] = 1 - v
+			}
+		case opAnd, opOr:
+			k := len(stack) - int(in.arg)
+			decisive := uint8(no) // any false decides an AND
+			if in.op == opOr {
+				decisive = yes
+			}
+			v := 1 - decisive
+			for _, x := range stack[k:] {
+				if x == decisive {
+					v = decisive
+					break
+				}
+				if x == unknown {
+					v = unknown
+				}
+			}
+			stack = append(stack[:k], v)
+		}
+	}
+	return len(stack) > 0 && stack[0] == unknown
+}
+
+func b2v(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func fieldMatches(n *cnode, post *models.Post) bool {
 	var v string
 	switch n.field {

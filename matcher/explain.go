@@ -16,6 +16,9 @@ import (
 type Explanation struct {
 	ID      string `json:"id"`
 	Matched bool   `json:"matched"`
+	// Lang is the post's language: the platform's, or detected ("" when
+	// unsure).
+	Lang string `json:"lang"`
 	// Score is the focus score, computed even when the query did not match,
 	// so users see how close a post came.
 	Score float64 `json:"score"`
@@ -32,9 +35,10 @@ type Explanation struct {
 // Explain evaluates post for mgr like Evaluate, but scores the focus even
 // when the query does not match.
 func (m *Matcher) Explain(ctx context.Context, mgr *models.Manager, post *models.Post) (Explanation, error) {
+	m.FillLang(post)
 	r, err := m.evaluate(ctx, mgr, post, true)
 	return Explanation{
-		ID: post.ID, Matched: r.Matched, Score: r.Match.Score, Sentiment: r.Match.Sentiment, Intent: r.Match.Intent,
+		ID: post.ID, Matched: r.Matched, Lang: post.Lang, Score: r.Match.Score, Sentiment: r.Match.Sentiment, Intent: r.Match.Intent,
 		Terms: r.Match.Terms, Reasons: r.Match.Reasons, Spike: r.Spike,
 	}, err
 }

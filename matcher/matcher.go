@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/earshothq/earshot/matcher/lang"
 	"github.com/earshothq/earshot/matcher/query"
 	"github.com/earshothq/earshot/models"
 	"github.com/redis/go-redis/v9"
@@ -39,6 +40,10 @@ type Options struct {
 	// SiteTimeout bounds a site-profile fetch, and how long Evaluate waits
 	// for one on a site's first use (default 3s).
 	SiteTimeout time.Duration
+	// Lang names the language of posts whose platform names none, for
+	// queries with a lang: field and for the payload (FillLang); nil
+	// leaves post.lang as the platform gave it.
+	Lang *lang.Detector
 }
 
 // Result is the outcome of evaluating one post for one manager.
@@ -64,6 +69,7 @@ type Matcher struct {
 	sites       *sites
 	siteWait    time.Duration
 	llm         *llmJudge
+	lang        *lang.Detector
 
 	mu       sync.RWMutex
 	compiled map[string]cacheEntry
@@ -83,9 +89,13 @@ type cacheEntry struct {
 	c    *compiled
 }
 
+// FillLang sets post.lang when the platform named none (and the Matcher
+// has a detector): the payload carries it.
+func (m *Matcher) FillLang(post *models.Post) { m.lang.Fill(post) }
+
 // New returns a Matcher.
 func New(opts Options) *Matcher {
-	m := &Matcher{log: opts.Logger, now: opts.Now, compiled: map[string]cacheEntry{}}
+	m := &Matcher{log: opts.Logger, now: opts.Now, lang: opts.Lang, compiled: map[string]cacheEntry{}}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
@@ -265,6 +275,11 @@ func emptyMatch(focus string, reasons []string) models.Match {
 const llmFloor = 0.6
 
 func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile, d *doc, hits []uint8, mode scoreMode) (Result, error) {
+	if m.lang != nil && d.post.Lang == "" && c.usesLang() && c.needsLang(hits, d.post) {
+		// Detection costs more than matching: only posts whose language
+		// decides the query pay for it, once.
+		m.lang.Fill(d.post)
+	}
 	queryOK := c.match(hits, d.post)
 	if mode == scoreCandidate && !m.mayMatch(c, d, hits, queryOK) {
 		return Result{}, nil

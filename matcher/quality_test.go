@@ -70,8 +70,8 @@ func TestQuality(t *testing.T) {
 	}{
 		{"SALES", models.Input{Focus: models.Focus{Type: FocusSales}}, func(l labelled) bool { return l.Sales }, 0.88, 0.93, 0.91},
 		{"MENTIONS", models.Input{URLs: []string{"https://trellis.io"}, Focus: models.Focus{Type: FocusMentions}}, func(l labelled) bool { return l.Mentions }, 0.65, 0.95, 0.78},
-		{"SENTIMENT/NEGATIVE", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityNegative}}, func(l labelled) bool { return l.Sentiment == "negative" }, 0.65, 0.82, 0.73},
-		{"SENTIMENT/POSITIVE", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityPositive}}, func(l labelled) bool { return l.Sentiment == "positive" }, 0.59, 0.79, 0.68},
+		{"SENTIMENT/NEGATIVE", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityNegative}}, func(l labelled) bool { return l.Sentiment == "negative" }, 0.72, 0.79, 0.76},
+		{"SENTIMENT/POSITIVE", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityPositive}}, func(l labelled) bool { return l.Sentiment == "positive" }, 0.60, 0.81, 0.69},
 		{"SENTIMENT/NEGATIVE/VADER", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityNegative, Model: models.SentimentModelVADER}}, func(l labelled) bool { return l.Sentiment == "negative" }, 0.64, 0.70, 0.67},
 		{"SENTIMENT/POSITIVE/VADER", models.Input{Focus: models.Focus{Type: FocusSentiment, Polarity: PolarityPositive, Model: models.SentimentModelVADER}}, func(l labelled) bool { return l.Sentiment == "positive" }, 0.48, 0.83, 0.61},
 	}

@@ -18,6 +18,10 @@ type Pipeline struct {
 	// ScansCreated counts Scans created (a post matched before is not
 	// counted again).
 	ScansCreated *prometheus.CounterVec
+	// Duplicates counts matched posts that told a story the manager had a
+	// Scan of: listed in it (outcome="listed") or, the Scan delivered
+	// already, dropped (outcome="dropped").
+	Duplicates *prometheus.CounterVec
 }
 
 // NewPipeline creates the matching collectors and registers them with reg;
@@ -33,9 +37,26 @@ func NewPipeline(reg prometheus.Registerer, src *Sources) *Pipeline {
 			Name: "earshot_scans_created_total",
 			Help: "Scans created, by source (a post matched again is not counted).",
 		}, []string{"source"}),
+		Duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "earshot_duplicates_total",
+			Help: "Matched posts telling a story their manager has a Scan of, by source and outcome (listed in that Scan's post.duplicates, or dropped once it was delivered).",
+		}, []string{"source", "outcome"}),
 	}
-	reg.MustRegister(p.Matches, p.ScansCreated)
+	reg.MustRegister(p.Matches, p.ScansCreated, p.Duplicates)
 	return p
+}
+
+// Duplicate counts another sighting of a story from sourceType: listed in
+// its Scan, or dropped. A nil Pipeline counts nothing.
+func (p *Pipeline) Duplicate(sourceType string, listed bool) {
+	if p == nil {
+		return
+	}
+	outcome := "dropped"
+	if listed {
+		outcome = "listed"
+	}
+	p.Duplicates.WithLabelValues(strings.ToLower(sourceType), outcome).Inc()
 }
 
 // Matched counts one match of a post from sourceType, and its Scan when

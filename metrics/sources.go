@@ -25,6 +25,7 @@ type Sources struct {
 	// RateLimitWaits counts polls that found the platform's rate limit
 	// used up (their own answer, or a block another process recorded).
 	RateLimitWaits *prometheus.CounterVec
+	reg            prometheus.Registerer
 }
 
 // NewSources creates the source collectors and registers them with reg.
@@ -48,6 +49,7 @@ func NewSources(reg prometheus.Registerer) *Sources {
 		}, []string{"source"}),
 	}
 	reg.MustRegister(s.Polls, s.PostsFetched, s.PollsFailed, s.RateLimitWaits)
+	s.reg = reg
 	return s
 }
 
@@ -63,6 +65,18 @@ func (s *Sources) Measure(sourceType string, src sources.Source) sources.Source 
 	s.PostsFetched.WithLabelValues(label)
 	s.PollsFailed.WithLabelValues(label)
 	s.RateLimitWaits.WithLabelValues(label)
+	if q, ok := src.(sources.Quota); ok {
+		// What is left of a platform's quota (YouTube's daily units), as
+		// this process last saw it.
+		s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "earshot_source_quota_remaining",
+			Help:        "What is left of the platform's quota (YouTube: units until the Pacific-midnight reset), for all processes, as last seen.",
+			ConstLabels: prometheus.Labels{"source": label},
+		}, func() float64 {
+			v, _ := q.QuotaRemaining()
+			return v
+		}))
+	}
 	return measured{src: src, poll: func(ctx context.Context, m *models.Manager, cursor json.RawMessage) (sources.Result, error) {
 		res, err := src.Poll(ctx, m, cursor)
 		s.Polls.WithLabelValues(label).Inc()

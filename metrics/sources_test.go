@@ -62,3 +62,30 @@ func TestSourcesMeasure(t *testing.T) {
 		t.Error("a nil Sources must return the source unmeasured")
 	}
 }
+
+type quotaSource struct {
+	sources.Func
+	left float64
+}
+
+func (q quotaSource) QuotaRemaining() (float64, bool) { return q.left, true }
+
+func TestSourcesQuotaGauge(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s := NewSources(reg)
+	s.Measure("YOUTUBE", quotaSource{left: 7300})
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "earshot_source_quota_remaining" {
+			m := f.GetMetric()[0]
+			if m.GetGauge().GetValue() != 7300 || m.GetLabel()[0].GetValue() != "youtube" {
+				t.Errorf("gauge %v", m)
+			}
+			return
+		}
+	}
+	t.Error("no earshot_source_quota_remaining")
+}

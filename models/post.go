@@ -32,7 +32,27 @@ type Post struct {
 	Lang string `json:"lang,omitempty"`
 	// Parent is the post a comment replies to.
 	Parent *Parent `json:"parent,omitempty"`
+	// Duplicates are the other sightings of the same story (the same
+	// link from another source or subreddit, a crosspost) that arrived
+	// before the Scan was delivered.
+	Duplicates []Sighting `json:"duplicates,omitempty"`
+	// Story names, besides the post's own URL and id, what makes another
+	// post the same story: the URL it links to, the post it repeats
+	// (StoryPost of a crosspost's parent). Sources set it; it is not
+	// delivered.
+	Story []string `json:"-"`
 }
+
+// Sighting is another post that told the same story.
+type Sighting struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	URL  string `json:"url"`
+}
+
+// StoryPost is the Story entry naming a post of a platform by its id
+// ("REDDIT", "t3_abc"): a crosspost names its parent so.
+func StoryPost(platform, id string) string { return "post:" + platform + ":" + id }
 
 // Community is a subreddit (or a platform's equivalent).
 type Community struct {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,6 +228,51 @@ type Focus struct {
 type Notice struct {
 	Type       string `json:"type" yaml:"type"`
 	Connection string `json:"connection" yaml:"connection"`
+	// Events chooses the event types the notice receives (SCAN, SPIKE);
+	// empty: both.
+	Events []string `json:"events,omitempty" yaml:"events"`
+	// MinScore leaves out the SCANs whose match scores below it; unset:
+	// every match of the manager (whose own minScore applies first).
+	MinScore *float64 `json:"minScore,omitempty" yaml:"minScore"`
+	// Intents leaves out the SCANs whose match.intent (the purchase-intent
+	// stage of a SALES match) is not one of them; a match without a stage
+	// is left out too. Empty: every SCAN.
+	Intents []string `json:"intents,omitempty" yaml:"intents"`
+	// Digest, on a channel that offers it (email), collects the period's
+	// SCANs and sends them as one message instead of one per SCAN.
+	Digest *Digest `json:"digest,omitempty" yaml:"digest"`
+}
+
+// Digest says when a notice's digest is sent.
+type Digest struct {
+	// Every is the period: 1h, 24h or 168h.
+	Every Duration `json:"every" yaml:"every"`
+	// At is the local time of day ("09:00") a daily or weekly digest is
+	// sent (weekly: on Mondays); for an hourly one only its minutes
+	// count. Default "00:00".
+	At string `json:"at,omitempty" yaml:"at"`
+	// TimeZone is an IANA zone ("Europe/Berlin"); default UTC.
+	TimeZone string `json:"timeZone,omitempty" yaml:"timeZone"`
+}
+
+// Wants reports whether the notice receives an event of the type; m is a
+// SCAN's match (nil for other events).
+func (n Notice) Wants(eventType string, m *Match) bool {
+	if len(n.Events) > 0 && !slices.Contains(n.Events, eventType) {
+		return false
+	}
+	if eventType != EventScan {
+		return true
+	}
+	var score float64
+	var intent string
+	if m != nil {
+		score, intent = m.Score, m.Intent
+	}
+	if n.MinScore != nil && score < *n.MinScore {
+		return false
+	}
+	return len(n.Intents) == 0 || slices.Contains(n.Intents, intent)
 }
 
 // Resource names, AIP style.

@@ -110,6 +110,7 @@ func (m *Manager) Validate() []FieldError {
 		if n.Type == "" {
 			errs.add(path+".type", "is required")
 		}
+		n.validate(path, &errs)
 		if n.Connection == "" {
 			errs.add(path+".connection", "is required")
 			continue

@@ -49,6 +49,13 @@ type ChannelKind struct {
 	// nickname, type and the delivery overrides ("url", "method",
 	// "headers", "secret"); the others are refused on its connections.
 	Fields []string
+	// Digests says a notice to such a connection may ask for a digest
+	// (the matches of a period in one message) instead of a message per
+	// event.
+	Digests bool
+	// Example is a connection of the kind as the API takes it (the
+	// OpenAPI document shows it).
+	Example map[string]any
 
 	settingsType reflect.Type
 	validate     func(c *models.Connection, settings any) []models.FieldError
@@ -60,6 +67,8 @@ type ChannelKind struct {
 type ChannelSpec[S any] struct {
 	ConnectionType, NoticeType, Doc string
 	Fields                          []string
+	Digests                         bool
+	Example                         map[string]any
 	// Validate checks a connection of the kind; paths are the
 	// connection's ("url", "chatId"). Unknown settings and wrong JSON
 	// types are reported before it is called.
@@ -69,7 +78,7 @@ type ChannelSpec[S any] struct {
 
 // NewChannelKind turns a ChannelSpec into a ChannelKind.
 func NewChannelKind[S any](s ChannelSpec[S]) *ChannelKind {
-	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, build: s.New}
+	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, Digests: s.Digests, Example: s.Example, build: s.New}
 	if t := reflect.TypeFor[S](); t.NumField() > 0 {
 		k.settingsType = t
 	}
@@ -84,6 +93,10 @@ func NewChannelKind[S any](s ChannelSpec[S]) *ChannelKind {
 	}
 	return k
 }
+
+// Build returns the kind's Channel (the Service builds each kind once;
+// tests build one alone).
+func (k *ChannelKind) Build(env ChannelEnv) Channel { return k.build(env) }
 
 // SettingsType is the struct of the kind's own connection settings, nil
 // when it has none.
@@ -172,6 +185,15 @@ func (cs *Channels) ValidateNotice(path string, n models.Notice, conn *models.Co
 	}
 	if conn != nil && conn.Type != k.ConnectionType {
 		return []models.FieldError{{Field: path + ".type", Description: fmt.Sprintf("a %s notice needs a %s, and this connection is a %s", k.NoticeType, k.ConnectionType, conn.Type)}}
+	}
+	if n.Digest != nil && !k.Digests {
+		var with []string
+		for _, o := range cs.list {
+			if o.Digests {
+				with = append(with, o.NoticeType)
+			}
+		}
+		return []models.FieldError{{Field: path + ".digest", Description: fmt.Sprintf("a %s notice sends each event; digests are offered by %s", k.NoticeType, strings.Join(with, ", "))}}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
+	"time"
 )
 
 // ErrPrivateTarget is returned when a webhook target resolves to an address
@@ -58,4 +59,15 @@ func dialControl(network, address string, _ syscall.RawConn) error {
 		return ErrPrivateTarget
 	}
 	return nil
+}
+
+// Dialer returns the dialer of channels that speak another protocol than
+// HTTP (SMTP): it refuses, at dial time, the addresses webhooks may not go
+// to, unless allowPrivate.
+func Dialer(allowPrivate bool, timeout time.Duration) *net.Dialer {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	if !allowPrivate {
+		d.Control = dialControl
+	}
+	return d
 }

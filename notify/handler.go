@@ -361,6 +361,13 @@ func (a *attempt) conclude(ctx context.Context, out Outcome, started time.Time) 
 	now := time.Now()
 
 	switch {
+	case out.Disable != "":
+		// The channel says the target is gone for good (its platform's
+		// own answer for it): as a 410.
+		a.fail(ctx, att, att.Error+"; connection disabled", 0)
+		a.h.disable(ctx, a.p.Namespace, a.p.Connection, out.Disable, "gone", started)
+		return fmt.Errorf("%w: %w", out.Err, asynq.SkipRetry)
+
 	case out.StatusCode == http.StatusGone:
 		// The receiver says the endpoint is gone for good: stop sending
 		// anything to it until someone enables it again.

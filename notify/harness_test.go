@@ -55,6 +55,8 @@ type harnessSetup struct {
 	// as the server does.
 	asServer     bool
 	waitReplicas int
+	// channels are the channel kinds (nil: the webhook only).
+	channels *notify.Channels
 }
 
 // likeServer sets asynq up as server.New does, and makes writes wait for
@@ -100,6 +102,7 @@ func newHarness(t *testing.T, redisURL string, cfg notify.Config, opts ...harnes
 		Logger:          testLogger(),
 		WatchInterval:   100 * time.Millisecond,
 		RecoverInterval: 100 * time.Millisecond,
+		Channels:        setup.channels,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -88,6 +88,11 @@ type Outcome struct {
 	Retry bool
 	// RetryAfter is the receiver's Retry-After, when it sent one.
 	RetryAfter time.Duration
+	// Disable, when not empty, says the target is gone for good (a Slack
+	// channel archived, a Discord webhook deleted, a Telegram bot kicked
+	// from its chat) and why: the connection is disabled, and its
+	// deliveries are redriven when it is enabled again.
+	Disable string
 }
 
 // OK reports a 2xx answer.

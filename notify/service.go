@@ -37,6 +37,12 @@ type Options struct {
 	// Channels are the channel kinds connections may be of (nil: the
 	// webhook only; the server passes catalog.Channels).
 	Channels *Channels
+	// DigestInterval is how often Run sends the digests whose period has
+	// ended (default 30 s).
+	DigestInterval time.Duration
+	// DigestClock stands in for the Redis server's clock in digests
+	// (tests; nil: Redis TIME).
+	DigestClock func() time.Time
 }
 
 // Service is webhook delivery: the asynq handler of delivery tasks, the
@@ -53,10 +59,12 @@ type Service struct {
 	// recoverEvery is how often Run sweeps for lapsed leases.
 	recoverEvery time.Duration
 
-	sender   *Sender
-	channels built
-	handler  *Handler
-	enqueuer *Enqueuer
+	sender      *Sender
+	channels    built
+	digests     *Digests
+	digestEvery time.Duration
+	handler     *Handler
+	enqueuer    *Enqueuer
 }
 
 // New returns a Service. It fails on an invalid delivery policy.
@@ -98,6 +106,14 @@ func New(opts Options) (*Service, error) {
 		wake: newWaker(opts.Inspector, opts.Store, log),
 	}
 	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics}
+	if opts.Store != nil {
+		s.digests = &Digests{rdb: opts.Store.Redis(), store: opts.Store, enq: s.enqueuer, log: log, clock: opts.DigestClock}
+		s.enqueuer.digests = s.digests
+	}
+	s.digestEvery = opts.DigestInterval
+	if s.digestEvery <= 0 {
+		s.digestEvery = 30 * time.Second
+	}
 	return s, nil
 }
 
@@ -237,6 +253,8 @@ func (s *Service) RotateSecret(ctx context.Context, ns, conn string) (*models.Co
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(s.watch)
 	defer t.Stop()
+	dt := time.NewTicker(s.digestEvery)
+	defer dt.Stop()
 	sweep := time.NewTicker(s.recoverEvery)
 	defer sweep.Stop()
 	s.recoverLapsed(ctx)
@@ -246,6 +264,11 @@ func (s *Service) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-dt.C:
+			if err := s.SweepDigests(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("send digests", "error", err)
+			}
+			continue
 		case <-sweep.C:
 			s.recoverLapsed(ctx)
 			continue
@@ -267,6 +290,15 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Warn("look for connections enabled again", "error", err)
 		}
 	}
+}
+
+// SweepDigests sends the digests whose period has ended (Run does, every
+// DigestInterval).
+func (s *Service) SweepDigests(ctx context.Context) error {
+	if s.digests == nil {
+		return nil
+	}
+	return s.digests.Sweep(ctx)
 }
 
 // reviveEnabled redrives the held-back deliveries of every marked

@@ -95,6 +95,17 @@ type Enqueuer struct {
 	retention time.Duration // of delivery records
 	eventTTL  time.Duration // of events stored by EnqueueEvent
 	metrics   *metrics.Delivery
+	digests   *Digests
+}
+
+// Collect adds a SCAN to the digest a manager's notice asks for (see
+// Digests): it is sent with the period's other matches when the period
+// ends.
+func (e *Enqueuer) Collect(ctx context.Context, managerName string, n models.Notice, scanName string) error {
+	if e.digests == nil {
+		return errors.New("notify: digests need a store")
+	}
+	return e.digests.Collect(ctx, managerName, n, scanName)
 }
 
 // Enqueue creates the delivery of an event to a connection and its task.

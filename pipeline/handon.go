@@ -24,23 +24,40 @@ type handOns struct {
 	sem chan struct{}
 	wg  sync.WaitGroup
 
-	mu        sync.Mutex
-	err       error
-	created   int
-	sentiment float64                                // of the new Scans
-	per       map[*models.Manager]*store.PollOutcome // each manager's new Scans and spikes
+	mu      sync.Mutex
+	err     error
+	created int
+	// duplicates and listed count the matched posts of a story the
+	// manager had a Scan of (see Stats).
+	duplicates, listed int
+	sentiment          float64                                // of the new Scans
+	per                map[*models.Manager]*store.PollOutcome // each manager's new Scans and spikes
+	// serial holds one lock per manager: its hand-ons run one at a time,
+	// in order, since a story told twice in one read is claimed by the
+	// first post and listed in its Scan by the next.
+	serial map[*models.Manager]*sync.Mutex
 }
 
 func (p *Poller) newHandOns(ctx context.Context) *handOns {
-	return &handOns{p: p, ctx: ctx, sem: make(chan struct{}, handOnWidth), per: map[*models.Manager]*store.PollOutcome{}}
+	return &handOns{p: p, ctx: ctx, sem: make(chan struct{}, handOnWidth), per: map[*models.Manager]*store.PollOutcome{}, serial: map[*models.Manager]*sync.Mutex{}}
 }
 
 // add hands on one manager's result for a post: its spike and its Scan.
+// The hand-on gets a copy of the post (it fills the post's language).
 func (h *handOns) add(post *models.Post, r matcher.ManagerResult) {
+	h.mu.Lock()
+	serial := h.serial[r.Manager]
+	if serial == nil {
+		serial = &sync.Mutex{}
+		h.serial[r.Manager] = serial
+	}
+	h.mu.Unlock()
+	own := *post
 	h.sem <- struct{}{}
 	h.wg.Add(1)
+	serial.Lock() // taken here, in order; released by the hand-on
 	go func() {
-		defer func() { <-h.sem; h.wg.Done() }()
+		defer func() { serial.Unlock(); <-h.sem; h.wg.Done() }()
 		if h.failed() {
 			return
 		}
@@ -56,20 +73,27 @@ func (h *handOns) add(post *models.Post, r matcher.ManagerResult) {
 		if !r.Matched {
 			return
 		}
-		created, err := h.p.handOn(h.ctx, r.Manager, post, r.Match)
+		out, err := h.p.handOn(h.ctx, r.Manager, &own, r.Match)
 		if err != nil {
 			h.fail(err)
 			return
 		}
+		created := out == handNew
 		h.p.Metrics.Matched(r.Manager.Source.Type, created)
-		if created {
-			h.mu.Lock()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		switch out {
+		case handNew:
 			h.created++
 			h.sentiment += r.Match.Sentiment
 			o := h.outcome(r.Manager)
 			o.Matches++
 			o.SentimentSum += r.Match.Sentiment
-			h.mu.Unlock()
+		case handDuplicate:
+			h.duplicates++
+			h.listed++
+		case handDropped:
+			h.duplicates++
 		}
 	}()
 }
@@ -98,9 +122,9 @@ func (h *handOns) fail(err error) {
 	}
 }
 
-// wait waits for every hand-on and returns the Scans created and the first
-// error.
-func (h *handOns) wait() (int, error) {
+// wait waits for every hand-on and returns the first error; the counts
+// are then final.
+func (h *handOns) wait() error {
 	h.wg.Wait()
-	return h.created, h.err
+	return h.err
 }

@@ -47,7 +47,7 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 		post := &posts[i]
 		results, err := p.Matcher.MatchIndex(ctx, ix, post, nil)
 		if err != nil {
-			_, _ = h.wait()
+			_ = h.wait()
 			return st, fmt.Errorf("pipeline: ingest: match %s: %w", post.ID, err)
 		}
 		for _, r := range results {
@@ -57,7 +57,9 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 			h.add(post, r)
 		}
 	}
-	if st.New, err = h.wait(); err != nil {
+	err = h.wait()
+	st.New = h.created
+	if err != nil {
 		return st, fmt.Errorf("pipeline: ingest: %w", err)
 	}
 	// Each manager's status and charts count the batch as a read.

@@ -102,7 +102,11 @@ type Stats struct {
 	Matched int
 	New     int // Scans created (not seen before)
 	Spikes  int // crisis episodes begun
-	Skipped bool
+	// Duplicates counts matched posts that told a story the manager has
+	// a Scan of (the same link, a crosspost): listed in that Scan when it
+	// was not delivered yet (Listed), dropped otherwise.
+	Duplicates, Listed int
+	Skipped            bool
 	// BackingOff is set when the tick was skipped because the source has
 	// been failing and waits out its backoff.
 	BackingOff bool
@@ -117,6 +121,8 @@ func (s *Stats) add(o Stats) {
 	s.Matched += o.Matched
 	s.New += o.New
 	s.Spikes += o.Spikes
+	s.Duplicates += o.Duplicates
+	s.Listed += o.Listed
 	s.Skipped = s.Skipped && o.Skipped
 	s.BackingOff = s.BackingOff || o.BackingOff
 	s.recovered = s.recovered || o.recovered
@@ -278,7 +284,7 @@ func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
 		}
 	}
 	p.recordSoon(ctx, log, r, start, st, per)
-	log.Debug("polled", "managers", len(r.Managers), "fetched", st.Fetched, "matched", st.Matched, "new", st.New)
+	log.Debug("polled", "managers", len(r.Managers), "fetched", st.Fetched, "matched", st.Matched, "new", st.New, "duplicates", st.Duplicates)
 	return st, nil
 }
 
@@ -316,7 +322,7 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 		}
 		results, err := p.Matcher.MatchIndex(ctx, ix, post, want)
 		if err != nil {
-			_, _ = h.wait()
+			_ = h.wait()
 			return st, nil, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
 		}
 		for _, res := range results {
@@ -330,9 +336,21 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 			h.add(post, res)
 		}
 	}
-	st.New, err = h.wait()
-	st.sentiment = h.sentiment
+	err = h.wait()
+	st.New, st.Duplicates, st.Listed, st.sentiment = h.created, h.duplicates, h.listed, h.sentiment
 	return st, h.per, err
+}
+
+func (st *Stats) count(out handOutcome) {
+	switch out {
+	case handNew:
+		st.New++
+	case handDuplicate:
+		st.Duplicates++
+		st.Listed++
+	case handDropped:
+		st.Duplicates++
+	}
 }
 
 // record keeps a successful read's counts for its managers' status and
@@ -376,13 +394,19 @@ func (p *Poller) recordFailure(ctx context.Context, r *Read, start time.Time, fa
 
 // handOn stores the Scan of a matched post and enqueues its deliveries.
 // A post seen before keeps its Scan; its deliveries are enqueued again,
-// which is a no-op unless a crash interrupted the first hand-on.
-func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Post, match models.Match) (bool, error) {
+// which is a no-op unless a crash interrupted the first hand-on. A post
+// telling a story the manager has a Scan of is listed in that Scan
+// instead (see claimStory).
+func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Post, match models.Match) (handOutcome, error) {
 	ns, mid, err := models.ParseManagerName(m.Name)
 	if err != nil {
-		return false, err
+		return handNew, err
 	}
+	p.Matcher.FillLang(post)
 	id := store.ScanID(post.ID)
+	if out, err := p.claimStory(ctx, m, ns, mid, id, post); err != nil || out != handNew {
+		return out, err
+	}
 	scan := &models.Scan{
 		Name:       models.ScanName(ns, mid, id),
 		CreateTime: time.Now().UTC(),
@@ -391,18 +415,31 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 	}
 	created, err := p.Store.CreateScan(ctx, ns, mid, id, scan, p.Retention)
 	if err != nil {
-		return false, err
+		return handNew, err
+	}
+	out := handSeen
+	if created {
+		out = handNew
 	}
 	for _, n := range m.Notices {
+		if !n.Wants(models.EventScan, &match) {
+			continue
+		}
+		if n.Digest != nil {
+			if err := p.Enqueuer.Collect(ctx, m.Name, n, scan.Name); err != nil {
+				return out, err
+			}
+			continue
+		}
 		enqueue := p.Enqueuer.Enqueue
 		if created {
 			enqueue = p.Enqueuer.EnqueueNew // a new Scan has no deliveries yet
 		}
 		if err := enqueue(ctx, models.EventScan, scan.Name, n.Connection); err != nil {
-			return created, err
+			return out, err
 		}
 	}
-	return created, nil
+	return out, nil
 }
 
 // handOnSpike delivers the SPIKE event of a crisis episode to the
@@ -418,7 +455,9 @@ func (p *Poller) handOnSpike(ctx context.Context, m *models.Manager, spike *mode
 	}
 	conns := make([]string, 0, len(m.Notices))
 	for _, n := range m.Notices {
-		conns = append(conns, n.Connection)
+		if n.Wants(models.EventSpike, nil) {
+			conns = append(conns, n.Connection)
+		}
 	}
 	ev := models.Event{Type: models.EventSpike, Name: spike.Name, Spike: spike}
 	if err := p.Enqueuer.EnqueueEvent(ctx, ev, conns...); err != nil {

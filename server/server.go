@@ -20,6 +20,7 @@ import (
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/console"
 	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/matcher/lang"
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
@@ -212,6 +213,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 			LLM:        cfg.Matcher.LLM,
 			SiteClient: notify.GuardedClient(cfg.Delivery.AllowPrivateTargets, 10*time.Second),
 			Logger:     s.log.With("component", "matcher"),
+			Lang:       lang.New(),
 		}),
 		Enqueuer:  enq,
 		Logger:    s.log,

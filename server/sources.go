@@ -20,7 +20,7 @@ func NewSources(cfg config.SourcesConfig, rate sources.RateState, log *slog.Logg
 	}
 	r := sources.Registry{}
 	for _, k := range catalog.Sources.All() {
-		src := k.New(cfg.For(k), sources.Env{Log: log, Rate: rate})
+		src := k.New(cfg.For(k), sources.Env{Log: log, Rate: rate, AllowPrivateTargets: cfg.AllowPrivateTargets()})
 		if !k.Pushed {
 			src = m.Measure(k.Type, src)
 		}

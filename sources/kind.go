@@ -44,6 +44,10 @@ type Kind struct {
 type Env struct {
 	Log  *slog.Logger
 	Rate RateState
+	// AllowPrivateTargets lets URLs that users give (a feed, a Mastodon
+	// instance) reach loopback, private and link-local addresses
+	// (`sources.allow_private_targets`; local development and tests).
+	AllowPrivateTargets bool
 }
 
 // Spec declares a kind whose manager-level settings are an S (a struct

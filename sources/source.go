@@ -70,8 +70,9 @@ type RateState interface {
 
 // MemoryRateState is a RateState for one process (tests, `earshot poll`).
 type MemoryRateState struct {
-	mu sync.Mutex
-	m  map[string]time.Time
+	mu     sync.Mutex
+	m      map[string]time.Time
+	counts map[string]memCount
 }
 
 // BlockedUntil implements RateState.
@@ -124,4 +125,41 @@ func (r Registry) For(m *models.Manager) (Source, error) {
 		return nil, fmt.Errorf("sources: no source of type %q is configured", m.Source.Type)
 	}
 	return s, nil
+}
+
+// Counter is implemented by the RateStates that also keep counts every
+// process shares (the store's Redis; MemoryRateState for one process): a
+// platform's daily quota, spent by all replicas together.
+type Counter interface {
+	// Add adds n (which may be negative) to the count under key and
+	// returns the new count. A new count lapses at expire.
+	Add(ctx context.Context, key string, n int64, expire time.Time) (int64, error)
+}
+
+// Quota is implemented by sources whose platform grants a quota (YouTube's
+// daily units): QuotaRemaining is what this process last saw left of it,
+// for every process, and ok is false before it has seen any.
+type Quota interface {
+	QuotaRemaining() (remaining float64, ok bool)
+}
+
+// Add implements Counter.
+func (s *MemoryRateState) Add(_ context.Context, key string, n int64, expire time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.counts == nil {
+		s.counts = make(map[string]memCount)
+	}
+	c := s.counts[key]
+	if time.Now().After(c.expire) {
+		c = memCount{expire: expire}
+	}
+	c.n += n
+	s.counts[key] = c
+	return c.n, nil
+}
+
+type memCount struct {
+	n      int64
+	expire time.Time
 }

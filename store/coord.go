@@ -82,3 +82,24 @@ func (s *Store) TryLock(ctx context.Context, name string, ttl time.Duration) (fu
 	}
 	return release, true, nil
 }
+
+// Add implements sources.Counter on Redis: INCRBY, with the expiry set
+// when the count is new, in one script so that every process counts
+// together.
+func (s *Store) Add(ctx context.Context, key string, n int64, expire time.Time) (int64, error) {
+	v, err := addScript.Run(ctx, s.rdb, []string{keyCount(key)}, n, expire.UnixMilli()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("store: add to count: %w", err)
+	}
+	return v, nil
+}
+
+func keyCount(k string) string { return Prefix + "count:" + k }
+
+var addScript = redis.NewScript(`
+local v = redis.call("INCRBY", KEYS[1], ARGV[1])
+if redis.call("PTTL", KEYS[1]) < 0 then
+	redis.call("PEXPIREAT", KEYS[1], ARGV[2])
+end
+return v
+`)

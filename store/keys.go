@@ -24,6 +24,8 @@ import (
 //	earshot:conn:{ns/conn}:…               requeue is a transaction over these
 //	earshot:crisis:{ns/manager}:…          a manager's crisis-detection windows
 //	earshot:rate:…, earshot:lock:…         one key per script
+//	earshot:count:…                        sources' shared counts (a quota): one key per script
+//	earshot:story:{ns:manager}:…           a manager's story keys (one story, delivered once)
 //	asynq:{queue}:…                        asynq's own tag per queue
 //
 // Scans (earshot:scan:ns:manager:id) and their indexes (earshot:scans:ns,

@@ -22,7 +22,8 @@ import (
 const usage = `earshot-train — trains the models Earshot embeds
 
 Usage:
-  earshot-train sentiment [-data DIR] [-out FILE] [-seed N] [-bits N] [-epochs N] [-lambdas L,L,…]
+  earshot-train sentiment [-data DIR] [-out FILE] [-seed N] [-bits N] [-epochs N] [-nb F] [-lambdas L,L,…]
+  earshot-train sentiment -h     (every setting)
 `
 
 func main() {
@@ -52,11 +53,13 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	charMin := fs.Uint("char-min", uint(o.Config.CharMin), "shortest character n-gram")
 	charMax := fs.Uint("char-max", uint(o.Config.CharMax), "longest character n-gram; 0: none")
 	trigrams := fs.Bool("trigrams", o.Config.Flags&sentiment.FlagTrigrams != 0, "word trigrams")
+	skip := fs.Bool("skip-bigrams", o.Config.Flags&sentiment.FlagSkipBigrams != 0, "word pairs one word apart")
 	bags := fs.Int("bags", o.Bags, "models (seeds seed, seed+1, …) averaged into one")
 	epochs := fs.Int("epochs", o.Epochs, "passes over the training data")
 	eta := fs.Float64("eta", o.Eta0, "initial learning rate")
 	average := fs.Bool("average", o.Average, "average the weights over all steps")
 	classPower := fs.Float64("class-power", o.ClassPower, "class weights (n/(3·n_c))^p: 0 equal, 1 balanced")
+	nb := fs.Float64("nb", o.NB, "naive-Bayes feature scaling |r|+NB (Wang & Manning); 0: off")
 	skipTest := fs.Bool("skip-test", false, "do not measure on the test file (while choosing settings)")
 	lambdas := fs.String("lambdas", joinFloats(o.Lambdas), "L2 strengths to try on the tuning set")
 	if err := fs.Parse(args); err != nil {
@@ -67,11 +70,16 @@ func trainSentiment(args []string, stdout, stderr io.Writer) error {
 	}
 	o.Seed, o.Epochs, o.Eta0, o.Average, o.ClassPower = *seed, *epochs, *eta, *average, *classPower
 	o.Config.Bits, o.Config.CharMin, o.Config.CharMax = uint8(*bits), uint8(*charMin), uint8(*charMax)
-	o.SkipTest, o.Bags = *skipTest, *bags
-	if *trigrams {
-		o.Config.Flags |= sentiment.FlagTrigrams
-	} else {
-		o.Config.Flags &^= sentiment.FlagTrigrams
+	o.SkipTest, o.Bags, o.NB = *skipTest, *bags, *nb
+	for _, f := range []struct {
+		on   bool
+		flag uint16
+	}{{*trigrams, sentiment.FlagTrigrams}, {*skip, sentiment.FlagSkipBigrams}} {
+		if f.on {
+			o.Config.Flags |= f.flag
+		} else {
+			o.Config.Flags &^= f.flag
+		}
 	}
 	o.Lambdas = nil
 	for _, s := range strings.Split(*lambdas, ",") {

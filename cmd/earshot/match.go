@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/earshothq/earshot/matcher"
+	"github.com/earshothq/earshot/matcher/lang"
 	"github.com/earshothq/earshot/models"
 )
 
@@ -41,7 +42,7 @@ func cmdMatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		defer f.Close()
 		in = f
 	}
-	m := matcher.New(matcher.Options{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	m := matcher.New(matcher.Options{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Lang: lang.New()})
 	if err := matcher.RunMatch(ctx, m, mgr, in, stdout); err != nil {
 		name := *postsPath
 		if name == "" {

@@ -33,9 +33,10 @@ func (c *Clock) Add(d time.Duration) {
 // a test can let a block run out. Sources built on one RateState stand for
 // processes sharing one Redis.
 type RateState struct {
-	Clock *Clock
-	mu    sync.Mutex
-	m     map[string]time.Time
+	Clock  *Clock
+	mu     sync.Mutex
+	m      map[string]time.Time
+	counts map[string]count
 }
 
 // BlockedUntil implements sources.RateState.
@@ -59,4 +60,25 @@ func (s *RateState) Block(_ context.Context, key string, until time.Time) error 
 		s.m[key] = until
 	}
 	return nil
+}
+
+// Add implements sources.Counter; counts lapse by Clock.
+func (s *RateState) Add(_ context.Context, key string, n int64, expire time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.counts == nil {
+		s.counts = map[string]count{}
+	}
+	c := s.counts[key]
+	if !s.Clock.Now().Before(c.expire) {
+		c = count{expire: expire}
+	}
+	c.n += n
+	s.counts[key] = c
+	return c.n, nil
+}
+
+type count struct {
+	n      int64
+	expire time.Time
 }

@@ -7,10 +7,11 @@ import (
 )
 
 // The learned model reads a text as hashed sparse features (word unigrams
-// marked inside a negation's scope, word bigrams, hashtags, character
-// n-grams of each word) plus a few dense ones (VADER's compound score and
-// lexicon counts). Training (matcher/sentiment/train) and scoring share
-// this code, so a model always sees the features it was trained on.
+// marked inside a negation's scope, word bigrams, optionally trigrams or
+// pairs one word apart, hashtags, character n-grams of each word) plus a
+// few dense ones (VADER's compound score and lexicon counts). Training
+// (matcher/sentiment/train) and scoring share this code, so a model always
+// sees the features it was trained on.
 
 // FeatureConfig fixes the feature space; a model file records it.
 type FeatureConfig struct {
@@ -22,7 +23,10 @@ type FeatureConfig struct {
 
 // Feature flags.
 const (
-	FlagTrigrams uint16 = 1 << iota // word trigrams
+	FlagTrigrams    uint16 = 1 << iota // word trigrams
+	FlagSkipBigrams                    // word pairs one word apart
+	// FlagsKnown are the flags this code reads.
+	FlagsKnown = FlagTrigrams | FlagSkipBigrams
 )
 
 // Dense features, stored after the hashed buckets.
@@ -49,6 +53,7 @@ const (
 	seedHashtag uint32 = 0x27d4eb2f
 	seedChar    uint32 = 0x165667b1
 	seedTrigram uint32 = 0xd3a2646c
+	seedSkip    uint32 = 0x4cf5ad43
 )
 
 type tokKind uint8
@@ -355,6 +360,9 @@ func (a *Analyzer) features(s *featScratch, cfg FeatureConfig, text []byte, comp
 		s.idx = append(s.idx, mix(seedBigram^prev*31^h)&mask)
 		if cfg.Flags&FlagTrigrams != 0 {
 			s.idx = append(s.idx, mix(seedTrigram^(prev2*31^prev)*31^h)&mask)
+		}
+		if cfg.Flags&FlagSkipBigrams != 0 {
+			s.idx = append(s.idx, mix(seedSkip^prev2*31^h)&mask)
 		}
 		prev2, prev = prev, h
 		switch t.kind {

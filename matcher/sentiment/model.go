@@ -97,7 +97,7 @@ func LoadModel(b []byte, vader *Analyzer) (*Model, error) {
 	}
 	m := &Model{vader: vader}
 	m.cfg = FeatureConfig{Bits: b[4], CharMin: b[5], CharMax: b[6], Flags: binary.LittleEndian.Uint16(b[10:])}
-	if m.cfg.Bits < 8 || m.cfg.Bits > 24 || m.cfg.Flags&^FlagTrigrams != 0 || m.cfg.CharMax > 8 || m.cfg.CharMax > 0 && m.cfg.CharMin > m.cfg.CharMax {
+	if m.cfg.Bits < 8 || m.cfg.Bits > 24 || m.cfg.Flags&^FlagsKnown != 0 || m.cfg.CharMax > 8 || m.cfg.CharMax > 0 && m.cfg.CharMin > m.cfg.CharMax {
 		return nil, fmt.Errorf("%w: feature settings %+v", ErrBadModel, m.cfg)
 	}
 	f32 := func(off int) float64 { return float64(math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))) }

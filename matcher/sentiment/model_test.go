@@ -73,6 +73,7 @@ func TestLoadModelRejectsOtherFiles(t *testing.T) {
 		{"other magic", append([]byte("XXXX"), good[4:]...)},
 		{"truncated", good[:len(good)-2]},
 		{"trailing bytes", append(bytes.Clone(good), 0, 0)},
+		{"unknown feature flag", func() []byte { b := bytes.Clone(good); b[11] |= 0x80; return b }()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +109,48 @@ func TestEncodeLoadRoundTrip(t *testing.T) {
 		if d := float64(w)*m.scale - p.Weights[i]; d > 1e-4 || d < -1e-4 {
 			t.Fatalf("weight %d: %v, want %v", i, float64(w)*m.scale, p.Weights[i])
 		}
+	}
+}
+
+// TestSkipBigrams: the flag adds one feature per token, the pair of the
+// token and the one two before it, which the plain bigrams do not have.
+func TestSkipBigrams(t *testing.T) {
+	a := analyzer()
+	base := FeatureConfig{Bits: 20}
+	skip := base
+	skip.Flags = FlagSkipBigrams
+	var f, g Features
+	a.AppendFeatures(&f, base, "not bad at all")
+	a.AppendFeatures(&g, skip, "not bad at all")
+	if len(g.Buckets) != len(f.Buckets)+4 {
+		t.Fatalf("%d buckets with skip-bigrams, %d without: want 4 more (one per token)", len(g.Buckets), len(f.Buckets))
+	}
+	// "not _ at" is the same pair in both texts, "bad at" is not.
+	var h Features
+	a.AppendFeatures(&h, skip, "not good at all")
+	shared := 0
+	in := map[uint32]bool{}
+	for _, b := range g.Buckets {
+		in[b] = true
+	}
+	for _, b := range h.Buckets {
+		if in[b] {
+			shared++
+		}
+	}
+	a.AppendFeatures(&h, base, "not good at all")
+	sharedBase := 0
+	in = map[uint32]bool{}
+	for _, b := range f.Buckets {
+		in[b] = true
+	}
+	for _, b := range h.Buckets {
+		if in[b] {
+			sharedBase++
+		}
+	}
+	if shared <= sharedBase {
+		t.Errorf("texts differing in one word share %d buckets with skip-bigrams, %d without: want more", shared, sharedBase)
 	}
 }
 

@@ -87,8 +87,9 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 		{
 			Type: "HACKERNEWS_STORY", Time: ts("2026-06-13T12:00:00Z"), ID: "40122900",
 			Title: "Social listening, explained", Text: "",
-			URL:  "https://news.ycombinator.com/item?id=40122900",
-			User: models.User{ID: "linker", Name: "linker", URL: "https://news.ycombinator.com/user?id=linker"},
+			URL:   "https://news.ycombinator.com/item?id=40122900",
+			User:  models.User{ID: "linker", Name: "linker", URL: "https://news.ycombinator.com/user?id=linker"},
+			Story: []string{"https://example.com/social-listening"},
 		},
 		{
 			Type: "HACKERNEWS_COMMENT", Time: ts("2026-06-13T12:03:00Z"), ID: "40123010",
@@ -108,6 +109,7 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 			Title: "Show HN: Earshot – self-hosted social listening",
 			URL:   "https://news.ycombinator.com/item?id=40123300",
 			User:  models.User{ID: "founder", Name: "founder", URL: "https://news.ycombinator.com/user?id=founder"},
+			Story: []string{"https://github.com/earshothq/earshot"},
 		},
 		{
 			Type: "HACKERNEWS_COMMENT", Time: ts("2026-06-13T12:10:00Z"), ID: "40123456",

@@ -117,6 +117,9 @@ func (h hit) post() models.Post {
 	}
 	p.Title = h.Title
 	p.Text = plainText(h.StoryText)
+	if h.URL != "" {
+		p.Story = []string{h.URL} // the page the story links to
+	}
 	return p
 }
 

@@ -1202,6 +1202,7 @@ func TestPostMapping(t *testing.T) {
 				URL:       "https://www.reddit.com/r/smallbusiness/comments/1l9p4fz/our_bakery_got_featured_in_the_local_paper/",
 				Subreddit: &models.Community{ID: "t5_2qhnd", Name: "smallbusiness", URL: "https://www.reddit.com/r/smallbusiness"},
 				User:      models.User{ID: "t2_9x1kq2", Name: "bakery_owner_ny", URL: "https://www.reddit.com/user/bakery_owner_ny"},
+				Story:     []string{"https://www.nytimes.com/2026/06/13/nyregion/bakery.html"}, // the same story wherever it is linked
 			},
 		},
 	}

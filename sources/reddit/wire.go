@@ -59,6 +59,9 @@ type link struct {
 	Permalink      string  `json:"permalink"`
 	URL            string  `json:"url"`
 	CreatedUTC     float64 `json:"created_utc"`
+	IsSelf         bool    `json:"is_self"`
+	// CrosspostParent is the fullname of the link a crosspost repeats.
+	CrosspostParent string `json:"crosspost_parent"`
 }
 
 // comment is a t1 thing, as the /comments listing sends it: unlike a
@@ -185,7 +188,21 @@ func (l link) post() models.Post {
 		URL:       l.permalinkURL(),
 		Subreddit: community(l.Subreddit, l.SubredditID),
 		User:      user(l.Author, l.AuthorFullname),
+		Story:     l.story(),
 	}
+}
+
+// story is what makes another post the same story as this link: the page
+// it links to, and the link it crossposts.
+func (l link) story() []string {
+	var s []string
+	if !l.IsSelf && (strings.HasPrefix(l.URL, "https://") || strings.HasPrefix(l.URL, "http://")) {
+		s = append(s, l.URL)
+	}
+	if l.CrosspostParent != "" {
+		s = append(s, models.StoryPost("REDDIT", l.CrosspostParent))
+	}
+	return s
 }
 
 func (l link) permalinkURL() string {

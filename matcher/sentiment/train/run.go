@@ -23,12 +23,14 @@ type Options struct {
 	SkipTest bool
 	// ClassPower: see Hyper.
 	ClassPower float64
+	// NB: see Hyper; 0 is off.
+	NB float64
 }
 
 // DefaultOptions are the settings of the embedded model.
 func DefaultOptions() Options {
 	return Options{
-		Config:     sentiment.FeatureConfig{Bits: 16, CharMin: 3, CharMax: 4, Flags: sentiment.FlagTrigrams},
+		Config:     sentiment.FeatureConfig{Bits: 18, CharMin: 3, CharMax: 5, Flags: sentiment.FlagSkipBigrams},
 		Lambdas:    []float64{1e-6, 3e-6, 1e-5, 3e-5},
 		Eta0:       0.2,
 		Epochs:     12,
@@ -36,6 +38,7 @@ func DefaultOptions() Options {
 		Average:    true,
 		Bags:       1,
 		ClassPower: 1,
+		NB:         0.3,
 	}
 }
 
@@ -104,7 +107,7 @@ func Run(split *Split, o Options, log io.Writer) ([]byte, Report, error) {
 }
 
 func (o Options) hyper(lambda float64) Hyper {
-	return Hyper{Lambda: lambda, Eta0: o.Eta0, Epochs: o.Epochs, Seed: o.Seed, Average: o.Average, ClassPower: o.ClassPower}
+	return Hyper{Lambda: lambda, Eta0: o.Eta0, Epochs: o.Epochs, Seed: o.Seed, Average: o.Average, ClassPower: o.ClassPower, NB: o.NB}
 }
 
 // train is Train, bagged over o.Bags seeds.

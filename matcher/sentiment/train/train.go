@@ -20,6 +20,12 @@ type Hyper struct {
 	// ClassPower is how far the class weights balance the classes: weight
 	// (n / (3·n_c))^ClassPower; 0 leaves them equal, 1 balances fully.
 	ClassPower float64
+	// NB > 0 scales each hashed feature, per class, by |r| + NB, where r
+	// is its naive-Bayes log-count ratio for the class against the rest
+	// on the training data (Wang & Manning 2012): a reparametrization
+	// w = w'·s that lets informative features move faster and
+	// regularizes them less. The model stores w, so scoring is unchanged.
+	NB float64
 }
 
 // Featurized is a data set turned into features once, for several runs.
@@ -125,6 +131,11 @@ func Train(data *Featurized, cfg sentiment.FeatureConfig, h Hyper) sentiment.Mod
 		}
 	}
 
+	var m []float64
+	if h.NB > 0 {
+		m = nbScales(data, buckets, h.NB)
+	}
+
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
@@ -143,6 +154,13 @@ func Train(data *Featurized, cfg sentiment.FeatureConfig, h Hyper) sentiment.Mod
 			var z [k]float64
 			for _, i := range idx {
 				w := v[int(i)*k : int(i)*k+k : int(i)*k+k]
+				if m != nil {
+					s := m[int(i)*k : int(i)*k+k : int(i)*k+k]
+					z[0] += float64(w[0] * s[0])
+					z[1] += float64(w[1] * s[1])
+					z[2] += float64(w[2] * s[2])
+					continue
+				}
 				z[0] += w[0]
 				z[1] += w[1]
 				z[2] += w[2]
@@ -173,6 +191,13 @@ func Train(data *Featurized, cfg sentiment.FeatureConfig, h Hyper) sentiment.Mod
 					catchUp(i)
 				}
 				w := v[int(i)*k : int(i)*k+k : int(i)*k+k]
+				if m != nil {
+					s := m[int(i)*k : int(i)*k+k : int(i)*k+k]
+					w[0] -= float64(float64(step[0]*val) * s[0])
+					w[1] -= float64(float64(step[1]*val) * s[1])
+					w[2] -= float64(float64(step[2]*val) * s[2])
+					continue
+				}
 				w[0] -= float64(step[0] * val)
 				w[1] -= float64(step[1] * val)
 				w[2] -= float64(step[2] * val)
@@ -231,11 +256,50 @@ func Train(data *Featurized, cfg sentiment.FeatureConfig, h Hyper) sentiment.Mod
 	p := sentiment.ModelParams{Config: cfg, Weights: v, Bias: bias}
 	for i := range v {
 		v[i] = float64(v[i] * scale)
+		if m != nil {
+			v[i] = float64(v[i] * m[i])
+		}
 	}
 	for i := range vd {
 		p.Dense[i] = float64(vd[i] * scale)
 	}
 	return p
+}
+
+// nbScales are the per-bucket, per-class feature scales |r| + floor of
+// Hyper.NB: r is the log ratio of the bucket's share of the class's
+// feature occurrences to its share of the other classes' (add-one
+// smoothed, each example counting a bucket once).
+func nbScales(data *Featurized, buckets int, floor float64) []float64 {
+	cnt := make([]float64, buckets*k)
+	seen := make([]int, buckets)
+	for i := range seen {
+		seen[i] = -1
+	}
+	var tot [k]float64
+	for ex, idx := range data.buckets {
+		y := data.labels[ex]
+		for _, b := range idx {
+			if seen[b] == ex {
+				continue
+			}
+			seen[b] = ex
+			cnt[int(b)*k+y]++
+			tot[y]++
+		}
+	}
+	all := tot[0] + tot[1] + tot[2]
+	m := make([]float64, buckets*k)
+	for b := range buckets {
+		c := cnt[b*k : b*k+k]
+		rest := c[0] + c[1] + c[2]
+		for y := range k {
+			p := (c[y] + 1) / (tot[y] + float64(buckets))
+			q := (rest - c[y] + 1) / (all - tot[y] + float64(buckets))
+			m[b*k+y] = math.Abs(math.Log(p/q)) + floor
+		}
+	}
+	return m
 }
 
 func softmax(z [k]float64) [k]float64 {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
 )
 
@@ -35,6 +36,9 @@ var (
 	ErrAuth = errors.New("authentication failed")
 	// ErrServer: the platform answered 5xx; worth retrying later.
 	ErrServer = errors.New("server error")
+	// ErrPrivateTarget: a URL a user gave points at a loopback, private,
+	// link-local or metadata address.
+	ErrPrivateTarget = errors.New("address is not public")
 	// ErrStatus: any other unexpected answer; retrying will not help until
 	// the manager, the credentials or the platform change.
 	ErrStatus = errors.New("unexpected status")
@@ -77,7 +81,20 @@ type Client struct {
 // caps response bodies at maxBody bytes and sends resty's own messages to
 // log at Debug, with every one of secrets replaced by <secret>.
 func NewHTTP(timeout time.Duration, maxBody int, userAgent string, log *slog.Logger, secrets ...string) *resty.Client {
-	return resty.NewWithClient(&http.Client{}).
+	return configure(resty.NewWithClient(&http.Client{}), timeout, maxBody, userAgent, log, secrets)
+}
+
+// NewGuardedHTTP is NewHTTP for calls to URLs that users give (a feed, a
+// Mastodon instance): the connection is refused, at dial time, to
+// loopback, private, link-local and metadata addresses unless
+// allowPrivate (`sources.allow_private_targets`), through the same guard
+// as webhook deliveries.
+func NewGuardedHTTP(allowPrivate bool, timeout time.Duration, maxBody int, userAgent string, log *slog.Logger, secrets ...string) *resty.Client {
+	return configure(resty.NewWithClient(notify.GuardedClient(allowPrivate, timeout)), timeout, maxBody, userAgent, log, secrets)
+}
+
+func configure(c *resty.Client, timeout time.Duration, maxBody int, userAgent string, log *slog.Logger, secrets []string) *resty.Client {
+	return c.
 		SetTimeout(timeout).
 		SetHeader("User-Agent", userAgent).
 		SetHeader("Accept", "application/json").
@@ -122,6 +139,9 @@ func (c *Client) RateLimited(ctx context.Context, log *slog.Logger, path string,
 // which carries the query and perhaps a token, is left out; the path says
 // which call it was.
 func (c *Client) TransportError(ctx context.Context, log *slog.Logger, method, path string, err error) error {
+	if errors.Is(err, notify.ErrPrivateTarget) {
+		return &RequestError{Source: c.Source, Method: method, Path: path, Err: fmt.Errorf("%w (sources.allow_private_targets is off)", ErrPrivateTarget)}
+	}
 	if errors.Is(err, resty.ErrResponseBodyTooLarge) {
 		err = fmt.Errorf("%w: over %d bytes", ErrTooLarge, c.MaxBody)
 		return &RequestError{Source: c.Source, Method: method, Path: path, StatusCode: http.StatusOK, Err: err}
@@ -236,4 +256,43 @@ func (l restyLogger) Debugf(format string, v ...any) { l.print(format, v) }
 
 func (l restyLogger) print(format string, v []any) {
 	l.log.Debug("resty: " + l.redact(fmt.Sprintf(format, v...)))
+}
+
+// NextLink returns the rel="next" URL of an RFC 8288 Link header (as
+// Mastodon and GitHub page with), "" when there is none.
+func NextLink(h http.Header) string {
+	for _, v := range h.Values("Link") {
+		for _, part := range strings.Split(v, ",") {
+			segs := strings.Split(part, ";")
+			target := strings.TrimSpace(segs[0])
+			if !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			for _, p := range segs[1:] {
+				k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(k, "rel") && slicesContainsFold(strings.Fields(strings.Trim(val, `"`)), "next") {
+					return target[1 : len(target)-1]
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func slicesContainsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// SameOrigin reports whether next (a paging link a platform sent) is on
+// the scheme and host of base: a link elsewhere must never be followed
+// with a credential.
+func SameOrigin(base, next string) bool {
+	b, err1 := url.Parse(base)
+	n, err2 := url.Parse(next)
+	return err1 == nil && err2 == nil && strings.EqualFold(b.Scheme, n.Scheme) && strings.EqualFold(b.Host, n.Host)
 }

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"net/http"
 	"testing"
 	"time"
 )
@@ -38,5 +39,27 @@ func TestPrintable(t *testing.T) {
 	}
 	if got := Printable("abcdef", 3); got != "abc…" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestNextLink(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{`<https://mastodon.social/api/v1/timelines/tag/go?max_id=110>; rel="next", <https://mastodon.social/api/v1/timelines/tag/go?min_id=120>; rel="prev"`, "https://mastodon.social/api/v1/timelines/tag/go?max_id=110"},
+		{`<https://api.github.com/search/issues?q=x&page=2>; rel="next", <https://api.github.com/search/issues?q=x&page=34>; rel="last"`, "https://api.github.com/search/issues?q=x&page=2"},
+		{`<https://x.example/a>; rel="prev"`, ""},
+		{`garbage; rel=next`, ""},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.in != "" {
+			h.Set("Link", tt.in)
+		}
+		if got := NextLink(h); got != tt.want {
+			t.Errorf("NextLink(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if !SameOrigin("https://a.example/api", "https://A.example/x?y") || SameOrigin("https://a.example", "https://b.example") || SameOrigin("https://a.example", "http://a.example") {
+		t.Error("SameOrigin")
 	}
 }
