@@ -353,29 +353,6 @@ func (st *Stats) count(out handOutcome) {
 	}
 }
 
-// record keeps a successful read's counts for its managers' status and
-// charts: the posts read, and each manager's own new Scans and spikes. It
-// is bookkeeping: a failure is logged, not the poll's.
-func (p *Poller) record(ctx context.Context, log *slog.Logger, r *Read, start time.Time, st Stats, per map[*models.Manager]*store.PollOutcome) {
-	outs := make([]store.ManagerOutcome, 0, len(r.Managers))
-	for _, m := range r.Managers {
-		ns, id, err := models.ParseManagerName(m.Name)
-		if err != nil {
-			continue
-		}
-		o := store.PollOutcome{Time: start, Posts: st.Fetched}
-		if mo := per[m]; mo != nil {
-			o.Matches, o.SentimentSum, o.Spikes = mo.Matches, mo.SentimentSum, mo.Spikes
-		}
-		outs = append(outs, store.ManagerOutcome{Namespace: ns, Manager: id, PollOutcome: o})
-	}
-	if _, err := p.Store.RecordPolls(ctx, outs); err != nil {
-		log.Warn("recording the poll's status failed", "error", err)
-	} else if st.recovered {
-		log.Info("source recovered")
-	}
-}
-
 // recordFailure records a failed read for every manager it serves and
 // returns the first one's consecutive failures.
 func (p *Poller) recordFailure(ctx context.Context, r *Read, start time.Time, failure error) (int, error) {

@@ -10,68 +10,72 @@ import (
 	"github.com/earshothq/earshot/store"
 )
 
-// statusEvery is how often the managers' status of a read that comes back
-// many times a second (an ingest, a firehose) is written: every write
-// touches each of its managers, thousands of them.
+// statusEvery is how often every manager's status of a read that comes
+// back many times a second (an ingest, a firehose) is written: each write
+// touches every one of its managers, thousands of them.
 const statusEvery = 10 * time.Second
 
-// statusBuffers hold, per read, the counts not yet written to the managers'
-// status.
+// statusBuffers hold, per read, the posts read that are not yet counted
+// in its managers' status.
 type statusBuffers struct {
 	mu   sync.Mutex
 	byID map[string]*statusBuffer
-	last map[string]time.Time // when each read's status was last written
+	last map[string]time.Time // when each read's status was last written whole
 }
 
 type statusBuffer struct {
 	log     *slog.Logger
 	read    *Read
 	start   time.Time
-	posts   int
-	spikes  int
-	per     map[string]*store.PollOutcome // by manager name
-	changed bool
+	posts   int            // posts read since start
+	written map[string]int // by manager name: of posts, those already counted
 }
 
-// recordSoon adds a successful read's counts to its buffer and writes the
-// buffer when it is statusEvery old. A read polled on a schedule (a
-// minute apart) is written at once, as is any read alone; the counts of
-// one more frequent are written at most every statusEvery, and FlushStatus
-// writes what is left.
+// recordSoon records a successful read in its managers' status. A read
+// alone, or one made at most every statusEvery (a poll on a schedule), is
+// written whole at once. For one made more often, the managers that
+// matched or began a spike are written at once (with the posts read since
+// they were last written); the others' posts read and last success wait
+// for the next whole write, at most statusEvery later (FlushStatus writes
+// what is due when no read comes).
 func (p *Poller) recordSoon(ctx context.Context, log *slog.Logger, r *Read, start time.Time, st Stats, per map[*models.Manager]*store.PollOutcome) {
+	now := p.now()
 	p.status.mu.Lock()
 	if p.status.byID == nil {
 		p.status.byID, p.status.last = map[string]*statusBuffer{}, map[string]time.Time{}
 	}
 	b := p.status.byID[r.ID]
 	if b == nil {
-		b = &statusBuffer{start: start, per: map[string]*store.PollOutcome{}}
+		b = &statusBuffer{start: start, written: map[string]int{}}
 		p.status.byID[r.ID] = b
 	}
-	b.log, b.read, b.posts, b.changed = log, r, b.posts+st.Fetched, true
-	for m, o := range per {
-		acc := b.per[m.Name]
-		if acc == nil {
-			acc = &store.PollOutcome{}
-			b.per[m.Name] = acc
-		}
-		acc.Matches += o.Matches
-		acc.SentimentSum += o.SentimentSum
-		acc.Spikes += o.Spikes
-	}
-	now := p.now()
-	due := !r.Shared || now.Sub(p.status.last[r.ID]) >= statusEvery || st.recovered
-	if due {
+	b.log, b.read = log, r
+	b.posts += st.Fetched
+	if !r.Shared || now.Sub(p.status.last[r.ID]) >= statusEvery || st.recovered {
 		delete(p.status.byID, r.ID)
 		p.status.last[r.ID] = now
+		p.status.mu.Unlock()
+		p.writeStatus(ctx, b, per, st.recovered)
+		return
+	}
+	outs := make([]store.ManagerOutcome, 0, len(per))
+	for m, o := range per {
+		ns, id, err := models.ParseManagerName(m.Name)
+		if err != nil {
+			continue
+		}
+		posts := b.posts - b.written[m.Name]
+		b.written[m.Name] = b.posts
+		outs = append(outs, store.ManagerOutcome{Namespace: ns, Manager: id, PollOutcome: store.PollOutcome{
+			Time: start, Posts: posts, Matches: o.Matches, SentimentSum: o.SentimentSum, Spikes: o.Spikes}})
 	}
 	p.status.mu.Unlock()
-	if due {
-		p.writeStatus(ctx, b, st.recovered)
+	if _, err := p.Store.RecordPolls(ctx, outs); err != nil {
+		log.Warn("recording the poll's status failed", "error", err)
 	}
 }
 
-// FlushStatus writes the buffered status counts older than statusEvery
+// FlushStatus writes the status of the reads whose whole write is due
 // (all of them when all is set).
 func (p *Poller) FlushStatus(ctx context.Context, all bool) {
 	p.status.mu.Lock()
@@ -91,16 +95,28 @@ func (p *Poller) FlushStatus(ctx context.Context, all bool) {
 	}
 	p.status.mu.Unlock()
 	for _, b := range due {
-		p.writeStatus(ctx, b, false)
+		p.writeStatus(ctx, b, nil, false)
 	}
 }
 
-func (p *Poller) writeStatus(ctx context.Context, b *statusBuffer, recovered bool) {
-	byManager := make(map[*models.Manager]*store.PollOutcome, len(b.per))
+// writeStatus writes every manager of b's read: the posts read since it
+// was last written and, from per, its new matches and spikes.
+func (p *Poller) writeStatus(ctx context.Context, b *statusBuffer, per map[*models.Manager]*store.PollOutcome, recovered bool) {
+	outs := make([]store.ManagerOutcome, 0, len(b.read.Managers))
 	for _, m := range b.read.Managers {
-		if o := b.per[m.Name]; o != nil {
-			byManager[m] = o
+		ns, id, err := models.ParseManagerName(m.Name)
+		if err != nil {
+			continue
 		}
+		o := store.PollOutcome{Time: b.start, Posts: b.posts - b.written[m.Name]}
+		if mo := per[m]; mo != nil {
+			o.Matches, o.SentimentSum, o.Spikes = mo.Matches, mo.SentimentSum, mo.Spikes
+		}
+		outs = append(outs, store.ManagerOutcome{Namespace: ns, Manager: id, PollOutcome: o})
 	}
-	p.record(ctx, b.log, b.read, b.start, Stats{Fetched: b.posts, recovered: recovered}, byManager)
+	if _, err := p.Store.RecordPolls(ctx, outs); err != nil {
+		b.log.Warn("recording the poll's status failed", "error", err)
+	} else if recovered {
+		b.log.Info("source recovered")
+	}
 }
