@@ -1,16 +1,17 @@
 // Package lang names the language of a post when its platform does not
 // (Reddit, Hacker News, GitHub, Stack Exchange, YouTube…), so that a
-// query's lang: field works on every source. Detection is a count of
-// function words first, then github.com/abadojack/whatlanggo's trigram
-// profiles restricted to the languages most posts are written in; a text
-// the detector is unsure of gets no language ("").
+// query's lang: field works on every source. Detection is
+// github.com/pemistahl/lingua-go restricted to the languages most posts
+// are written in; its models are loaded on first use, and a text the
+// detector is unsure of gets no language ("").
 package lang
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
-	"github.com/abadojack/whatlanggo"
+	"github.com/pemistahl/lingua-go"
 
 	"github.com/earshothq/earshot/models"
 )
@@ -18,10 +19,10 @@ import (
 // Languages are those detected: the most common languages of social
 // posts. A post in another language is most often left unnamed, rarely
 // named as the nearest of these.
-var Languages = []whatlanggo.Lang{
-	whatlanggo.Eng, whatlanggo.Spa, whatlanggo.Fra, whatlanggo.Deu, whatlanggo.Por,
-	whatlanggo.Ita, whatlanggo.Nld, whatlanggo.Rus, whatlanggo.Pol, whatlanggo.Tur,
-	whatlanggo.Jpn, whatlanggo.Cmn, whatlanggo.Kor, whatlanggo.Arb,
+var Languages = []lingua.Language{
+	lingua.English, lingua.Spanish, lingua.French, lingua.German, lingua.Portuguese,
+	lingua.Italian, lingua.Dutch, lingua.Russian, lingua.Polish, lingua.Turkish,
+	lingua.Japanese, lingua.Chinese, lingua.Korean, lingua.Arabic,
 }
 
 const (
@@ -30,21 +31,46 @@ const (
 	// maxRunes bounds the text read: a post's first paragraphs name its
 	// language as well as the whole of it, at a fraction of the cost.
 	maxRunes = 160
+	// minDistance is lingua's minimum relative distance between the best
+	// and the second language; below it the answer is "" (unsure).
+	minDistance = 0.1
 )
 
 // Detector detects languages. It is safe for concurrent use; the zero
 // value is not, use New.
 type Detector struct {
-	opts whatlanggo.Options
+	high bool
+	once sync.Once
+	d    lingua.LanguageDetector
 }
 
-// New returns a Detector.
-func New() *Detector {
-	d := &Detector{opts: whatlanggo.Options{Whitelist: map[whatlanggo.Lang]bool{}}}
-	for _, l := range Languages {
-		d.opts.Whitelist[l] = true
+// Option configures a Detector.
+type Option func(*Detector)
+
+// HighAccuracy uses lingua's 1- to 5-gram models instead of its
+// trigrams: several times the memory and the cost per post, for one more
+// right answer in a hundred on the frozen set of short posts
+// (BENCHMARKS.md). The default is lingua's low-accuracy mode.
+func HighAccuracy() Option { return func(d *Detector) { d.high = true } }
+
+// New returns a Detector; nothing is loaded until it is first used.
+func New(opts ...Option) *Detector {
+	d := &Detector{}
+	for _, o := range opts {
+		o(d)
 	}
 	return d
+}
+
+func (d *Detector) detector() lingua.LanguageDetector {
+	d.once.Do(func() {
+		b := lingua.NewLanguageDetectorBuilder().FromLanguages(Languages...).WithMinimumRelativeDistance(minDistance)
+		if !d.high {
+			b = b.WithLowAccuracyMode()
+		}
+		d.d = b.Build()
+	})
+	return d.d
 }
 
 // Detect returns the ISO 639-1 code of text's language ("en"), or "" when
@@ -66,15 +92,11 @@ func (d *Detector) Detect(text string) string {
 	if l := fast(text); l != "" {
 		return l
 	}
-	// The whitelist narrows the profiles compared within a script; a
-	// script of one language (Greek, Thai…) is named whatever the list,
-	// hence the second check. IsReliable is whatlanggo's own threshold
-	// on the lead of the best language over the second.
-	info := whatlanggo.DetectWithOptions(text, d.opts)
-	if !info.IsReliable() || !d.opts.Whitelist[info.Lang] {
+	l, ok := d.detector().DetectLanguageOf(text)
+	if !ok {
 		return ""
 	}
-	return info.Lang.Iso6391()
+	return strings.ToLower(l.IsoCode639_1().String())
 }
 
 // Fill sets p.Lang from the post's title and text when the platform named

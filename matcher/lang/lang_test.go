@@ -90,35 +90,44 @@ func TestFill(t *testing.T) {
 }
 
 func BenchmarkDetect(b *testing.B) {
-	set := evalSet(b)
-	d := New()
-	for _, s := range set {
-		d.Detect(s.text) // warm whatever is built on first use
-	}
-	b.ResetTimer()
-	for i := range b.N {
-		d.Detect(set[i%len(set)].text)
+	for _, mode := range []struct {
+		name string
+		opts []Option
+	}{{"low", nil}, {"high", []Option{HighAccuracy()}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			set := evalSet(b)
+			d := New(mode.opts...)
+			for _, s := range set {
+				d.Detect(s.text) // load the models of every language
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				d.Detect(set[i%len(set)].text)
+			}
+		})
 	}
 }
 
-// TestModelMemory reports the heap the detector holds once used (run
-// alone, in a process of its own:
-// go test ./matcher/lang -run TestModelMemory -v). whatlanggo's trigram
-// profiles are package variables, built before the first reading, so the
-// figure is the heap in use after a GC rather than a difference.
+// TestModelMemory reports the heap the models of the detected languages
+// take once loaded (run alone, in a process of its own:
+// go test ./matcher/lang -run TestModelMemory -v).
 func TestModelMemory(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the whole eval set")
+		t.Skip("loads every model")
+	}
+	mode := os.Getenv("LANG_MODE")
+	var opts []Option
+	if mode == "high" {
+		opts = append(opts, HighAccuracy())
 	}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	d := New()
+	d := New(opts...)
 	for _, s := range evalSet(t) {
 		d.Detect(s.text)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	t.Logf("heap in use %.1f MiB (%.1f MiB more after detecting the eval set)",
-		float64(after.HeapAlloc)/(1<<20), float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+	t.Logf("mode %q: models take %.1f MiB of heap", mode, float64(after.HeapAlloc-before.HeapAlloc)/(1<<20))
 }
