@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -42,8 +42,10 @@ func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 func (c *fakeClock) setHM(h, m int)  { c.set(time.Date(2026, 6, 13, h, m, 0, 0, time.UTC)) }
 func startReplica(t *testing.T, url string, clock *fakeClock) *replica {
 	t.Helper()
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := store.New(rdb)
 	client := asynq.NewClientFromRedisClient(rdb)
 	svc, err := notify.New(notify.Options{
@@ -98,8 +100,10 @@ func TestDigestAcrossRestart(t *testing.T) {
 	clock := &fakeClock{}
 	clock.setHM(12, 0)
 
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer rdb.Close()
 	st := store.New(rdb)
 	if err := st.PutNamespace(ctx, &models.Namespace{ID: "acme"}); err != nil {
@@ -219,8 +223,10 @@ func TestEmailTest(t *testing.T) {
 	ctx := context.Background()
 	smtpSrv := newServer(t, false)
 	r := startReplica(t, url, &fakeClock{})
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer rdb.Close()
 	st := store.New(rdb)
 	_ = st.PutNamespace(ctx, &models.Namespace{ID: "acme"})
@@ -244,8 +250,10 @@ func TestEmailTest(t *testing.T) {
 func TestDigestServerClock(t *testing.T) {
 	url := redisURL(t)
 	ctx := context.Background()
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer rdb.Close()
 	st := store.New(rdb)
 	svc, err := notify.New(notify.Options{Store: st, Client: asynq.NewClientFromRedisClient(rdb), Channels: notify.NewChannels(notify.Webhook, Kind)})
