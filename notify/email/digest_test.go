@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/models"
@@ -267,8 +268,35 @@ func TestDigestServerClock(t *testing.T) {
 	if err := svc.SweepDigests(ctx); err != nil {
 		t.Fatal(err)
 	}
-	keys, _ := rdb.Keys(ctx, "*digests*").Result()
+	keys := allKeys(ctx, t, rdb, "*digests*")
 	if len(keys) != 2 { // the index and the open digest: nothing closed yet
 		t.Errorf("digest keys %v", keys)
 	}
+}
+
+// allKeys returns the keys matching pattern on every node (KEYS on a
+// Cluster client asks one node only).
+func allKeys(ctx context.Context, t *testing.T, rdb redis.UniversalClient, pattern string) []string {
+	t.Helper()
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		keys, err := rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	var mu sync.Mutex
+	var keys []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		ks, err := c.Keys(ctx, pattern).Result()
+		mu.Lock()
+		keys = append(keys, ks...)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
