@@ -14,6 +14,7 @@ import (
 	"github.com/earshothq/earshot/internal/testredis"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
 )
 
@@ -42,8 +43,10 @@ func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 func (c *fakeClock) setHM(h, m int)  { c.set(time.Date(2026, 6, 13, h, m, 0, 0, time.UTC)) }
 func startReplica(t *testing.T, url string, clock *fakeClock) *replica {
 	t.Helper()
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := store.New(rdb)
 	client := asynq.NewClientFromRedisClient(rdb)
 	svc, err := notify.New(notify.Options{
@@ -98,8 +101,10 @@ func TestDigestAcrossRestart(t *testing.T) {
 	clock := &fakeClock{}
 	clock.setHM(12, 0)
 
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer rdb.Close()
 	st := store.New(rdb)
 	if err := st.PutNamespace(ctx, &models.Namespace{ID: "acme"}); err != nil {
@@ -219,8 +224,10 @@ func TestEmailTest(t *testing.T) {
 	ctx := context.Background()
 	smtpSrv := newServer(t, false)
 	r := startReplica(t, url, &fakeClock{})
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer rdb.Close()
 	st := store.New(rdb)
 	_ = st.PutNamespace(ctx, &models.Namespace{ID: "acme"})
@@ -244,8 +251,10 @@ func TestEmailTest(t *testing.T) {
 func TestDigestServerClock(t *testing.T) {
 	url := redisURL(t)
 	ctx := context.Background()
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
+	rdb, err := redisconn.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer rdb.Close()
 	st := store.New(rdb)
 	svc, err := notify.New(notify.Options{Store: st, Client: asynq.NewClientFromRedisClient(rdb), Channels: notify.NewChannels(notify.Webhook, Kind)})
@@ -259,8 +268,35 @@ func TestDigestServerClock(t *testing.T) {
 	if err := svc.SweepDigests(ctx); err != nil {
 		t.Fatal(err)
 	}
-	keys, _ := rdb.Keys(ctx, "*digests*").Result()
+	keys := allKeys(ctx, t, rdb, "*digests*")
 	if len(keys) != 2 { // the index and the open digest: nothing closed yet
 		t.Errorf("digest keys %v", keys)
 	}
+}
+
+// allKeys returns the keys matching pattern on every node (KEYS on a
+// Cluster client asks one node only).
+func allKeys(ctx context.Context, t *testing.T, rdb redis.UniversalClient, pattern string) []string {
+	t.Helper()
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		keys, err := rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	var mu sync.Mutex
+	var keys []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		ks, err := c.Keys(ctx, pattern).Result()
+		mu.Lock()
+		keys = append(keys, ks...)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
