@@ -86,6 +86,7 @@ type drainResult struct {
 func limitsYAML(url, rcvURL string, sc limitScenario) string {
 	return fmt.Sprintf(`
 listen: "127.0.0.1:0"
+metrics: {listen: "off"}
 redis: {url: %q}
 delivery:
   allow_private_targets: true
