@@ -56,47 +56,26 @@ var (
 	_ sources.Describer = (*Source)(nil)
 )
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks are shared.
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Source{
-		cfg: cfg, log: slog.Default(), now: time.Now,
-		api: &fetch.Client{Source: "github", Rate: &sources.MemoryRateState{}, MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
+		cfg: cfg,
+		api: &fetch.Client{Source: "github", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
 	}
-	for _, o := range opts {
-		o(s)
-	}
+	o := fetch.Apply(opts)
+	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
 	s.log = s.log.With("source", "github")
 	s.api.Now = s.now
 	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, userAgent, s.log, cfg.Token).

@@ -63,39 +63,16 @@ var (
 	_ sources.Describer = (*Source)(nil)
 )
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks (per instance) are shared.
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
-
-// WithPrivateTargets lets instances on loopback and private addresses be
-// read (sources.allow_private_targets; local development and tests).
-func WithPrivateTargets(allow bool) Option { return func(s *Source) { s.allowPrivate = allow } }
+// The options (see fetch.Options): logger, shared rate-limit state, clock and private targets.
+var (
+	WithLogger         = fetch.WithLogger
+	WithRateState      = fetch.WithRateState
+	WithClock          = fetch.WithClock
+	WithPrivateTargets = fetch.WithPrivateTargets
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
@@ -103,13 +80,10 @@ func New(cfg Config, opts ...Option) *Source {
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Source{
 		cfg: cfg,
-		log: slog.Default(),
-		now: time.Now,
-		api: &fetch.Client{Source: "mastodon", Rate: &sources.MemoryRateState{}, MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
+		api: &fetch.Client{Source: "mastodon", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
 	}
-	for _, o := range opts {
-		o(s)
-	}
+	o := fetch.Apply(opts)
+	s.log, s.now, s.api.Rate, s.allowPrivate = o.Log, o.Now, o.Rate, o.AllowPrivate
 	s.log = s.log.With("source", "mastodon")
 	s.api.Now = s.now
 	secrets := []string{cfg.AccessToken}

@@ -63,51 +63,25 @@ var (
 	_ sources.Describer = (*Source)(nil)
 )
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks (per host) are shared.
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
-
-// WithPrivateTargets lets feeds on loopback and private addresses be read
-// (sources.allow_private_targets; local development and tests).
-func WithPrivateTargets(allow bool) Option { return func(s *Source) { s.allowPrivate = allow } }
+// The options (see fetch.Options): logger, shared rate-limit state, clock and private targets.
+var (
+	WithLogger         = fetch.WithLogger
+	WithRateState      = fetch.WithRateState
+	WithClock          = fetch.WithClock
+	WithPrivateTargets = fetch.WithPrivateTargets
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	s := &Source{
 		cfg: cfg.WithDefaults(),
-		log: slog.Default(),
-		now: time.Now,
-		api: &fetch.Client{Source: "rss", Rate: &sources.MemoryRateState{}, MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
+		api: &fetch.Client{Source: "rss", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
 	}
-	for _, o := range opts {
-		o(s)
-	}
+	o := fetch.Apply(opts)
+	s.log, s.now, s.api.Rate, s.allowPrivate = o.Log, o.Now, o.Rate, o.AllowPrivate
 	s.log = s.log.With("source", "rss")
 	s.api.Now = s.now
 	s.http = fetch.NewGuardedHTTP(s.allowPrivate, DefaultTimeout, maxBodyBytes, s.cfg.UserAgent, s.log).

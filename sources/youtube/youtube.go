@@ -75,40 +75,15 @@ var (
 	_ sources.Quota     = (*Source)(nil)
 )
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where blocks and, when it is a sources.Counter (the
-// store is), the quota spent are shared. Without a Counter the quota is
-// counted in this process only.
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-			if c, ok := r.(sources.Counter); ok {
-				s.count = c
-			}
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
@@ -116,12 +91,16 @@ func New(cfg Config, opts ...Option) *Source {
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	mem := &sources.MemoryRateState{}
 	s := &Source{
-		cfg: cfg, log: slog.Default(), now: time.Now, count: mem,
+		cfg: cfg, count: mem,
 		api: &fetch.Client{Source: "youtube", Rate: mem, RateKey: "youtube", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
 	}
 	s.remaining.Store(math.Float64bits(math.NaN()))
-	for _, o := range opts {
-		o(s)
+	o := fetch.Apply(opts)
+	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
+	// The quota spent is shared when the rate state can count (the
+	// store can); otherwise it is counted in this process only.
+	if c, ok := o.Rate.(sources.Counter); ok {
+		s.count = c
 	}
 	s.log = s.log.With("source", "youtube")
 	s.api.Now = s.now
