@@ -62,6 +62,7 @@ const (
 	fFirst      = "first"      // the first attempt, JSON (the others are in the attempts list)
 	fPostponed  = "postponed"  // postponements by the limits in a row
 	fAttempting = "attempting" // attempts started and not finished
+	fLastLease  = "lease"      // the lease of the attempt started last (see forgetAttempt)
 )
 
 // deliveryMeta is what never changes in a delivery.
@@ -272,7 +273,7 @@ func (s *Store) FinishAttempt(ctx context.Context, f AttemptFinish) (Finished, e
 				fields = append(fields, fPostponed, 0)
 			}
 		} else {
-			drop = append(drop, fAttempting)
+			drop = append(drop, fAttempting, fLastLease)
 			if f.Postponed > 0 {
 				drop = append(drop, fPostponed)
 			}

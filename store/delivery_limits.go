@@ -193,7 +193,7 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 		// Attempts started and not finished: more than this one means the
 		// ones before it were cut off (their process stopped mid-attempt).
 		started = pipe.HIncrBy(ctx, recordK, fAttempting, 1)
-		cmds := []redis.Cmder{version, event, record, started}
+		cmds := []redis.Cmder{version, event, record, started, pipe.HSet(ctx, recordK, fLastLease, a.Lease)}
 		if rateOn {
 			rate = rateScript.EvalSha(ctx, pipe,
 				[]string{keyConnRateTAT(r.Namespace, r.Connection), keyConnRateTurns(r.Namespace, r.Connection)},
@@ -217,23 +217,27 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 	if err != nil && rate != nil && isNoScript(rate.Err()) {
 		// A Redis that has not seen the script yet (or was restarted): load
 		// it, and start over. The counts taken meanwhile are given back.
-		state := ""
-		if v := record.Val(); len(v) > 0 {
-			state, _ = v[0].(string)
+		s.forgetAttempt(ctx, r, a.Lease)
+		if concOn {
+			_ = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+				return []redis.Cmder{pipe.ZRem(ctx, inflightK, a.Lease)}
+			})
 		}
-		_ = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
-			cmds := []redis.Cmder{uncountAttempt(ctx, pipe, recordK, state)}
-			if concOn {
-				cmds = append(cmds, pipe.ZRem(ctx, inflightK, a.Lease))
-			}
-			return cmds
-		})
 		if err := rateScript.Load(ctx, s.rdb).Err(); err != nil {
 			return AttemptGrant{}, fmt.Errorf("store: load rate limit script: %w", err)
 		}
 		return s.StartAttempt(ctx, a)
 	}
 	if err != nil {
+		// The count may have been taken all the same (a reply lost, a
+		// replica that did not confirm in time): an attempt that never
+		// started must not pass later for one a crash cut off.
+		s.forgetAttempt(ctx, r, a.Lease)
+		if concOn {
+			_ = s.batch.do(ctx, func(pipe redis.Pipeliner) []redis.Cmder {
+				return []redis.Cmder{pipe.ZRem(ctx, inflightK, a.Lease)}
+			})
+		}
 		return AttemptGrant{}, fmt.Errorf("store: start delivery attempt: %w", err)
 	}
 	g := AttemptGrant{Leased: concOn, Interrupted: int(started.Val()) - 1}
@@ -310,6 +314,7 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 		return cmds
 	})
 	if err != nil {
+		s.forgetAttempt(ctx, r, a.Lease)
 		return AttemptGrant{}, fmt.Errorf("store: release delivery limits: %w", err)
 	}
 	g.Postponed = postponed + 1
@@ -338,9 +343,52 @@ func (s *Store) StartAttempt(ctx context.Context, a AttemptStart) (AttemptGrant,
 // the hash, which has no TTL.
 func uncountAttempt(ctx context.Context, pipe redis.Pipeliner, record, state string) redis.Cmder {
 	if state == "" {
-		return pipe.HDel(ctx, record, fAttempting)
+		return pipe.HDel(ctx, record, fAttempting, fLastLease)
 	}
+	pipe.HDel(ctx, record, fLastLease)
 	return pipe.HIncrBy(ctx, record, fAttempting, -1)
+}
+
+// forgetScript takes back the count of an attempt whose start failed, if
+// it was taken: only while the record names this attempt's lease as the
+// last started, and once (the lease goes with it), so that it can be run
+// again until it succeeds without ever taking back another attempt's
+// count. A record that held nothing else goes.
+var forgetScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+if (tonumber(redis.call('HGET', KEYS[1], ARGV[3])) or 0) < 1 then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], ARGV[3], -1)
+if n <= 0 and redis.call('HLEN', KEYS[1]) == 1 then redis.call('DEL', KEYS[1]) end
+return 1
+`)
+
+// forgetAttemptFor bounds how long forgetAttempt keeps trying: about as
+// long as a Sentinel failover takes.
+const forgetAttemptFor = 15 * time.Second
+
+// forgetAttempt takes back the count of an attempt whose start returned an
+// error, whether or not Redis applied it, trying again while Redis is
+// unavailable (bounded by forgetAttemptFor). Should it never get through,
+// the next attempt counts this one as interrupted: one of the
+// maxInterrupted a delivery is allowed.
+func (s *Store) forgetAttempt(ctx context.Context, r DeliveryRef, lease string) {
+	if lease == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), forgetAttemptFor)
+	defer cancel()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		err := forgetScript.Run(ctx, s.rdb, []string{keyDelivery(r)}, fLastLease, lease, fAttempting).Err()
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
 }
 
 // giveBackRate returns a turn taken from a connection's rate limit.
@@ -370,6 +418,7 @@ func (s *Store) ReleaseAttempt(ctx context.Context, r DeliveryRef, g AttemptGran
 		return cmds
 	})
 	if err != nil {
+		s.forgetAttempt(ctx, r, lease)
 		return "", fmt.Errorf("store: release delivery limits: %w", err)
 	}
 	return popped(pop), nil
