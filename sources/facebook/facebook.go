@@ -30,7 +30,7 @@ const (
 	// pageSize is the limit asked for.
 	pageSize = 100
 	// DefaultTimeout bounds each HTTP request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a response body.
 	maxBodyBytes = 8 << 20
 	// overlap is how far below the newest post returned the next poll
@@ -47,81 +47,49 @@ const (
 	defaultBlock = 5 * time.Minute
 	// highUsage is the usage percentage at which every process holds back.
 	highUsage = 95
-	userAgent = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // Source reads Facebook Page posts. It is safe for concurrent use by many
 // managers.
 type Source struct {
-	cfg     Config
-	proof   string // appsecret_proof, "" without an app secret
-	redact  func(string) string
-	http    *resty.Client
-	api     *fetch.Client
-	log     *slog.Logger
-	now     func() time.Time
-	timeout time.Duration
+	cfg    Config
+	proof  string // appsecret_proof, "" without an app secret
+	redact func(string) string
+	http   *resty.Client
+	api    *fetch.Client
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 var _ sources.Source = (*Source)(nil)
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks are shared (default: this
-// process only, a *sources.MemoryRateState).
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg:     cfg,
-		proof:   appSecretProof(cfg.AppSecret, cfg.AccessToken),
-		log:     slog.Default(),
-		now:     time.Now,
-		timeout: DefaultTimeout,
-		api: &fetch.Client{
-			Source:  "facebook",
-			Rate:    &sources.MemoryRateState{},
-			RateKey: rateKey(cfg),
-			MaxBody: maxBodyBytes,
-		},
+	proof := appSecretProof(cfg.AppSecret, cfg.AccessToken)
+	secrets := []string{cfg.AccessToken, cfg.AppSecret, proof}
+	api, o := fetch.New(fetch.Platform{
+		Name:    "facebook",
+		RateKey: rateKey(cfg),
+		Timeout: DefaultTimeout,
+		MaxBody: maxBodyBytes,
+		Secrets: secrets,
+	}, opts)
+	return &Source{
+		cfg: cfg, proof: proof, redact: fetch.Redactor(secrets...),
+		http: api.HTTP, api: api, log: o.Log, now: o.Now,
 	}
-	for _, o := range opts {
-		o(s)
-	}
-	s.log = s.log.With("source", "facebook")
-	s.api.Now, s.api.Timeout = s.now, s.timeout
-	s.redact = fetch.Redactor(cfg.AccessToken, cfg.AppSecret, s.proof)
-	s.http = fetch.NewHTTP(s.timeout, maxBodyBytes, userAgent, s.log, cfg.AccessToken, cfg.AppSecret, s.proof)
-	s.api.HTTP = s.http
-	return s
 }
 
 // appSecretProof is the hex HMAC-SHA256 of the token keyed by the app

@@ -28,7 +28,7 @@ const (
 	pageSize = 100
 	// searchPages is how deep search pages: it serves 1000 results.
 	searchPages    = 10
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	maxBodyBytes   = 16 << 20
 	// overlap: items reach the search index a little after creation.
 	overlap       = 5 * time.Minute
@@ -37,7 +37,6 @@ const (
 	// secondaryBlock is the wait after a secondary rate limit that names
 	// none: GitHub asks for at least a minute.
 	secondaryBlock = time.Minute
-	userAgent      = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 	apiVersion     = "2022-11-28"
 )
 
@@ -70,22 +69,14 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg: cfg,
-		api: &fetch.Client{Source: "github", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
-	s.log = s.log.With("source", "github")
-	s.api.Now = s.now
-	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, userAgent, s.log, cfg.Token).
+	api, o := fetch.New(fetch.Platform{Name: "github", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.Token}}, opts)
+	api.HTTP.
 		SetHeader("Accept", "application/vnd.github+json").
 		SetHeader("X-GitHub-Api-Version", apiVersion)
 	if cfg.Token != "" {
-		s.http.SetAuthToken(cfg.Token)
+		api.HTTP.SetAuthToken(cfg.Token)
 	}
-	s.api.HTTP = s.http
-	return s
+	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
 }
 
 // plan is what a manager reads.

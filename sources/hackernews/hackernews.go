@@ -27,7 +27,7 @@ const (
 	// pageSize is the hitsPerPage asked for.
 	pageSize = 100
 	// DefaultTimeout bounds each HTTP request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a response body; a full page is ~300 KiB.
 	maxBodyBytes = 8 << 20
 	// overlap is how far below the newest item returned the next poll
@@ -42,79 +42,43 @@ const (
 	// allows 10,000 requests an hour from one address.
 	defaultBlock = 5 * time.Minute
 	searchPath   = "/search_by_date"
-	userAgent    = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // Source reads Hacker News items. It is safe for concurrent use by many
 // managers.
 type Source struct {
-	cfg     Config
-	http    *resty.Client
-	api     *fetch.Client
-	log     *slog.Logger
-	now     func() time.Time
-	timeout time.Duration
+	cfg  Config
+	http *resty.Client
+	api  *fetch.Client
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 var _ sources.Source = (*Source)(nil)
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks are shared (default: this
-// process only, a *sources.MemoryRateState).
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg:     cfg,
-		log:     slog.Default(),
-		now:     time.Now,
-		timeout: DefaultTimeout,
-		api: &fetch.Client{
-			Source: "hackernews",
-			Rate:   &sources.MemoryRateState{},
-			// The API limits each address, and all processes of one
-			// deployment usually share one.
-			RateKey: "hackernews",
-			MaxBody: maxBodyBytes,
-		},
-	}
-	for _, o := range opts {
-		o(s)
-	}
-	s.log = s.log.With("source", "hackernews")
-	s.api.Now, s.api.Timeout = s.now, s.timeout
-	s.http = fetch.NewHTTP(s.timeout, maxBodyBytes, userAgent, s.log)
-	s.api.HTTP = s.http
-	return s
+	api, o := fetch.New(fetch.Platform{
+		Name: "hackernews",
+		// The API limits each address, and all processes of one
+		// deployment usually share one.
+		RateKey: "hackernews",
+		Timeout: DefaultTimeout,
+		MaxBody: maxBodyBytes,
+	}, opts)
+	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
 }
 
 // cursor is what Poll hands back to be stored: a window per search. Its

@@ -29,7 +29,7 @@ const (
 	// and search).
 	pageSize = 40
 	// DefaultTimeout bounds each request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	maxBodyBytes   = 8 << 20
 	// overlap is how far below the newest status returned the next poll
 	// reads again: remote statuses reach an instance after they are
@@ -40,7 +40,6 @@ const (
 	// defaultBlock is the wait after a 429 that says nothing more: the
 	// limit is 300 requests per 5 minutes.
 	defaultBlock = 5 * time.Minute
-	userAgent    = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // ErrNoToken: status search was asked of an instance with no access
@@ -49,12 +48,11 @@ var ErrNoToken = errors.New("mastodon: status search needs an access token for t
 
 // Source reads Mastodon statuses. It is safe for concurrent use.
 type Source struct {
-	cfg          Config
-	http         *resty.Client
-	api          *fetch.Client
-	log          *slog.Logger
-	now          func() time.Time
-	allowPrivate bool
+	cfg  Config
+	http *resty.Client
+	api  *fetch.Client
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 var (
@@ -78,22 +76,13 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg: cfg,
-		api: &fetch.Client{Source: "mastodon", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate, s.allowPrivate = o.Log, o.Now, o.Rate, o.AllowPrivate
-	s.log = s.log.With("source", "mastodon")
-	s.api.Now = s.now
 	secrets := []string{cfg.AccessToken}
 	for _, t := range cfg.AccessTokens {
 		secrets = append(secrets, t)
 	}
-	s.http = fetch.NewGuardedHTTP(s.allowPrivate, DefaultTimeout, maxBodyBytes, userAgent, s.log, secrets...).
-		SetRedirectPolicy(resty.NoRedirectPolicy())
-	s.api.HTTP = s.http
-	return s
+	api, o := fetch.New(fetch.Platform{Name: "mastodon", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: secrets, UserURLs: true}, opts)
+	api.HTTP.SetRedirectPolicy(resty.NoRedirectPolicy())
+	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
 }
 
 // read is one hashtag or the query of a manager.

@@ -27,7 +27,7 @@ import (
 
 const (
 	// DefaultTimeout bounds each fetch.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a feed document.
 	maxBodyBytes = 10 << 20
 	// seenLimit bounds each feed's seen-set; a feed rarely lists more
@@ -49,12 +49,11 @@ var ErrNotFeed = errors.New("not an RSS, Atom or JSON feed")
 
 // Source reads feeds. It is safe for concurrent use by many managers.
 type Source struct {
-	cfg          Config
-	http         *resty.Client
-	api          *fetch.Client
-	log          *slog.Logger
-	now          func() time.Time
-	allowPrivate bool
+	cfg  Config
+	http *resty.Client
+	api  *fetch.Client
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 var (
@@ -76,21 +75,14 @@ var (
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
-	s := &Source{
-		cfg: cfg.WithDefaults(),
-		api: &fetch.Client{Source: "rss", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate, s.allowPrivate = o.Log, o.Now, o.Rate, o.AllowPrivate
-	s.log = s.log.With("source", "rss")
-	s.api.Now = s.now
-	s.http = fetch.NewGuardedHTTP(s.allowPrivate, DefaultTimeout, maxBodyBytes, s.cfg.UserAgent, s.log).
+	cfg = cfg.WithDefaults()
+	api, o := fetch.New(fetch.Platform{Name: "rss", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, UserAgent: cfg.UserAgent, UserURLs: true}, opts)
+	api.HTTP.
 		SetHeader("Accept", accept).
 		// Feeds move (http → https, a new path); each hop is dialled
 		// through the guard again.
 		SetRedirectPolicy(resty.FlexibleRedirectPolicy(5))
-	s.api.HTTP = s.http
-	return s
+	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
 }
 
 // cursor is what Poll hands back to be stored.

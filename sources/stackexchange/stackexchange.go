@@ -27,7 +27,7 @@ import (
 
 const (
 	pageSize       = 100
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	maxBodyBytes   = 16 << 20
 	overlap        = 5 * time.Minute
 	seenLimit      = 2000
@@ -39,7 +39,6 @@ const (
 	// throttleBlock is the wait after a throttle_violation that does not
 	// say how long.
 	throttleBlock = 10 * time.Minute
-	userAgent     = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // Source reads a Stack Exchange site. It is safe for concurrent use.
@@ -71,19 +70,10 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg: cfg,
-		api: &fetch.Client{Source: "stackexchange", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
-	s.log = s.log.With("source", "stackexchange")
-	s.api.Now = s.now
 	// The API compresses every answer; Go's transport asks for gzip and
 	// inflates it, and the size cap applies to the inflated body.
-	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, userAgent, s.log, cfg.Key)
-	s.api.HTTP = s.http
-	return s
+	api, o := fetch.New(fetch.Platform{Name: "stackexchange", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.Key}}, opts)
+	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
 }
 
 // search is one /search/advanced query.

@@ -35,15 +35,14 @@ const (
 const (
 	searchPageSize  = 50
 	threadsPageSize = 100
-	DefaultTimeout  = 30 * time.Second
+	DefaultTimeout  = fetch.DefaultTimeout
 	maxBodyBytes    = 8 << 20
 	// overlap: videos reach search a while after they are published.
 	overlap       = 30 * time.Minute
 	seenLimit     = 2000
 	cursorVersion = 1
 	// videoAge is how long a video found keeps having its comments read.
-	videoAge  = 3 * 24 * time.Hour
-	userAgent = "earshot/0.1 (+https://github.com/earshothq/earshot)"
+	videoAge = 3 * 24 * time.Hour
 )
 
 var pacific = mustLoad("America/Los_Angeles")
@@ -89,23 +88,14 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	mem := &sources.MemoryRateState{}
-	s := &Source{
-		cfg: cfg, count: mem,
-		api: &fetch.Client{Source: "youtube", Rate: mem, RateKey: "youtube", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
+	api, o := fetch.New(fetch.Platform{Name: "youtube", RateKey: "youtube", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.APIKey}}, opts)
+	s := &Source{cfg: cfg, http: api.HTTP, api: api, count: &sources.MemoryRateState{}, log: o.Log, now: o.Now}
 	s.remaining.Store(math.Float64bits(math.NaN()))
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
 	// The quota spent is shared when the rate state can count (the
 	// store can); otherwise it is counted in this process only.
 	if c, ok := o.Rate.(sources.Counter); ok {
 		s.count = c
 	}
-	s.log = s.log.With("source", "youtube")
-	s.api.Now = s.now
-	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, userAgent, s.log, cfg.APIKey)
-	s.api.HTTP = s.http
 	return s
 }
 
