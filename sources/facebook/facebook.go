@@ -147,50 +147,41 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 			cur = cursor{}
 		}
 	}
-	next := cursor{Version: cursorVersion, Pages: map[string]window.Window{}}
+	reads := make([]window.Read[models.Post], len(pages))
+	for i, pg := range pages {
+		reads[i] = window.Read[models.Post]{Key: pg, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+			return s.read(ctx, log, pg, r, budget)
+		}}
+	}
+	polled, err := window.PollEach(ctx, cur.Pages, reads, now, m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit},
+		func(i int, res window.Result[models.Post], cold bool) {
+			if res.Truncated {
+				lvl := slog.LevelWarn
+				if cold {
+					lvl = slog.LevelDebug
+				}
+				log.Log(ctx, lvl, "facebook: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
+					"page", pages[i], "pages", s.cfg.MaxPages)
+			}
+		})
+	if err != nil {
+		return sources.Result{}, err
+	}
+	if polled.Limited < len(pages) {
+		// The pages before kept what they read; this page and the rest
+		// keep their windows and are read after the block.
+		log.Info("facebook: rate limited mid-poll; the remaining pages are read after the block", "page", pages[polled.Limited])
+	}
+	next := cursor{Version: cursorVersion, Pages: polled.Next}
 	var posts []models.Post
 	seen := map[string]bool{}
-	for i, pg := range pages {
-		w, known := cur.Pages[pg]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		read := func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
-			return s.read(ctx, log, pg, r, budget)
-		}
-		res, err := window.Poll(ctx, w, read, window.Options{
-			Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known,
-		})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			// Keep what the pages before read; this page and the rest
-			// keep their windows and are read after the block.
-			log.Info("facebook: rate limited mid-poll; the remaining pages are read after the block", "page", pg)
-			for _, rest := range pages[i:] {
-				if w, ok := cur.Pages[rest]; ok {
-					next.Pages[rest] = w
-				}
-			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		if res.Truncated {
-			lvl := slog.LevelWarn
-			if !known {
-				lvl = slog.LevelDebug
-			}
-			log.Log(ctx, lvl, "facebook: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
-				"page", pg, "pages", s.cfg.MaxPages)
-		}
-		next.Pages[pg] = res.Next
-		for _, it := range res.Fresh {
-			// A post on two pages' feeds (a visitor post, a collaboration)
-			// is returned once.
-			if !seen[it.ID] {
-				seen[it.ID] = true
-				posts = append(posts, it.Value)
-			}
+	for _, it := range polled.Fresh {
+		// A post on two pages' feeds (a visitor post, a collaboration)
+		// is returned once.
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			posts = append(posts, it.Value)
 		}
 	}
 	slices.SortStableFunc(posts, func(a, b models.Post) int {

@@ -185,45 +185,26 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 			cur = cursor{}
 		}
 	}
-	type read struct {
-		key string
-		fn  window.Reader[models.Post]
-	}
-	var reads []read
+	var reads []window.Read[models.Post]
 	if p.query != "" {
-		reads = append(reads, read{"search:" + p.query, func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads = append(reads, window.Read[models.Post]{Key: "search:" + p.query, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.search(ctx, log, p.query, r, budget)
 		}})
 	}
 	for _, repo := range p.comments {
-		reads = append(reads, read{"comments:" + repo, func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads = append(reads, window.Read[models.Post]{Key: "comments:" + repo, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.comments(ctx, log, repo, r, budget)
 		}})
 	}
-	now := s.now()
-	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
+	polled, err := window.PollEach(ctx, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit}, nil)
+	if err != nil {
+		return sources.Result{}, err
+	}
+	next := cursor{Version: cursorVersion, Windows: polled.Next}
 	byID := map[string]models.Post{}
-	for i, rd := range reads {
-		w, known := cur.Windows[rd.key]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		res, err := window.Poll(ctx, w, rd.fn, window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			for _, rest := range reads[i:] {
-				if w, ok := cur.Windows[rest.key]; ok {
-					next.Windows[rest.key] = w
-				}
-			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		next.Windows[rd.key] = res.Next
-		for _, it := range res.Fresh {
-			byID[it.ID] = it.Value
-		}
+	for _, it := range polled.Fresh {
+		byID[it.ID] = it.Value
 	}
 	posts := slices.Collect(maps.Values(byID))
 	slices.SortFunc(posts, func(a, b models.Post) int {

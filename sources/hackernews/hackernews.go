@@ -145,45 +145,36 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 			cur = cursor{}
 		}
 	}
-	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
-	byID := map[string]models.Post{}
+	reads := make([]window.Read[models.Post], len(list))
 	for i, se := range list {
-		w, known := cur.Windows[se.key()]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		read := func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads[i] = window.Read[models.Post]{Key: se.key(), Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.read(ctx, log, se, r, budget)
-		}
-		res, err := window.Poll(ctx, w, read, window.Options{
-			Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known,
-		})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			// Keep what the searches before read; this search and the
-			// rest keep their windows and are read after the block.
-			log.Info("hackernews: rate limited mid-poll; the remaining searches are read after the block", "query", se.query)
-			for _, rest := range list[i:] {
-				if w, ok := cur.Windows[rest.key()]; ok {
-					next.Windows[rest.key()] = w
+		}}
+	}
+	polled, err := window.PollEach(ctx, cur.Windows, reads, now, m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit},
+		func(i int, res window.Result[models.Post], cold bool) {
+			if res.Truncated {
+				lvl := slog.LevelWarn
+				if cold {
+					lvl = slog.LevelDebug
 				}
+				log.Log(ctx, lvl, "hackernews: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
+					"query", list[i].query, "pages", s.cfg.MaxPages)
 			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		if res.Truncated {
-			lvl := slog.LevelWarn
-			if !known {
-				lvl = slog.LevelDebug
-			}
-			log.Log(ctx, lvl, "hackernews: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
-				"query", se.query, "pages", s.cfg.MaxPages)
-		}
-		next.Windows[se.key()] = res.Next
-		for _, it := range res.Fresh {
-			byID[it.ID] = it.Value
-		}
+		})
+	if err != nil {
+		return sources.Result{}, err
+	}
+	if polled.Limited < len(list) {
+		// The searches before kept what they read; this search and the
+		// rest keep their windows and are read after the block.
+		log.Info("hackernews: rate limited mid-poll; the remaining searches are read after the block", "query", list[polled.Limited].query)
+	}
+	next := cursor{Version: cursorVersion, Windows: polled.Next}
+	byID := map[string]models.Post{}
+	for _, it := range polled.Fresh {
+		byID[it.ID] = it.Value
 	}
 	posts := slices.Collect(maps.Values(byID))
 	slices.SortFunc(posts, func(a, b models.Post) int {

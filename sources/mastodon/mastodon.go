@@ -199,36 +199,24 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	if cur.Instance != list[0].instance {
 		cur = cursor{}
 	}
-	now := s.now()
-	next := cursor{Version: cursorVersion, Instance: list[0].instance, Windows: map[string]window.Window{}}
-	byID := map[string]models.Post{}
+	reads := make([]window.Read[models.Post], len(list))
 	for i, r := range list {
-		if r.query != "" && s.token(r.instance) == "" {
-			return sources.Result{}, ErrNoToken
-		}
-		w, known := cur.Windows[r.key()]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		reader := func(ctx context.Context, rg window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
-			return s.read(ctx, log, r, rg, budget)
-		}
-		res, err := window.Poll(ctx, w, reader, window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			for _, rest := range list[i:] {
-				if w, ok := cur.Windows[rest.key()]; ok {
-					next.Windows[rest.key()] = w
-				}
+		reads[i] = window.Read[models.Post]{Key: r.key(), Read: func(ctx context.Context, rg window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+			if r.query != "" && s.token(r.instance) == "" {
+				return nil, false, ErrNoToken
 			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		next.Windows[r.key()] = res.Next
-		for _, it := range res.Fresh {
-			byID[it.ID] = it.Value
-		}
+			return s.read(ctx, log, r, rg, budget)
+		}}
+	}
+	polled, err := window.PollEach(ctx, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit}, nil)
+	if err != nil {
+		return sources.Result{}, err
+	}
+	next := cursor{Version: cursorVersion, Instance: list[0].instance, Windows: polled.Next}
+	byID := map[string]models.Post{}
+	for _, it := range polled.Fresh {
+		byID[it.ID] = it.Value
 	}
 	posts := slices.Collect(maps.Values(byID))
 	slices.SortFunc(posts, func(a, b models.Post) int {
