@@ -19,6 +19,7 @@ import (
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -138,13 +139,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	log := s.log.With("manager", name)
 	now := s.now()
 
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("hackernews: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
+	cur, _ := cursors.Decode[cursor](log, "hackernews", raw, cursorVersion)
 	reads := make([]window.Read[models.Post], len(list))
 	for i, se := range list {
 		reads[i] = window.Read[models.Post]{Key: se.key(), Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
@@ -183,12 +178,8 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		}
 		return window.CompareIDs(a.ID, b.ID)
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("hackernews: encoding cursor: %w", err)
-	}
 	log.Debug("hackernews poll done", "searches", len(list), "posts", len(posts))
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("hackernews", posts, next)
 }
 
 // read pages through the items of r, newest first.

@@ -20,6 +20,7 @@ import (
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -189,13 +190,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("mastodon: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
+	cur, _ := cursors.Decode[cursor](log, "mastodon", raw, cursorVersion)
 	if cur.Instance != list[0].instance {
 		cur = cursor{}
 	}
@@ -222,12 +217,8 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	slices.SortFunc(posts, func(a, b models.Post) int {
 		return cmp.Or(a.Time.Compare(b.Time.Time), strings.Compare(a.ID, b.ID))
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("mastodon: encoding cursor: %w", err)
-	}
 	log.Debug("mastodon poll done", "reads", len(list), "posts", len(posts))
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("mastodon", posts, next)
 }
 
 // snowflake is the lowest Mastodon id of a status created at t: ids are

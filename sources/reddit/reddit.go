@@ -17,6 +17,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
@@ -171,17 +172,13 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		}
 		fresh, next.Comments = append(fresh, items...), &st
 	}
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("reddit: encoding cursor: %w", err)
-	}
 	slices.SortStableFunc(fresh, byAge)
 	posts := make([]models.Post, len(fresh))
 	for i := range fresh {
 		posts[i] = fresh[i].post()
 	}
 	log.Debug("poll done", "cold_start", !warm, "posts", len(posts))
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("reddit", posts, next)
 }
 
 // read reads one listing from where st stands (a zero st is a cold start

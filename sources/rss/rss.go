@@ -22,6 +22,7 @@ import (
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
@@ -154,13 +155,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("rss: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
+	cur, _ := cursors.Decode[cursor](log, "rss", raw, cursorVersion)
 	now := s.now()
 	next := cursor{Version: cursorVersion, Feeds: map[string]feedState{}}
 	var posts []models.Post
@@ -191,11 +186,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		log.Warn("rss: feed not read; it is tried again next poll", "error", err)
 	}
 	slices.SortStableFunc(posts, func(a, b models.Post) int { return a.Time.Compare(b.Time.Time) })
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("rss: encoding cursor: %w", err)
-	}
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("rss", posts, next)
 }
 
 // readFeed fetches one feed and returns its new items and its next state.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -159,16 +160,12 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		}
 	}
 	fresh := cur.fresh(ids)
-	c, err := json.Marshal(cur.advance(fresh, oldest, next))
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("twitter: encoding cursor: %w", err)
-	}
 	out := make([]models.Post, len(fresh))
 	for i, id := range fresh {
 		out[i] = byID[id]
 	}
 	log.Debug("twitter poll done", "cold_start", cold, "read", len(posts), "posts", len(out), "gap", next != nil)
-	return sources.Result{Posts: out, Cursor: c}, nil
+	return cursors.Result("twitter", out, cur.advance(fresh, oldest, next))
 }
 
 // fingerprint identifies a query in the cursor.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -275,13 +276,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("youtube: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
+	cur, _ := cursors.Decode[cursor](log, "youtube", raw, cursorVersion)
 	now := s.now()
 	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
 	byID := map[string]models.Post{}
@@ -365,11 +360,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	slices.SortFunc(posts, func(a, b models.Post) int {
 		return cmp.Or(a.Time.Compare(b.Time.Time), strings.Compare(a.ID, b.ID))
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("youtube: encoding cursor: %w", err)
-	}
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("youtube", posts, next)
 }
 
 func titleOf(vs []vref, id string) string {
