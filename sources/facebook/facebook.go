@@ -144,29 +144,14 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	cur, _ := cursors.Decode[cursor](log, "facebook", raw, cursorVersion)
 	reads := make([]window.Read[models.Post], len(pages))
 	for i, pg := range pages {
-		reads[i] = window.Read[models.Post]{Key: pg, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads[i] = window.Read[models.Post]{Key: pg, Attrs: []any{"page", pg}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.read(ctx, log, pg, r, budget)
 		}}
 	}
-	polled, err := window.PollEach(ctx, cur.Pages, reads, now, m.Source.BackfillOrDefault(),
-		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit},
-		func(i int, res window.Result[models.Post], cold bool) {
-			if res.Truncated {
-				lvl := slog.LevelWarn
-				if cold {
-					lvl = slog.LevelDebug
-				}
-				log.Log(ctx, lvl, "facebook: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
-					"page", pages[i], "pages", s.cfg.MaxPages)
-			}
-		})
+	polled, err := window.PollEach(ctx, log, cur.Pages, reads, now, m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
 	if err != nil {
 		return sources.Result{}, err
-	}
-	if polled.Limited < len(pages) {
-		// The pages before kept what they read; this page and the rest
-		// keep their windows and are read after the block.
-		log.Info("facebook: rate limited mid-poll; the remaining pages are read after the block", "page", pages[polled.Limited])
 	}
 	next := cursor{Version: cursorVersion, Pages: polled.Next}
 	var posts []models.Post

@@ -182,17 +182,17 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	cur, _ := cursors.Decode[cursor](log, "github", raw, cursorVersion)
 	var reads []window.Read[models.Post]
 	if p.query != "" {
-		reads = append(reads, window.Read[models.Post]{Key: "search:" + p.query, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads = append(reads, window.Read[models.Post]{Key: "search:" + p.query, Attrs: []any{"query", p.query}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.search(ctx, log, p.query, r, budget)
 		}})
 	}
 	for _, repo := range p.comments {
-		reads = append(reads, window.Read[models.Post]{Key: "comments:" + repo, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads = append(reads, window.Read[models.Post]{Key: "comments:" + repo, Attrs: []any{"repo", repo}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.comments(ctx, log, repo, r, budget)
 		}})
 	}
-	polled, err := window.PollEach(ctx, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
-		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit}, nil)
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
 	if err != nil {
 		return sources.Result{}, err
 	}

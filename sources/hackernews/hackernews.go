@@ -142,29 +142,14 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	cur, _ := cursors.Decode[cursor](log, "hackernews", raw, cursorVersion)
 	reads := make([]window.Read[models.Post], len(list))
 	for i, se := range list {
-		reads[i] = window.Read[models.Post]{Key: se.key(), Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads[i] = window.Read[models.Post]{Key: se.key(), Attrs: []any{"query", se.query}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.read(ctx, log, se, r, budget)
 		}}
 	}
-	polled, err := window.PollEach(ctx, cur.Windows, reads, now, m.Source.BackfillOrDefault(),
-		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit},
-		func(i int, res window.Result[models.Post], cold bool) {
-			if res.Truncated {
-				lvl := slog.LevelWarn
-				if cold {
-					lvl = slog.LevelDebug
-				}
-				log.Log(ctx, lvl, "hackernews: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
-					"query", list[i].query, "pages", s.cfg.MaxPages)
-			}
-		})
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, now, m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
 	if err != nil {
 		return sources.Result{}, err
-	}
-	if polled.Limited < len(list) {
-		// The searches before kept what they read; this search and the
-		// rest keep their windows and are read after the block.
-		log.Info("hackernews: rate limited mid-poll; the remaining searches are read after the block", "query", list[polled.Limited].query)
 	}
 	next := cursor{Version: cursorVersion, Windows: polled.Next}
 	byID := map[string]models.Post{}

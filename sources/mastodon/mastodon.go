@@ -196,15 +196,15 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	}
 	reads := make([]window.Read[models.Post], len(list))
 	for i, r := range list {
-		reads[i] = window.Read[models.Post]{Key: r.key(), Read: func(ctx context.Context, rg window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads[i] = window.Read[models.Post]{Key: r.key(), Attrs: []any{"read", r.key()}, Read: func(ctx context.Context, rg window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			if r.query != "" && s.token(r.instance) == "" {
 				return nil, false, ErrNoToken
 			}
 			return s.read(ctx, log, r, rg, budget)
 		}}
 	}
-	polled, err := window.PollEach(ctx, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
-		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit}, nil)
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
 	if err != nil {
 		return sources.Result{}, err
 	}

@@ -213,29 +213,11 @@ func status(code int, headers ...string) http.HandlerFunc {
 	}
 }
 
-// syncBuffer collects log output from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type env struct {
 	f     *fakeReddit
 	clock *fakeClock
 	rate  *mapRateState
-	logs  *syncBuffer
+	logs  *sourcetest.Buffer
 	src   *Source
 }
 
@@ -253,7 +235,7 @@ func setup(t *testing.T, cfg Config, opts ...Option) *env {
 		f:     newFakeReddit(t),
 		clock: &fakeClock{t: t0},
 		rate:  &mapRateState{m: map[string]time.Time{}},
-		logs:  &syncBuffer{},
+		logs:  &sourcetest.Buffer{},
 	}
 	cfg.BaseURL = e.f.srv.URL
 	cfg.TokenURL = e.f.srv.URL + "/api/v1/access_token"

@@ -3,6 +3,8 @@ package window
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/earshothq/earshot/sources"
@@ -12,6 +14,8 @@ import (
 type Read[T any] struct {
 	Key  string
 	Read Reader[T]
+	// Attrs name the read in logs ("query", q).
+	Attrs []any
 }
 
 // Polled is what PollEach read.
@@ -33,9 +37,10 @@ type Polled[T any] struct {
 // without failing it: what the reads before it read is kept, and it and
 // the rest keep the windows they had in prev. Any other error fails the
 // poll, and so does a rate limit on the first read, as there is then
-// nothing to hand on. each, when not nil, is told the result of each read
-// and whether its window was new.
-func PollEach[T any](ctx context.Context, prev map[string]Window, reads []Read[T], now time.Time, backfill time.Duration, o Options, each func(i int, res Result[T], cold bool)) (Polled[T], error) {
+// nothing to hand on. A read that runs out of pages is logged: at Warn when
+// it leaves a gap for the next poll, at Debug on its first poll, whose
+// backfill was only shortened.
+func PollEach[T any](ctx context.Context, log *slog.Logger, prev map[string]Window, reads []Read[T], now time.Time, backfill time.Duration, o Options) (Polled[T], error) {
 	out := Polled[T]{Next: map[string]Window{}, Limited: len(reads)}
 	for i, rd := range reads {
 		w, known := prev[rd.Key]
@@ -51,13 +56,19 @@ func PollEach[T any](ctx context.Context, prev map[string]Window, reads []Read[T
 				}
 			}
 			out.Limited = i
+			log.Info("rate limited mid-poll; this read and the rest are made after the block", rd.Attrs...)
 			return out, nil
 		}
 		if err != nil {
 			return Polled[T]{}, err
 		}
-		if each != nil {
-			each(i, res, !known)
+		if res.Truncated {
+			lvl := slog.LevelWarn
+			if !known {
+				lvl = slog.LevelDebug
+			}
+			log.Log(ctx, lvl, "page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
+				append(slices.Clone(rd.Attrs), "pages", o.Pages)...)
 		}
 		out.Next[rd.Key] = res.Next
 		out.Fresh = append(out.Fresh, res.Fresh...)

@@ -1,9 +1,12 @@
 package window
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,19 +31,20 @@ func TestPollEach(t *testing.T) {
 		wantFresh   []int
 		wantWindows []string // keys of Next
 		wantLimited int
-		wantCold    []bool // as told to each, read by read
 		wantFrom    map[string]time.Time
+		wantLog     string
 	}{
 		{
 			name: "a new read reaches back the backfill, a known one from its window",
 			prev: map[string]Window{"b": known}, reads: []string{"a", "b"},
-			wantFresh: []int{2, 1, 11}, wantWindows: []string{"a", "b"}, wantLimited: 2, wantCold: []bool{true, false},
+			wantFresh: []int{2, 1, 11}, wantWindows: []string{"a", "b"}, wantLimited: 2,
 			wantFrom: map[string]time.Time{"a": t0.Add(-24 * time.Hour), "b": known.Lower(opts.Overlap)},
 		},
 		{
 			name: "a rate limit after the first read keeps what was read and the windows of the rest",
 			prev: map[string]Window{"b": known, "gone": known}, reads: []string{"a", "limited", "b"},
-			wantFresh: []int{2, 1}, wantWindows: []string{"a", "b"}, wantLimited: 1, wantCold: []bool{true},
+			wantFresh: []int{2, 1}, wantWindows: []string{"a", "b"}, wantLimited: 1,
+			wantLog: `level=INFO msg="rate limited mid-poll; this read and the rest are made after the block" read=limited`,
 		},
 		{
 			name: "a rate limit on the first read fails the poll", reads: []string{"limited", "a"},
@@ -61,10 +65,11 @@ func TestPollEach(t *testing.T) {
 			var reads []Read[int]
 			for _, k := range tt.reads {
 				r := map[string]Reader[int]{"a": a.read, "b": b.read, "limited": limited, "failing": failing}[k]
-				reads = append(reads, Read[int]{Key: k, Read: r})
+				reads = append(reads, Read[int]{Key: k, Read: r, Attrs: []any{"read", k}})
 			}
-			var cold []bool
-			got, err := PollEach(context.Background(), tt.prev, reads, t0, 24*time.Hour, opts, func(i int, _ Result[int], c bool) { cold = append(cold, c) })
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: noTime}))
+			got, err := PollEach(context.Background(), log, tt.prev, reads, t0, 24*time.Hour, opts)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("error %v, want %v", err, tt.wantErr)
 			}
@@ -93,8 +98,8 @@ func TestPollEach(t *testing.T) {
 			if got.Limited != tt.wantLimited {
 				t.Errorf("limited at %d, want %d", got.Limited, tt.wantLimited)
 			}
-			if !reflect.DeepEqual(cold, tt.wantCold) {
-				t.Errorf("cold %v, want %v", cold, tt.wantCold)
+			if strings.TrimSpace(logs.String()) != tt.wantLog {
+				t.Errorf("logs:\n%s\nwant\n%s", logs.String(), tt.wantLog)
 			}
 			if tt.wantLimited < len(tt.reads) {
 				if w := got.Next["b"]; !reflect.DeepEqual(w, known) {
@@ -106,6 +111,44 @@ func TestPollEach(t *testing.T) {
 				if len(f.reads) == 0 || !f.reads[0].From.Equal(from) {
 					t.Errorf("%s read %v, want from %s", k, f.reads, from)
 				}
+			}
+		})
+	}
+}
+
+func noTime(_ []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
+func TestPollEachLogsAReadThatRanOutOfPages(t *testing.T) {
+	f := &feed{pageSize: 1}
+	for i := range 5 {
+		f.add(i, t0.Add(-time.Duration(i+1)*time.Minute))
+	}
+	opts := Options{Overlap: time.Minute, Pages: 2, SeenLimit: 100}
+	tests := []struct {
+		name string
+		prev map[string]Window
+		want string
+	}{
+		{"on a first poll, the backfill is only shortened", nil,
+			`level=DEBUG msg="page budget used before the cursor; the rest is read next poll (on a first poll: skipped)" read=f pages=2`},
+		{"later, a gap is left", map[string]Window{"f": {Since: t0.Add(-time.Hour), Newest: t0.Add(-time.Hour)}},
+			`level=WARN msg="page budget used before the cursor; the rest is read next poll (on a first poll: skipped)" read=f pages=2`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: noTime}))
+			got, err := PollEach(context.Background(), log, tt.prev, []Read[int]{{Key: "f", Read: f.read, Attrs: []any{"read", "f"}}}, t0, 24*time.Hour, opts)
+			if err != nil || len(got.Fresh) != 2 {
+				t.Fatalf("%v, %d fresh, want the 2 of the page budget", err, len(got.Fresh))
+			}
+			if strings.TrimSpace(logs.String()) != tt.want {
+				t.Errorf("logs:\n%s\nwant\n%s", logs.String(), tt.want)
 			}
 		})
 	}
