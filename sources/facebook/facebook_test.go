@@ -46,12 +46,7 @@ func leaked(s string) bool {
 }
 
 func manager(pages ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/fb"},
-		ID:     "fb",
-		Source: models.Source{Type: "FACEBOOK", Settings: models.SettingsOf(Settings{Pages: pages}), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"acme"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	return sourcetest.Manager("fb", Type, Settings{Pages: pages}, "acme")
 }
 
 func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {

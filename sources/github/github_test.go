@@ -31,12 +31,9 @@ func newEnv(t *testing.T, baseURL string) *env {
 }
 
 func manager(s Settings, include ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/gh"},
-		ID:     "gh",
-		Source: models.Source{Type: Type, Include: include, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot", "social listening"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	m := sourcetest.Manager("gh", Type, s, "earshot", "social listening")
+	m.Source.Include = include
+	return m
 }
 
 func TestSearchAndCommentsMapAndAdvance(t *testing.T) {

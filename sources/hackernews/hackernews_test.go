@@ -32,12 +32,7 @@ func newEnv(t *testing.T, baseURL string, maxPages int) *env {
 }
 
 func manager(query string, keywords ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/hn"},
-		ID:     "hn",
-		Source: models.Source{Type: "HACKERNEWS", Settings: models.SettingsOf(Settings{Query: query}), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	return sourcetest.Manager("hn", Type, Settings{Query: query}, keywords...)
 }
 
 func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {

@@ -32,12 +32,7 @@ func newEnv(t *testing.T, cfg Config) *env {
 }
 
 func manager(s Settings) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/masto"},
-		ID:     "masto",
-		Source: models.Source{Type: Type, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	return sourcetest.Manager("masto", Type, s, "earshot")
 }
 
 func TestTagTimelineMapsStatusesAndKeepsBoostedOnce(t *testing.T) {

@@ -31,12 +31,7 @@ func newEnv(t *testing.T, opts ...Option) *env {
 }
 
 func manager(feeds ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/feeds"},
-		ID:     "feeds",
-		Source: models.Source{Type: Type, Settings: models.SettingsOf(Settings{Feeds: feeds}), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	return sourcetest.Manager("feeds", Type, Settings{Feeds: feeds}, "earshot")
 }
 
 func file(t *testing.T, name string) string {

@@ -36,12 +36,9 @@ func newEnv(t *testing.T, baseURL string) *env {
 }
 
 func manager(s Settings, include ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/se"},
-		ID:     "se",
-		Source: models.Source{Type: Type, Include: include, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	m := sourcetest.Manager("se", Type, s, "earshot")
+	m.Source.Include = include
+	return m
 }
 
 // gz is an answer as the API sends every one: gzip-compressed.

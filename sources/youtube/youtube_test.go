@@ -32,12 +32,9 @@ func newEnv(t *testing.T, cfg Config) *env {
 }
 
 func manager(s Settings, include ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/yt"},
-		ID:     "yt",
-		Source: models.Source{Type: Type, Include: include, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot", "social listening"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	m := sourcetest.Manager("yt", Type, s, "earshot", "social listening")
+	m.Source.Include = include
+	return m
 }
 
 func TestVideosAndTheirComments(t *testing.T) {

@@ -156,3 +156,15 @@ func Time(s string) models.Timestamp {
 	}
 	return models.NewTimestamp(t)
 }
+
+// Manager is a manager of the namespace acme with id that reads the source
+// typ with settings and a one-day backfill, and looks for mentions of
+// keywords.
+func Manager(id, typ string, settings any, keywords ...string) *models.Manager {
+	return &models.Manager{
+		Meta:   models.Meta{Name: "namespaces/acme/managers/" + id},
+		ID:     id,
+		Source: models.Source{Type: typ, Settings: models.SettingsOf(settings), Backfill: models.Duration(24 * time.Hour)},
+		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: "MENTIONS"}},
+	}
+}
