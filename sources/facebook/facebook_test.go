@@ -301,9 +301,7 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	if n := poll(); n != 0 {
 		t.Fatalf("fifth poll: %d, want none", n)
 	}
-	if !sourcetest.SameSet(polls.Got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(polls.Got), len(sourcetest.Unique(polls.Got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 }
 
 func TestPageBudgetLeavesAGapTheNextPollsRead(t *testing.T) {
@@ -312,34 +310,24 @@ func TestPageBudgetLeavesAGapTheNextPollsRead(t *testing.T) {
 	e := newEnv(t, Config{BaseURL: fb.URL + "/v21.0", MaxPages: 2})
 	m := manager("111")
 	fb.Add(post("111", 0, now.Add(-5*time.Hour)))
-	res, err := e.src.Poll(context.Background(), m, nil)
-	if err != nil || len(res.Posts) != 1 {
-		t.Fatalf("first poll: %v %d", err, len(res.Posts))
+	polls := sourcetest.NewPoller(t, e.src, m)
+	if n := len(polls.Poll()); n != 1 {
+		t.Fatalf("first poll: %d posts, want 1", n)
 	}
-	var want, got []string
+	polls.Got = nil
+	var want []string
 	for i := range 450 {
 		p := post("111", i+1, now.Add(-4*time.Hour+time.Duration(i)*10*time.Second))
 		want = append(want, p.ID)
 		fb.Add(p)
 	}
-	cur := res.Cursor
 	for poll := range 4 {
 		e.Clock.Add(time.Minute)
-		res, err := e.src.Poll(context.Background(), m, cur)
-		if err != nil {
-			t.Fatal(err)
+		if n := len(polls.Poll()); poll == 0 && n != 200 {
+			t.Fatalf("second poll: %d, want the newest 200", n)
 		}
-		if poll == 0 && len(res.Posts) != 200 {
-			t.Fatalf("second poll: %d, want the newest 200", len(res.Posts))
-		}
-		for _, p := range res.Posts {
-			got = append(got, p.ID)
-		}
-		cur = res.Cursor
 	}
-	if !sourcetest.SameSet(got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(sourcetest.Unique(got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 	if q := fb.Requests()[3]; !q.Has("until") {
 		t.Errorf("the poll after a cut-short one did not read the gap first: %v", q)
 	}

@@ -262,9 +262,7 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	if n := poll(); n != 0 {
 		t.Fatalf("fourth poll: %d, want none", n)
 	}
-	if !sourcetest.SameSet(polls.Got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(polls.Got), len(sourcetest.Unique(polls.Got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 	// The filter is the window: each search after the first poll starts at
 	// the newest item less the overlap.
 	var last url.Values
@@ -285,36 +283,26 @@ func TestPageBudget(t *testing.T) {
 		e := newEnv(t, hn.URL+"/api/v1", 2)
 		m := manager("earshot")
 		hn.Add(item(1, now.Add(-2*time.Hour), "earshot"))
-		res, err := e.src.Poll(context.Background(), m, nil)
-		if err != nil || len(res.Posts) != 1 {
-			t.Fatalf("first poll: %v %d", err, len(res.Posts))
+		polls := sourcetest.NewPoller(t, e.src, m)
+		if n := len(polls.Poll()); n != 1 {
+			t.Fatalf("first poll: %d posts, want 1", n)
 		}
-		var want, got []string
+		polls.Got = nil
+		var want []string
 		for i := range 450 {
 			it := item(int64(1000+i), now.Add(-time.Hour+time.Duration(i)*5*time.Second), "earshot")
 			want = append(want, fmt.Sprint(it.ID))
 			hn.Add(it)
 		}
-		cur := res.Cursor
 		// The newest 200, then the gap, 200 items at a time (the oldest
 		// item read is read again: the gap ends at its second).
 		for poll, n := range []int{200, 199, 51, 0} {
 			e.Clock.Add(time.Minute)
-			res, err := e.src.Poll(context.Background(), m, cur)
-			if err != nil {
-				t.Fatal(err)
+			if got := len(polls.Poll()); got != n {
+				t.Fatalf("poll %d: %d posts, want %d", poll+2, got, n)
 			}
-			if len(res.Posts) != n {
-				t.Fatalf("poll %d: %d posts, want %d", poll+2, len(res.Posts), n)
-			}
-			for _, p := range res.Posts {
-				got = append(got, p.ID)
-			}
-			cur = res.Cursor
 		}
-		if !sourcetest.SameSet(got, want) {
-			t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(sourcetest.Unique(got)), len(want))
-		}
+		sourcetest.EachOnce(t, polls.Got, want)
 	})
 	t.Run("more results than the API pages through", func(t *testing.T) {
 		hn := fakes.NewHackerNews()
@@ -322,31 +310,20 @@ func TestPageBudget(t *testing.T) {
 		e := newEnv(t, hn.URL+"/api/v1", 20)
 		m := manager("earshot")
 		hn.Add(item(1, now.Add(-3*time.Hour), "earshot"))
-		res, err := e.src.Poll(context.Background(), m, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want, got []string
+		polls := sourcetest.NewPoller(t, e.src, m)
+		polls.Poll()
+		polls.Got = nil
+		var want []string
 		for i := range 1500 {
 			it := item(int64(1000+i), now.Add(-2*time.Hour+time.Duration(i)*time.Second), "earshot")
 			want = append(want, fmt.Sprint(it.ID))
 			hn.Add(it)
 		}
-		cur := res.Cursor
 		for range 3 {
 			e.Clock.Add(time.Minute)
-			res, err := e.src.Poll(context.Background(), m, cur)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range res.Posts {
-				got = append(got, p.ID)
-			}
-			cur = res.Cursor
+			polls.Poll()
 		}
-		if !sourcetest.SameSet(got, want) {
-			t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(sourcetest.Unique(got)), len(want))
-		}
+		sourcetest.EachOnce(t, polls.Got, want)
 	})
 }
 

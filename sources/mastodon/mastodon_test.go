@@ -114,9 +114,7 @@ func TestCursoringPagesLateStatusesAndRestarts(t *testing.T) {
 	if n := poll(); n != 0 {
 		t.Fatalf("third poll: %d, want none", n)
 	}
-	if len(polls.Got) != len(want) || len(sourcetest.Unique(polls.Got)) != len(want) {
-		t.Errorf("got %d posts (%d distinct), want %d", len(polls.Got), len(sourcetest.Unique(polls.Got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 	for _, r := range m.Requests() {
 		if r.URL.Query().Get("max_id") != "" && !strings.HasPrefix(r.URL.Path, "/api/v1/timelines/tag/") {
 			t.Errorf("followed a Link to %s", r.URL)

@@ -310,9 +310,7 @@ func TestRateLimitHeadersStopPagingAndKeepTheRestForLater(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, sourcetest.IDs(res.Posts)...)
-	if !sourcetest.SameSet(got, added) {
-		t.Errorf("got %d distinct of %d posts (total %d)", len(sourcetest.Unique(got)), len(added), len(got))
-	}
+	sourcetest.EachOnce(t, got, added)
 	gapReq := x.Requests()[n]
 	if !gapReq.Has("until_id") || gapReq.Get("start_time") != "2026-06-13T11:14:30Z" {
 		t.Errorf("the poll after the reset did not read the gap first: %v", gapReq)
@@ -365,9 +363,7 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	if p := poll(); len(p) != 0 {
 		t.Fatalf("fourth poll: %d posts, want none", len(p))
 	}
-	if !sourcetest.SameSet(polls.Got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(polls.Got), len(sourcetest.Unique(polls.Got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 }
 
 func TestPageBudget(t *testing.T) {
@@ -377,32 +373,24 @@ func TestPageBudget(t *testing.T) {
 		e := newEnv(t, x.URL, 2)
 		m := manager("earshot")
 		x.Add(tweetAt(now.Add(-2*time.Hour), 0))
-		res, err := e.src.Poll(context.Background(), m, nil)
-		if err != nil || len(res.Posts) != 1 {
-			t.Fatalf("first poll: %v %d", err, len(res.Posts))
+		polls := sourcetest.NewPoller(t, e.src, m)
+		if n := len(polls.Poll()); n != 1 {
+			t.Fatalf("first poll: %d posts, want 1", n)
 		}
-		var want, got []string
+		polls.Got = nil
+		var want []string
 		for i := 1; i <= 450; i++ {
 			tw := tweetAt(now.Add(-time.Hour+time.Duration(i)*time.Second), i)
 			want = append(want, tw.ID)
 			x.Add(tw)
 		}
-		cur := res.Cursor
 		for poll, n := range []int{200, 200, 50, 0} {
 			e.Clock.Add(time.Minute)
-			res, err := e.src.Poll(context.Background(), m, cur)
-			if err != nil {
-				t.Fatal(err)
+			if got := len(polls.Poll()); got != n {
+				t.Fatalf("poll %d: %d posts, want %d", poll+2, got, n)
 			}
-			if len(res.Posts) != n {
-				t.Fatalf("poll %d: %d posts, want %d", poll+2, len(res.Posts), n)
-			}
-			got = append(got, sourcetest.IDs(res.Posts)...)
-			cur = res.Cursor
 		}
-		if !sourcetest.SameSet(got, want) {
-			t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(sourcetest.Unique(got)), len(want))
-		}
+		sourcetest.EachOnce(t, polls.Got, want)
 	})
 	t.Run("a cold start only shortens the backfill", func(t *testing.T) {
 		x := fakes.NewTwitter(token)

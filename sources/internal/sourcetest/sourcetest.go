@@ -123,8 +123,8 @@ func IDs(posts []models.Post) []string {
 	return out
 }
 
-// Unique is the set of ids in list.
-func Unique(list []string) map[string]bool {
+// unique is the set of ids in list.
+func unique(list []string) map[string]bool {
 	m := map[string]bool{}
 	for _, s := range list {
 		m[s] = true
@@ -132,10 +132,19 @@ func Unique(list []string) map[string]bool {
 	return m
 }
 
-// SameSet reports whether got holds each of want exactly once and nothing
+// EachOnce fails the test unless the ids got hold each of want exactly
+// once and nothing else: no post lost, none returned twice.
+func EachOnce(t *testing.T, got, want []string) {
+	t.Helper()
+	if !sameSet(got, want) {
+		t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
+	}
+}
+
+// sameSet reports whether got holds each of want exactly once and nothing
 // else.
-func SameSet(got, want []string) bool {
-	u := Unique(got)
+func sameSet(got, want []string) bool {
+	u := unique(got)
 	if len(u) != len(got) || len(u) != len(want) {
 		return false
 	}
