@@ -196,18 +196,7 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			api := fakes.NewReplay(t, tt.answers...)
 			e := newEnv(t, Config{BaseURL: api.URL + "/v21.0", AppSecret: appSecret})
 			res, err := e.src.Poll(context.Background(), manager("acmeinc"), nil)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("error %q is not %q", err, tt.is)
-			}
-			if tt.msg != "" && err.Error() != tt.msg {
-				t.Errorf("error =\n%s\nwant\n%s", err, tt.msg)
-			}
-			if res.Cursor != nil || res.Posts != nil {
-				t.Error("a failed poll returned posts or a cursor")
-			}
+			sourcetest.Failed(t, res, err, tt.is, tt.msg)
 			if leaked(err.Error()) || leaked(e.Logs.String()) {
 				t.Errorf("a credential leaked:\n%s\n%s", err, e.Logs)
 			}
@@ -218,14 +207,8 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			if !errors.As(err, &rl) || !rl.Until.Equal(tt.until) || rl.Source != "facebook" {
 				t.Fatalf("error = %v, want rate limited until %s", err, tt.until)
 			}
-			n := len(api.Requests())
 			other := New(Config{BaseURL: api.URL + "/v21.0", AccessToken: token}, e.Elsewhere()...)
-			if _, err := other.Poll(context.Background(), manager("acmeinc"), nil); !errors.Is(err, sources.ErrRateLimited) {
-				t.Errorf("another process: %v, want rate limited", err)
-			}
-			if len(api.Requests()) != n {
-				t.Error("called the Graph API while blocked")
-			}
+			sourcetest.BlockedElsewhere(t, other, manager("acmeinc"), api)
 		})
 	}
 }

@@ -181,18 +181,7 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			api := fakes.NewReplay(t, tt.answers...)
 			e := newEnv(t, api.URL+"/api/v1", 5)
 			res, err := e.src.Poll(context.Background(), manager("earshot"), nil)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("error %q is not %q", err, tt.is)
-			}
-			if tt.msg != "" && err.Error() != tt.msg {
-				t.Errorf("error =\n%s\nwant\n%s", err, tt.msg)
-			}
-			if res.Cursor != nil || res.Posts != nil {
-				t.Error("a failed poll returned posts or a cursor")
-			}
+			sourcetest.Failed(t, res, err, tt.is, tt.msg)
 			if tt.until.IsZero() {
 				return
 			}
@@ -200,14 +189,8 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			if !errors.As(err, &rl) || !rl.Until.Equal(tt.until) {
 				t.Fatalf("error = %v, want rate limited until %s", err, tt.until)
 			}
-			n := len(api.Requests())
 			other := New(Config{BaseURL: api.URL + "/api/v1"}, e.Elsewhere()...)
-			if _, err := other.Poll(context.Background(), manager("earshot"), nil); !errors.Is(err, sources.ErrRateLimited) {
-				t.Errorf("another process: %v, want rate limited", err)
-			}
-			if len(api.Requests()) != n {
-				t.Error("called the API while blocked")
-			}
+			sourcetest.BlockedElsewhere(t, other, manager("earshot"), api)
 		})
 	}
 }

@@ -228,18 +228,7 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			api := fakes.NewReplay(t, tt.answers...)
 			e := newEnv(t, api.URL, 5)
 			res, err := e.src.Poll(context.Background(), manager("earshot"), nil)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("error %q is not %q", err, tt.is)
-			}
-			if tt.msg != "" && err.Error() != tt.msg {
-				t.Errorf("error =\n%s\nwant\n%s", err, tt.msg)
-			}
-			if res.Cursor != nil || res.Posts != nil {
-				t.Errorf("a failed poll returned %d posts and cursor %s", len(res.Posts), res.Cursor)
-			}
+			sourcetest.Failed(t, res, err, tt.is, tt.msg)
 			if strings.Contains(err.Error(), token) || strings.Contains(e.Logs.String(), token) {
 				t.Error("the bearer token leaked into the error or the logs")
 			}
@@ -252,13 +241,7 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			}
 			// Every process sharing the RateState now waits, without a call.
 			other := New(Config{BaseURL: api.URL, BearerToken: token}, e.Elsewhere()...)
-			n := len(api.Requests())
-			if _, err := other.Poll(context.Background(), manager("earshot"), nil); !errors.As(err, &rl) {
-				t.Errorf("second process: %v, want rate limited", err)
-			}
-			if len(api.Requests()) != n {
-				t.Error("a blocked source still called X")
-			}
+			sourcetest.BlockedElsewhere(t, other, manager("earshot"), api)
 			e.Clock.Add(tt.until.Sub(now) + time.Second)
 			api.Script(fakes.Answer{File: "testdata/search_empty.json"})
 			if _, err := e.src.Poll(context.Background(), manager("earshot"), nil); err != nil {

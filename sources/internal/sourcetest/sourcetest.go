@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -175,5 +177,42 @@ func Manager(id, typ string, settings any, keywords ...string) *models.Manager {
 		ID:     id,
 		Source: models.Source{Type: typ, Settings: models.SettingsOf(settings), Backfill: models.Duration(24 * time.Hour)},
 		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: "MENTIONS"}},
+	}
+}
+
+// Failed checks a poll that had to fail: its error is want (errors.Is) and,
+// when msg is given, says exactly msg; and it returned neither posts nor a
+// cursor, so that nothing is handed on and the stored cursor stays.
+func Failed(t *testing.T, res sources.Result, err, want error, msg string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if !errors.Is(err, want) {
+		t.Errorf("error %q is not %q", err, want)
+	}
+	if msg != "" && err.Error() != msg {
+		t.Errorf("error =\n%s\nwant\n%s", err, msg)
+	}
+	if res.Cursor != nil || res.Posts != nil {
+		t.Errorf("a failed poll returned %d posts and cursor %s", len(res.Posts), res.Cursor)
+	}
+}
+
+// Recorder is a fake platform that keeps the requests it was sent.
+type Recorder interface{ Requests() []*http.Request }
+
+// BlockedElsewhere checks that other, a Source on the rate state of one
+// that was just rate limited (another process), is refused m with a
+// *sources.RateLimitError without sending platform a request.
+func BlockedElsewhere(t *testing.T, other sources.Source, m *models.Manager, platform Recorder) {
+	t.Helper()
+	n := len(platform.Requests())
+	_, err := other.Poll(context.Background(), m, nil)
+	if rl := (*sources.RateLimitError)(nil); !errors.As(err, &rl) {
+		t.Errorf("another process: %v, want rate limited", err)
+	}
+	if len(platform.Requests()) != n {
+		t.Error("another process called the platform while blocked")
 	}
 }
