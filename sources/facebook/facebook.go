@@ -56,10 +56,8 @@ type Source struct {
 	cfg    Config
 	proof  string // appsecret_proof, "" without an app secret
 	redact func(string) string
-	http   *resty.Client
 	api    *fetch.Client
 	log    *slog.Logger
-	now    func() time.Time
 }
 
 var _ sources.Source = (*Source)(nil)
@@ -89,7 +87,7 @@ func New(cfg Config, opts ...Option) *Source {
 	}, opts)
 	return &Source{
 		cfg: cfg, proof: proof, redact: fetch.Redactor(secrets...),
-		http: api.HTTP, api: api, log: o.Log, now: o.Now,
+		api: api, log: o.Log,
 	}
 }
 
@@ -139,7 +137,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	now := s.now()
+	now := s.api.Now()
 
 	cur, _ := cursors.Decode[cursor](log, "facebook", raw, cursorVersion)
 	reads := make([]window.Read[models.Post], len(pages))
@@ -251,7 +249,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, path string, q url.V
 		q.Set("appsecret_proof", s.proof)
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	if resp != nil && resp.RawResponse != nil {
 		s.observeUsage(ctx, log, resp.Header())
 	}
@@ -278,7 +276,7 @@ func cloneValues(q url.Values) url.Values {
 // *sources.RateLimitError for a throttling code or a 429, a *RequestError
 // wrapping the *GraphError otherwise.
 func (s *Source) statusError(ctx context.Context, log *slog.Logger, path string, resp *resty.Response) error {
-	code, now := resp.StatusCode(), s.now()
+	code, now := resp.StatusCode(), s.api.Now()
 	var body struct {
 		Error *GraphError `json:"error"`
 	}
@@ -366,7 +364,7 @@ func (s *Source) observeUsage(ctx context.Context, log *slog.Logger, h http.Head
 	if peak < highUsage {
 		return
 	}
-	until := s.now().Add(s.estimate(h, s.now()))
+	until := s.api.Now().Add(s.estimate(h, s.api.Now()))
 	log.Warn("facebook: rate limit nearly used up; holding back", "usage_percent", peak, "until", until.UTC().Format(time.RFC3339))
 	s.api.Block(ctx, log, until)
 }

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
@@ -43,11 +41,9 @@ const (
 
 // Source reads GitHub. It is safe for concurrent use.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -77,7 +73,7 @@ func New(cfg Config, opts ...Option) *Source {
 	if cfg.Token != "" {
 		api.HTTP.SetAuthToken(cfg.Token)
 	}
-	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // plan is what a manager reads.
@@ -191,7 +187,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 			return s.comments(ctx, log, repo, r, budget)
 		}})
 	}
-	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.api.Now(), m.Source.BackfillOrDefault(),
 		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
 	if err != nil {
 		return sources.Result{}, err
@@ -298,11 +294,11 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, resource, path strin
 		return nil, err
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	if err != nil {
 		return nil, api.TransportError(ctx, log, http.MethodGet, path, err)
 	}
-	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	code, h, now := resp.StatusCode(), resp.Header(), s.api.Now()
 	reset, hasReset := fetch.EpochSeconds(h.Get("X-RateLimit-Reset"), now)
 	exhausted := h.Get("X-RateLimit-Remaining") == "0"
 	if code == http.StatusOK {

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
@@ -48,11 +46,9 @@ const (
 // Source reads Hacker News items. It is safe for concurrent use by many
 // managers.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var _ sources.Source = (*Source)(nil)
@@ -79,7 +75,7 @@ func New(cfg Config, opts ...Option) *Source {
 		Timeout: DefaultTimeout,
 		MaxBody: maxBodyBytes,
 	}, opts)
-	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // cursor is what Poll hands back to be stored: a window per search. Its
@@ -137,7 +133,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	now := s.now()
+	now := s.api.Now()
 
 	cur, _ := cursors.Decode[cursor](log, "hackernews", raw, cursorVersion)
 	reads := make([]window.Read[models.Post], len(list))
@@ -215,11 +211,11 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, q url.Values) ([]byt
 		return nil, err
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + searchPath)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + searchPath)
 	if err != nil {
 		return nil, s.api.TransportError(ctx, log, http.MethodGet, searchPath, err)
 	}
-	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	code, h, now := resp.StatusCode(), resp.Header(), s.api.Now()
 	if code == http.StatusOK {
 		log.Debug("hackernews request", "method", http.MethodGet, "path", searchPath, "status", code,
 			"bytes", len(resp.Body()), "latency", time.Since(start))

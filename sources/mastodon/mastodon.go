@@ -49,11 +49,9 @@ var ErrNoToken = errors.New("mastodon: status search needs an access token for t
 
 // Source reads Mastodon statuses. It is safe for concurrent use.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -83,7 +81,7 @@ func New(cfg Config, opts ...Option) *Source {
 	}
 	api, o := fetch.New(fetch.Platform{Name: "mastodon", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: secrets, UserURLs: true}, opts)
 	api.HTTP.SetRedirectPolicy(resty.NoRedirectPolicy())
-	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // read is one hashtag or the query of a manager.
@@ -203,7 +201,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 			return s.read(ctx, log, r, rg, budget)
 		}}
 	}
-	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.now(), m.Source.BackfillOrDefault(),
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.api.Now(), m.Source.BackfillOrDefault(),
 		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
 	if err != nil {
 		return sources.Result{}, err
@@ -301,7 +299,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, r read, path, u stri
 	if err := api.CheckBlocked(ctx); err != nil {
 		return nil, nil, err
 	}
-	req := s.http.R().SetContext(ctx)
+	req := s.api.HTTP.R().SetContext(ctx)
 	if tok := s.token(r.instance); tok != "" {
 		req.SetAuthToken(tok)
 	}
@@ -310,7 +308,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, r read, path, u stri
 	if err != nil {
 		return nil, nil, api.TransportError(ctx, log, http.MethodGet, path, err)
 	}
-	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	code, h, now := resp.StatusCode(), resp.Header(), s.api.Now()
 	reset := resetTime(h.Get("X-RateLimit-Reset"), now)
 	if code == http.StatusOK {
 		log.Debug("mastodon request", "instance", host, "path", path, "status", code, "bytes", len(resp.Body()),

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/cursors"
@@ -37,10 +35,8 @@ const (
 type Source struct {
 	cfg      Config
 	oauth    bool
-	http     *resty.Client
 	api      *fetch.Client
 	log      *slog.Logger
-	now      func() time.Time
 	maxPages int
 
 	tokens tokenCache
@@ -86,10 +82,8 @@ func New(cfg Config, opts ...Option) *Source {
 	s := &Source{
 		cfg:      cfg,
 		oauth:    cfg.HasCredentials(),
-		http:     api.HTTP,
 		api:      api,
 		log:      o.Log,
-		now:      o.Now,
 		maxPages: DefaultMaxPages,
 	}
 	fetch.ApplyOwn(o, s)
@@ -142,7 +136,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	since := s.now().Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second)
+	since := s.api.Now().Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second)
 
 	cur, warm := decodeCursor(raw, t.fingerprint, log)
 	if !warm {

@@ -50,11 +50,9 @@ var ErrNotFeed = errors.New("not an RSS, Atom or JSON feed")
 
 // Source reads feeds. It is safe for concurrent use by many managers.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -83,7 +81,7 @@ func New(cfg Config, opts ...Option) *Source {
 		// Feeds move (http → https, a new path); each hop is dialled
 		// through the guard again.
 		SetRedirectPolicy(resty.FlexibleRedirectPolicy(5))
-	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // cursor is what Poll hands back to be stored.
@@ -156,7 +154,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
 	cur, _ := cursors.Decode[cursor](log, "rss", raw, cursorVersion)
-	now := s.now()
+	now := s.api.Now()
 	next := cursor{Version: cursorVersion, Feeds: map[string]feedState{}}
 	var posts []models.Post
 	var errs []error
@@ -201,7 +199,7 @@ func (s *Source) readFeed(ctx context.Context, log *slog.Logger, feedURL string,
 	if err := api.CheckBlocked(ctx); err != nil {
 		return nil, st, err
 	}
-	req := s.http.R().SetContext(ctx)
+	req := s.api.HTTP.R().SetContext(ctx)
 	if st.ETag != "" {
 		req.SetHeader("If-None-Match", st.ETag)
 	}

@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/cursors"
@@ -44,11 +42,9 @@ const (
 
 // Source reads a Stack Exchange site. It is safe for concurrent use.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -74,7 +70,7 @@ func New(cfg Config, opts ...Option) *Source {
 	// The API compresses every answer; Go's transport asks for gzip and
 	// inflates it, and the size cap applies to the inflated body.
 	api, o := fetch.New(fetch.Platform{Name: "stackexchange", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.Key}}, opts)
-	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // search is one /search/advanced query.
@@ -169,7 +165,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	if cur.Site != p.site {
 		cur = cursor{}
 	}
-	now := s.now()
+	now := s.api.Now()
 	next := cursor{Version: cursorVersion, Site: p.site, Windows: map[string]window.Window{}}
 	byID := map[string]models.Post{}
 	questions := slices.Clone(cur.Questions)
@@ -356,11 +352,11 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, method, path string,
 		return wrapper{}, err
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	if err != nil {
 		return wrapper{}, s.api.TransportError(ctx, log, http.MethodGet, name, err)
 	}
-	code, now := resp.StatusCode(), s.now()
+	code, now := resp.StatusCode(), s.api.Now()
 	w, derr := decodeWrapper(resp.Body())
 	if derr != nil && code == http.StatusOK {
 		return wrapper{}, s.api.Error(http.MethodGet, name, code, derr)

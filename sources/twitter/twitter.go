@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/cursors"
@@ -37,11 +35,9 @@ const (
 
 // Source reads X posts. It is safe for concurrent use by many managers.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var _ sources.Source = (*Source)(nil)
@@ -67,7 +63,7 @@ func New(cfg Config, opts ...Option) *Source {
 		MaxBody: maxBodyBytes,
 		Secrets: []string{cfg.BearerToken},
 	}, opts)
-	return &Source{cfg: cfg, http: api.HTTP, api: api, log: o.Log, now: o.Now}
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // rateKey names the RateState entry: X limits each app, so every process
@@ -96,7 +92,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	now := s.now()
+	now := s.api.Now()
 	fp := fingerprint(query)
 
 	cur, ok := decodeCursor(raw, fp, log)

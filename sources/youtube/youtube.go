@@ -18,8 +18,6 @@ import (
 	"time"
 	_ "time/tzdata" // the quota resets at midnight America/Los_Angeles
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/cursors"
@@ -59,11 +57,9 @@ func mustLoad(name string) *time.Location {
 // Source reads YouTube. It is safe for concurrent use.
 type Source struct {
 	cfg   Config
-	http  *resty.Client
 	api   *fetch.Client
 	count sources.Counter
 	log   *slog.Logger
-	now   func() time.Time
 	// remaining is the quota left, as last seen; NaN before any.
 	remaining atomic.Uint64
 }
@@ -90,7 +86,7 @@ func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	api, o := fetch.New(fetch.Platform{Name: "youtube", RateKey: "youtube", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.APIKey}}, opts)
-	s := &Source{cfg: cfg, http: api.HTTP, api: api, count: &sources.MemoryRateState{}, log: o.Log, now: o.Now}
+	s := &Source{cfg: cfg, api: api, count: &sources.MemoryRateState{}, log: o.Log}
 	s.remaining.Store(math.Float64bits(math.NaN()))
 	// The quota spent is shared when the rate state can count (the
 	// store can); otherwise it is counted in this process only.
@@ -128,7 +124,7 @@ func (s *Source) allowed(t time.Time) int64 {
 // spend reserves cost units of the shared quota, or says when they can be
 // had.
 func (s *Source) spend(ctx context.Context, log *slog.Logger, cost int64) error {
-	now := s.now()
+	now := s.api.Now()
 	start, next := day(now)
 	key := "youtube:quota:" + start.Format("2006-01-02")
 	used, err := s.count.Add(ctx, key, cost, next.Add(time.Hour))
@@ -277,7 +273,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
 	cur, _ := cursors.Decode[cursor](log, "youtube", raw, cursorVersion)
-	now := s.now()
+	now := s.api.Now()
 	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
 	byID := map[string]models.Post{}
 	videos := slices.Clone(cur.Videos)
@@ -493,12 +489,12 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, path string, cost in
 	}
 	q.Set("key", s.cfg.APIKey)
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	q.Del("key")
 	if err != nil {
 		return nil, s.api.TransportError(ctx, log, http.MethodGet, path, err)
 	}
-	code, now := resp.StatusCode(), s.now()
+	code, now := resp.StatusCode(), s.api.Now()
 	if code == http.StatusOK {
 		log.Debug("youtube request", "path", path, "status", code, "bytes", len(resp.Body()), "latency", time.Since(start))
 		return resp.Body(), nil
