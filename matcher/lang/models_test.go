@@ -19,13 +19,13 @@ var unigramsOnly = []lingua.Language{lingua.Japanese, lingua.Chinese, lingua.Kor
 // takes a missing model for an empty one, so a model left out would
 // change detection silently in production; here it fails.
 func TestEveryModelShipped(t *testing.T) {
+	names := map[int]string{1: "unigrams", 2: "bigrams", 3: "trigrams"}
 	var want []string
 	for _, l := range Languages {
 		orders := []int{1, 2, 3}
 		if slices.Contains(unigramsOnly, l) {
 			orders = []int{1}
 		}
-		names := map[int]string{1: "unigrams", 2: "bigrams", 3: "trigrams"}
 		for _, n := range orders {
 			count, err := lingua.LoadModel(l, n)
 			if err != nil {
