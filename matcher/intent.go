@@ -34,6 +34,8 @@ const (
 	kindNews      // "announces", "recalls", "according to"
 	kindSupport   // "how do i", "why does": a question that is not a request
 	kindNotBuying // "looking for a job": a seeking phrase about no product
+	kindComplaint // "still hasnt arrived": an order gone wrong, a support case
+	kindGift      // "won tickets", "free for me", "bought me": not the author's purchase
 	numCueKinds
 )
 
@@ -41,7 +43,7 @@ var kindStage = [...]string{kindSeeking: models.IntentSeeking, kindComparing: mo
 	kindDeciding: models.IntentDeciding, kindPurchased: models.IntentPurchased}
 
 var kindNames = [numCueKinds]string{"seeking", "comparing", "deciding", "purchased", "refusal", "owned",
-	"promotion", "launch", "news", "support question", "not a product"}
+	"promotion", "launch", "news", "support question", "not a product", "complaint", "gift or free"}
 
 // intentCue is a phrase with alternatives in braces, expanded at start:
 // "{i,we} {just,} bought" is "i just bought", "i bought", "we just
@@ -55,11 +57,28 @@ type intentCue struct {
 	asks bool
 }
 
+// A phrase is one expanded cue, with what its words say of how to read
+// it (set when the cue set is built; see classifyIntent).
+type phrase struct {
+	intentCue
+	// object: the phrase ends in a verb or a determiner whose object
+	// decides whether it is about buying ("getting a laptop", not "getting
+	// old", "got a job").
+	object bool
+	// subject: whether the phrase names its buyer, and if not what must
+	// come before it (see subjectOK).
+	subject subjectRule
+	// choice: a bare comparison ("A vs B", "or the", "better?") that needs a
+	// purchase context: sports fixtures, polls and this-or-that chatter are
+	// not buyers weighing products.
+	choice bool
+}
+
 const (
-	firstPerson = "{i,we,i ve,we ve,ive,weve,i just,we just,just,finally,i finally,we finally,today i,so i,and}"
+	firstPerson = "{i,we,i ve,we ve,ive,weve,i just,we just,just,finally,i finally,we finally,today i,so i,and,also,i also,impulsively,i impulsively,actually,i actually,already,i already,went and,i went and,may have,i may have,may have just,i may or may not have,may or may not have,might have,i might have,officially,accidentally,i accidentally}"
 	buyPast     = "{bought,ordered,purchased,copped,preordered,pre ordered}"
-	buyFuture   = "{buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder}"
-	planTo      = "{im going to,i am going to,were going to,we are going to,im gonna,i m gonna,gonna,going to,ill,i will,well,we will,will,planning to,plan to,im planning to,about to,decided to,ive decided to,we decided to,ready to,want to,wanna,looking to,need to,am going to}"
+	buyFuture   = "{go buy,go get,go order,go grab,go pick up,go book,buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder}"
+	planTo      = "{gotta,got to,have to,i have to,we have to,might,i might,might just,might just have to,i might just have to,might have to,may,i may,i may or may not,may or may not,imma,ima,im about to,cant wait to,can t wait to,cannot wait to,so i can,tempted to,so tempted to,im tempted to,im so tempted to,trying to,try to,tried to,hope to,hoping to,definitely going to,def going to,prolly gonna,probably gonna,probably going to,im going to,i am going to,were going to,we are going to,im gonna,i m gonna,gonna,going to,ill,i will,well,we will,will,planning to,plan to,im planning to,about to,decided to,ive decided to,we decided to,ready to,want to,wanna,looking to,need to,am going to}"
 	products    = "{a,an,the,my,our,some,one,new,this,that,it,them}"
 )
 
@@ -71,11 +90,17 @@ var intentCues = []intentCue{
 	{"{just,finally} {got,picked up,grabbed} {a,an,the,my,our,me,it,new,one,some}", kindPurchased, 0.8, false},
 	{"{just,finally,already,we,i,and} {paid for,signed up for,subscribed to,booked,hired,copped}", kindPurchased, 0.8, false},
 	{". {paid for,signed up for,subscribed to,picked up,booked,hired,bought,ordered,purchased,copped,got approved for}", kindPurchased, 0.8, false},
-	{"{i,we} {got,picked up,paid for,signed up for,subscribed to,booked,hired,grabbed,signed} {a,an,the,my,our,it,for,with,up}", kindPurchased, 0.7, false},
+	{"{i,we} {got,picked up,paid for,signed up for,subscribed to,booked,hired,grabbed} {a,an,the,my,our,it,for,up}", kindPurchased, 0.7, false},
 	{". {got,picked up,paid for,signed up for,subscribed to,booked,grabbed,hired} {a,an,the,my,our,it,for,with,up,my first,our first}", kindPurchased, 0.7, false},
 	{"{placed,put in} {my,an,our,the} order", kindPurchased, 0.9, false},
-	{"{checked out,check out complete,paid the deposit,paid a deposit,paid the registration,signed the papers,signed the contract,signed for,got approved for,drove it home,arrived today,arrived yesterday,came in today,should ship,delivery next week,arrives tomorrow,arrives next week,arrives friday,arrives monday,arrives tuesday,arrives thursday,should be here}", kindPurchased, 0.8, false},
+	{"{i,we} {just,finally,} signed for", kindPurchased, 0.8, false},
+	{"{checked out,check out complete,paid the deposit,paid a deposit,paid the registration,signed the papers,signed the contract,got approved for,drove it home,arrived today,arrived yesterday,came in today,should ship,delivery next week,arrives tomorrow,arrives next week,arrives friday,arrives monday,arrives tuesday,arrives thursday,should be here}", kindPurchased, 0.8, false},
 	{"{went with,switched to,moved to} {a,an,the,it}", kindPurchased, 0.5, false},
+	// Tickets, seats and flights: about a third of the leads among real tweets.
+	{"{got,bought,booked,grabbed,scored,bagged,snagged,copped,ordered,purchased,secured,paid for} {my,our,the,some,us,me,two,2,3,4,5,6,a pair of,a couple of,} {tickets,ticket,tix,seats,flights,flight,passes,pass}", kindPurchased, 0.85, false},
+	{"{tickets,tix,flights,flight,seats,hotel,trip,holiday,vacation,room} {booked,bought,purchased,secured,sorted,ordered,paid for} .", kindPurchased, 0.8, false},
+	{"{my,our} {order,package,parcel,preorder,pre order} {came,arrived,is here,is coming,is on its way,shipped,just came,just arrived,comes,arrives}", kindPurchased, 0.75, false},
+	{"{spent,dropped,paid} {on,for} {a,my,the,tickets,ticket}", kindPurchased, 0.6, false},
 
 	// DECIDING: a first-person plan or decision to buy.
 	{planTo + " " + buyFuture, kindDeciding, 0.85, false},
@@ -86,6 +111,10 @@ var intentCues = []intentCue{
 	{"{ordering,buying,getting} {tonight,tomorrow,this weekend,this week,next week,on friday,on saturday,after payday,when it goes on sale}", kindDeciding, 0.8, false},
 	{". {ordering,buying,getting,grabbing,applying for,paying for,subscribing to,signing up for,switching to,upgrading to,booking,moving the,moving our,moving to,picking up,preordering}", kindDeciding, 0.75, false},
 	{"{tonight,tomorrow,this weekend,after payday} .", kindDeciding, 0.3, false},
+	{planTo + " {get,buy,book,order,grab,score,cop,purchase,pay for,pick up} " + "{tickets,ticket,tix,seats,flights,flight,passes,my tickets,my ticket,our tickets,the tickets,the ticket,those tickets,a ticket,some tickets,two tickets,2 tickets,3 tickets,4 tickets,a pair of tickets,a flight,my flight,our flights}", kindDeciding, 0.85, false},
+	{"{saving up for,saving for,save up for,saving up to buy,saving money for,saving to buy} {a,an,the,my,our,tickets,ticket,new,it,one,that,this}", kindDeciding, 0.75, false},
+	{"{my next purchase,next on my list to buy,trading in my,trade in my,pre ordering,preordering the,pre ordering the}", kindDeciding, 0.75, false},
+	{planTo + " {pick it up,pick one up,pick them up,buy myself,get myself,treat myself to}", kindDeciding, 0.8, false},
 
 	// COMPARING: weighing options.
 	{"{vs,versus,or the,compared the two,comparing,torn between,deciding between,choosing between,cant decide,can t decide,help me decide,trying to decide,pros and cons,any reason to pick,which would you,which one would you,which is better,which one is better,which one should,which is the better,what would you pick,what would you do,would you pick,would you choose,would you buy}", kindComparing, 0.75, false},
@@ -111,6 +140,11 @@ var intentCues = []intentCue{
 	{"{budget is,budget of,budget around,budget ~,under 100,under 150,under 200,under 300,under 400,under 500,under 800,under 1000,budget}", kindSeeking, 0.3, false},
 	{"{best,good,decent,cheap,reliable,which,what} {laptop,phone,camera,tool,app,software,crm,platform,service,vpn,headphones,earbuds,mattress,chair,desk,monitor,router,printer,tent,car,bike,ebike,stroller,tablet,tv,vacuum,drone,lens,keyboard,mouse,provider,company,brand,one} {for,that,under,to,with,should,?}", kindSeeking, 0.7, true},
 
+	{"{where can i,where do i,where to,where should i,how can i,how do i,is it still possible to,possible to,can i still,anyone know where i can,anyone know where to,does anyone know where to} {buy,get,find,order,purchase,book} {tickets,ticket,tix,a ticket,seats,some tickets}", kindSeeking, 0.85, false},
+	{"{anyone,if anyone,if anyone is,is anyone,anybody,does anyone,someone,if someone,if anybody} {selling,have a spare,got a spare,has a spare,have an extra,got an extra,has an extra,have spare,have extra}", kindSeeking, 0.8, false},
+	{"{who can,can anyone,can someone,someone,can you,can i} {get me,sort me out with,hook me up with,get hooked with,get hooked up with} {a,some,tickets,ticket,tix}", kindSeeking, 0.8, false},
+	{"{hope i find,hoping to find,need to find,trying to find,try to find,cant find,can t find,help me find,need help finding} {tickets,ticket,a ticket,tix,seats,a cheap,a good,a new}", kindSeeking, 0.75, false},
+
 	// Refusals and verdicts against buying.
 	{"{not worth it,not worth the,isnt worth,is not worth,not worth,overpriced,over priced,rip off,ripoff,waste of money,waste money,save your money,dont buy,do not buy,don t buy,dont waste,avoid,never again,never buying,never buy,would not buy,wouldnt buy,would not recommend,wouldnt recommend,hard pass,no thanks,pass on,passing,passed on,skip it,skip the,skipping,not for me,not buying,not getting,not upgrading,not paying,not renewing,not switching,not going to buy,not gonna buy,not going with,not moving,wont be buying,won t be buying,talked myself out,decided against,decided not to,said no to,returning it,returning my,returned,returned it,cancelled,canceled,cancelling my,cancel my,is a scam,are a scam,no way im paying,not worth paying,i dont need,dont need,done with,no reason to,sold mine,selling it instead,keeping my,keep my,sticking with,staying with,ill keep,ill wait,i ll wait}", kindRefusal, 0.8, false},
 
@@ -124,7 +158,7 @@ var intentCues = []intentCue{
 	{"{i built,we built,i made,we made,i designed,i created,we created,ive built,weve built,i ve built,we ve built,i started,we opened,we launched,just launched,launching,just shipped,we shipped,show hn,launch hn,product hunt,excited to announce,excited to share,is live,is out today,now live,is out on,my small business,my business,my etsy,my shop,my course,my book,my first book,our new podcast,our indie game,my side project,our little,feedback welcome,would love feedback,would love your feedback,feedback appreciated,support appreciated}", kindLaunch, 0.75, false},
 
 	// News: what companies do, in the third person.
-	{"{announces,announced,unveils,unveiled,launches,launched,recalls,recalled,raises prices,raised prices,cuts prices,acquires,acquired,files for,confirms,reportedly,report says,reports say,report finds,according to,analysts,company says,the company,shares,stock,price cut,prices rise,prices fall,will retail for,set for,embargo,lays off,sued,discontinues,expands,votes to,announcement,reviews are in,critics,is planning,plans to,goes private,exits,rolling out to,take effect,takes effect,shipping starts,preorders open,sold,costs rose,rates expected}", kindNews, 0.7, false},
+	{"{announces,announced,unveils,unveiled,launches,launched,recalls,recalled,raises prices,raised prices,cuts prices,acquires,acquired,files for,confirms,reportedly,report says,reports say,report finds,according to,analysts,company says,the company,shares,stock,price cut,prices rise,prices fall,will retail for,set for,embargo,lays off,sued,discontinues,expands,votes to,announcement,reviews are in,critics,is planning,plans to,goes private,exits,rolling out to,take effect,takes effect,shipping starts,preorders open,has sold,have sold,sold over,sold more,units sold,copies sold,tickets sold,were sold,was sold,sold for,costs rose,rates expected}", kindNews, 0.7, false},
 
 	// Questions about use, not about buying.
 	{"{how do i,how do you,how can i,how to,how long,how often,how many,why is,why does,why do,why won t,why wont,why are,what does,what causes,is it normal,is this normal,is it legal,can i,can my,do i need,does it,does the,does my,does anyone know how,does anyone know if,does anyone know why,does anyone know when,anyone know how,anyone know why,anyone know if,when did you,when should i,whats the difference,what s the difference,what is the difference,which side,curious what,curious how,just curious,not looking to buy,not in the market,is there a way,do we need,should early stage,quick poll}", kindSupport, 0.7, false},
@@ -132,6 +166,13 @@ var intentCues = []intentCue{
 	// "Looking for" about no product.
 	{"{looking for,searching for,in the market for,looking 4,lookin for} {a job,work,friends,a friend,advice on,advice about,feedback,motivation,a word,my,buddies,hiking buddies,people,a partner,in a partner,a roommate,a cofounder,a co founder,volunteers,beta testers,testers,speakers,a mentor,inspiration,a nap,love,clients,a new job,an internship,a team}", kindNotBuying, 0.9, false},
 	{"{any tips,tips on getting,advice on negotiating,what are you looking for,got an offer,got a job,got a full time,job offer,job offers,got promoted,the right community,a checklist,a template,courses to buy,got to the,got to my,worth it to,worth learning,worth watching,worth reading,worth the wait}", kindNotBuying, 0.6, false},
+
+	// Orders gone wrong: complaints and support cases, not leads.
+	{"{hasnt arrived,has not arrived,havent arrived,still hasnt,still havent,never arrived,never came,never showed up,not arrived,still not here,still no sign,hasnt shipped,hasnt been delivered,havent received,have not received,didnt receive,didnt arrive,still waiting for my,still waiting on my,where is my,wheres my,where s my,lost my package,lost my order,wrong order,wrong item,arrived damaged,arrived broken,doesnt get here until,doesn t get here until,wont arrive until,won t arrive until,push it back,pushed it back,got delayed,been delayed,is delayed,refund,refunding,my money back,customer service,customer support,please help,pls help,wont let me,won t let me,isnt letting me,not letting me,cant redeem}", kindComplaint, 0.8, false},
+
+	// Not the author's purchase: gifts, prizes, free things.
+	{"{won tickets,won tix,won a,won the,won 2,won two,won free,i won,we won,to win,chance to win,win tickets,win 2,win a,win free,for free,free for me,its free,it s free,its free,free download,free upgrade,free tickets,free ticket,free trial,surprised me with,got me,bought me,buy me,gave me,give me,gifted me,as a gift,a gift from,thanks for the ticket,thanks for the tickets,cheers for the ticket}", kindGift, 0.8, false},
+	{"{extra ticket,extra tickets,spare ticket,spare tickets,tickets for sale,ticket for sale,ticket for sell,tickets for sell,im selling,i am selling,were selling,selling my,selling two,selling 2,selling 3,selling 4,selling 1,selling tickets,selling extra,selling our,selling the,selling a,selling one,is selling,who wants,anyone want,anybody want,does anyone want,does anybody want,anyone need,does anyone need,anyone interested,anybody interested,if interested,if youre interested,if you re interested,if you want them,if you want it,text me if,hmu if,let me know if you want,giving away,giveaway,get your tickets,get your ticket,grab your tickets,tickets on sale,tickets go on sale,tickets are on sale,tickets available,tickets are available,tickets still available,tickets are still available,book now,to book,book your,pre order here,preorder here,order here,order yours,reserve your,available for pre order,available for preorder,up for pre order,up for preorder,can be pre ordered,can be preordered}", kindPromo, 0.75, false},
 }
 
 // negators negate a stage cue up to three words after them in a sentence.
@@ -140,7 +181,7 @@ var negators = map[string]bool{"not": true, "no": true, "never": true, "dont": t
 	"without": true, "stop": true, "stopped": true}
 
 type intentCueSet struct {
-	cues []intentCue // one per expanded phrase
+	cues []phrase // one per expanded phrase
 	ac   *automaton
 }
 
@@ -155,7 +196,7 @@ var intentCueSet_ = sync.OnceValue(func() *intentCueSet {
 				continue
 			}
 			seen[p] = true
-			s.cues = append(s.cues, intentCue{expr: p, kind: c.kind, weight: c.weight, asks: c.asks})
+			s.cues = append(s.cues, newPhrase(intentCue{expr: p, kind: c.kind, weight: c.weight, asks: c.asks}))
 			patterns = append(patterns, " "+p+" ")
 		}
 	}
@@ -304,6 +345,7 @@ func classifyIntent(p *models.Post) intentVerdict {
 			notBuying = append(notBuying, h)
 		}
 	}
+	choice := 0 // whether the post's comparisons are about buying: 0 not known yet, 1 no, 2 yes
 	for _, h := range hits {
 		c := cs.cues[h.cue]
 		k, w := c.kind, c.weight
@@ -311,6 +353,20 @@ func classifyIntent(p *models.Post) intentVerdict {
 			continue
 		}
 		if k <= kindPurchased {
+			if c.object && !objectOK(b, h.end) || !subjectOK(c.subject, wordBefore(b, h.start)) {
+				continue
+			}
+			if c.choice {
+				if choice == 0 {
+					choice = 1
+					if choiceContext(b) {
+						choice = 2
+					}
+				}
+				if choice == 1 {
+					continue
+				}
+			}
 			covered := false
 			for _, o := range notBuying {
 				if o.start < h.end-1 && o.end-1 > h.start {
@@ -329,7 +385,7 @@ func classifyIntent(p *models.Post) intentVerdict {
 			best[k], bestCue[k], bestAsks[k] = w, h.cue, inQuestion(b, h.end-1)
 		}
 	}
-	if w := optionsQuestion(b); w > best[kindComparing] {
+	if w := optionsQuestion(b); w > best[kindComparing] && (choice == 2 || choice == 0 && choiceContext(b)) {
 		best[kindComparing], bestCue[kindComparing], bestAsks[kindComparing] = w, orCue(), true
 	}
 	v := intentVerdict{}
@@ -370,9 +426,12 @@ func classifyIntent(p *models.Post) intentVerdict {
 		damp(kindRefusal, 0.7)
 		damp(kindPromo, 0.5)
 		damp(kindNews, 0.8)
+		damp(kindComplaint, 0.9)
+		damp(kindGift, 0.8)
 	case kindDeciding:
 		damp(kindPromo, 0.5)
 		damp(kindNews, 0.8)
+		damp(kindGift, 0.6)
 		if best[kindRefusal] > best[kindDeciding] {
 			damp(kindRefusal, 0.7)
 		}
@@ -390,6 +449,8 @@ func classifyIntent(p *models.Post) intentVerdict {
 		if best[kindSeeking] < 0.75 || stageKind == kindComparing {
 			damp(kindSupport, 0.8)
 		}
+		damp(kindComplaint, 0.5)
+		damp(kindGift, 0.5)
 	}
 	damp(kindLaunch, 0.9)
 	if stageKind <= kindComparing {
@@ -463,3 +524,270 @@ var orCue = sync.OnceValue(func() int {
 	}
 	return 0
 })
+
+// objectLast are the last words of the phrases whose object is checked:
+// weak verbs ("get", "got", "going with", "sign") and the determiners after
+// them ("i got a", "i need a").
+var objectLast = set("get", "getting", "got", "grab", "grabbing", "grabbed", "with", "sign", "signing", "signed", "hire",
+	"hired", "a", "an", "some", "new", "one", "someone", "something", "the", "my", "me", "it", "our", "this", "that", "them",
+	"pick up", "picked up", "buy", "buying", "order", "ordering", "any", "anything", "good")
+
+var verbs = set("get", "getting", "got", "grab", "grabbing", "grabbed", "with", "sign", "signing", "signed", "hire", "hired",
+	"pick up", "picked up", "buy", "buying", "order", "ordering")
+
+type subjectRule uint8
+
+const (
+	subjectNamed    subjectRule = iota // "i bought", "im getting": the author
+	subjectAny                         // "going to get": the author only after a first person, a sentence start, "and so"…
+	subjectNotThird                    // "bought the", "gonna get": anyone but a third person
+)
+
+// informal start plans that drop their subject: "gonna get", "tryna book".
+var informal = set("gonna", "gotta", "wanna", "finna", "tryna", "trying", "tried", "try", "hoping", "hope", "cant",
+	"cannot", "tempted", "so", "saving", "save", "imma", "ima", "just", "finally", "already", "and", "also",
+	"impulsively", "actually", "definitely", "def")
+
+// wantWords start seeking phrases that need their seeker: "he needs a",
+// "if you are looking for".
+var wantWords = set("need", "needs", "want", "wants", "looking", "searching", "shopping", "hunting", "lookin")
+
+// noSubject start phrases that need no buyer before them: "tickets
+// booked", "my order arrived", ". bought".
+var noSubject = set(".", "?", "tickets", "tix", "flights", "flight", "seats", "hotel", "trip", "holiday", "vacation", "room",
+	"my", "our", "arrived", "arrives", "should", "delivery", "check", "placed", "put", "paid", "signed", "drove")
+
+// firstWords start phrases that name their buyer.
+var firstWords = set("i", "we", "im", "ive", "weve", "ill", "were", "id", "wed", "my", "our", "me", "us", "imma", "ima")
+
+// choicePhrases compare without saying what: they need a purchase context.
+var choicePhrases = set("vs", "versus", "or the", "better", "the better", "much better", "really better", "that much better",
+	"trying to decide", "cant decide", "can t decide", "considering it", "or should i", "or nah", "which is better",
+	"which one is better", "thoughts ?", "help ?", "ideas ?", "advice ?", "more reliable")
+
+func set(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+func newPhrase(c intentCue) phrase {
+	p := phrase{intentCue: c}
+	if c.kind > kindPurchased {
+		return p
+	}
+	words := strings.Fields(c.expr)
+	last := words[len(words)-1]
+	if len(words) >= 2 && last == "up" {
+		last = words[len(words)-2] + " up"
+	}
+	// "what should i get?" asks for a product whatever follows.
+	p.object = objectLast[last] && !(c.kind == kindSeeking && verbs[last])
+	if (c.kind == kindDeciding || c.kind == kindPurchased || c.kind == kindSeeking && wantWords[words[0]]) && !noSubject[words[0]] {
+		p.subject = subjectAny
+		for _, w := range words[:min(3, len(words))] {
+			if firstWords[w] {
+				p.subject = subjectNamed
+			}
+		}
+		// Past purchases and informal plans drop their subject ("and paid
+		// for it", "gonna get the foams"): only a third person before
+		// them says someone else's.
+		if p.subject == subjectAny && (c.kind == kindPurchased || informal[words[0]]) {
+			p.subject = subjectNotThird
+		}
+	}
+	p.choice = choicePhrases[c.expr]
+	return p
+}
+
+// wordAt is the word that starts at i in an intent text, and where the
+// one after it starts.
+func wordAt(b []byte, i int) (string, int) {
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	j := i
+	for j < len(b) && b[j] != ' ' {
+		j++
+	}
+	return string(b[i:j]), j + 1
+}
+
+// wordBefore is the word that ends just before the space at i, skipping
+// adverbs ("he will probably get"); "" at a sentence start.
+func wordBefore(b []byte, i int) string {
+	for i > 0 {
+		j := i
+		for j > 0 && b[j-1] != ' ' {
+			j--
+		}
+		w := string(b[j:i])
+		if w == "." || w == "?" {
+			return ""
+		}
+		if !adverbs[w] {
+			return w
+		}
+		i = j - 1
+	}
+	return ""
+}
+
+var adverbs = set("just", "finally", "already", "really", "probably", "prolly", "totally", "actually", "still", "even",
+	"only", "all", "both", "ever", "soon", "surely", "am", "are", "is", "was", "be", "been", "may", "might", "will",
+	"would", "could", "should", "can", "do", "does", "did", "likely", "reportedly", "apparently", "now", "then", "jus",
+	"juss", "probs", "def", "definitely", "prolly")
+
+// subjectOK reports whether the word before a phrase that names no buyer
+// makes the author the buyer: a first person, the start of a sentence, a
+// conjunction or an interjection ("so gonna get", "ok ordering it"), or
+// the author's household ("my mom bought the tickets" counts). Anything
+// else is someone else: "he needs a", "Milan want to sign", "Monsanto may
+// be about to buy", "you need to get".
+func subjectOK(r subjectRule, w string) bool {
+	switch r {
+	case subjectAny:
+		return w == "" || subjects[w]
+	case subjectNotThird:
+		return !thirdPerson[w]
+	}
+	return true
+}
+
+// thirdPerson are subjects that are not the author.
+var thirdPerson = set("he", "she", "they", "it", "who", "which", "you", "u", "ya", "yall", "ye", "people", "fans",
+	"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "nobody", "hell", "shell", "theyll", "youll",
+	"hes", "shes", "theyre", "youre", "ur", "club", "team", "company", "fan", "guy", "man", "girl", "boy", "friend",
+	"friends", "bf", "gf", "boyfriend", "girlfriend", "dude", "bro", "folks", "customers", "buyers", "investors", "firm",
+	"government", "city", "side", "manager", "coach", "player", "players", "celebs", "others", "each", "twitter", "apple",
+	"google", "amazon", "microsoft", "facebook", "oracle", "samsung", "sony", "that", "whoever")
+
+var subjects = set("i", "we", "im", "ive", "weve", "ill", "id", "were", "wed", "me", "myself", "my", "our", "us", "and", "so",
+	"but", "then", "now", "also", "maybe", "today", "tonight", "tomorrow", "yesterday", "lol", "lmao", "ok", "okay", "yes",
+	"yeah", "yay", "guess", "think", "hopefully", "welp", "well", "omg", "ugh", "hey", "hi", "haha", "imma", "ima", "finally",
+	"mom", "mum", "dad", "mother", "father", "wife", "husband", "hubby", "parents", "family", "officially", "gonna", "gotta",
+	"who", "thus", "anyway", "anyways", "btw", "literally", "seriously", "honestly", "definitely", "def", "kinda", "sorta",
+	"or", "plus", "because", "cause", "bc", "since", "till", "until", "when", "if", "to")
+
+// notObject are the words after a weak verb that say it is not about
+// buying: "getting ready", "get beat", "got to go", "going with me".
+var notObject = set(".", "?", "ready", "old", "older", "up", "out", "in", "into", "on", "off", "over", "at", "to", "back",
+	"home", "there", "here", "away", "through", "rid", "around", "by", "better", "worse", "sick", "ill", "hurt", "married",
+	"drunk", "high", "lucky", "bored", "tired", "dressed", "started", "going", "paid", "beat", "his", "he",
+	"she", "u", "ur", "your", "yourself", "enough", "so", "too", "really", "very", "what", "when", "if", "because",
+	"cause", "bc", "like", "used", "along", "together", "involved", "close", "closer", "done", "serious", "real", "right",
+	"wrong", "told", "mad", "angry", "excited", "hyped", "emotional", "nervous", "scared", "used", "sleep", "rest", "some",
+	"lit", "turnt", "wasted", "crazy", "fat", "skinny", "fit", "healthy", "big", "bigger", "much", "more", "less", "everyone",
+	"everybody", "people", "friends", "family", "mom", "dad", "mum", "ya", "yall", "no", "strong", "round", "weird", "ugly",
+	"interesting", "worse", "blame", "credit", "arse", "ass", "butt", "act", "shit", "name", "award", "going", "married")
+
+// indirect objects come before what is bought for them.
+var indirect = set("him", "her", "you", "them", "me", "us", "myself", "ourselves")
+
+// objectDeterminers may come between a weak verb and its object.
+var objectDeterminers = set("a", "an", "the", "my", "our", "some", "one", "two", "this", "that", "these", "those", "new",
+	"me", "us", "myself", "any", "another", "a new", "2", "3", "4", "1st", "2nd", "3rd", "first", "second", "few")
+
+// notProducts are what one gets without buying it, or buys in passing:
+// "got a job", "need a ride", "get some rest", "got my nails done".
+var notProducts = set("job", "jobs", "call", "text", "email", "message", "chance", "shot", "start", "rest", "sleep", "nap",
+	"break", "life", "ride", "lift", "date", "hug", "kiss", "feeling", "vibe", "idea", "clue", "grip", "look", "glimpse",
+	"taste", "point", "win", "goal", "goals", "lead", "head", "hand", "offer", "interview", "reply", "answer", "response",
+	"letter", "invite", "invitation", "notification", "tan", "virus", "cold", "flu", "headache", "degree", "grade",
+	"promotion", "raise", "paycheck", "refund", "autograph", "selfie", "picture", "photo", "pic", "pics", "follow",
+	"followback", "rt", "retweet", "shoutout", "shout", "kick", "laugh", "drink", "drinks", "coffee", "pizza", "food",
+	"lunch", "dinner", "breakfast", "ice", "icecream", "candy", "beer", "beers", "snack", "snacks", "donuts", "chance",
+	"friend", "friends", "boyfriend", "girlfriend", "bf", "gf", "man", "woman", "girl", "guy", "boy", "person", "partner",
+	"husband", "wife", "baby", "kid", "dog", "puppy", "cat", "hair", "nails", "black", "bruise", "cut", "haircut", "grip",
+	"change", "party", "vacation", "holiday", "day", "night", "weekend", "week", "year", "lot", "bit", "little",
+	"win", "victory", "loss", "point", "points", "run", "runs", "hit", "touchdown", "start", "starts", "spot", "place",
+	"vote", "votes", "say", "word", "words", "second", "minute", "moment", "time", "way", "step", "move", "decision",
+	"feel", "shower", "bath", "workout", "test", "exam", "result", "results", "score", "fine", "penalty",
+	"yellow", "red", "warning", "sunburn", "hangover", "nights", "grief", "morning", "luck", "questions", "question",
+	"news", "update", "updates", "arse", "ass", "butt", "act", "shit", "name", "award", "blame", "credit", "field",
+	"lullaby", "tease", "wardrobe", "performance", "alumni", "pieces", "advice", "rotation", "striker", "player",
+	"players", "mind", "brain", "heart", "nightguard", "gas")
+
+// objectOK reports whether the words after a weak verb or determiner,
+// starting at i, read as something bought.
+func objectOK(b []byte, i int) bool {
+	w, next := wordAt(b, i)
+	if pronouns[w] {
+		// "who's going to get one?", "im getting it wednesday"
+		return true
+	}
+	if notObject[w] || notProducts[w] {
+		return false
+	}
+	if indirect[w] {
+		// "get him the ps5", not "sign him" or "going with me".
+		w, next = wordAt(b, next)
+		if !objectDeterminers[w] {
+			return false
+		}
+	}
+	if objectDeterminers[w] {
+		w2, next2 := wordAt(b, next)
+		for objectDeterminers[w2] || adjectives[w2] {
+			w2, next2 = wordAt(b, next2)
+		}
+		w3, _ := wordAt(b, next2)
+		// "got the pieces back": something returned, not bought.
+		return !notProducts[w2] && !notObject[w2] && w2 != "to" && w3 != "back"
+	}
+	// "get owned", "got tagged", "get destroyed": a passive, not a purchase.
+	return !(len(w) > 4 && strings.HasSuffix(w, "ed"))
+}
+
+// pronouns stand for a product already named.
+var pronouns = set("it", "one", "them", "those", "these")
+
+// adjectives may come between a determiner and its object.
+var adjectives = set("good", "nice", "great", "little", "big", "cheap", "decent", "proper", "real", "whole", "brand",
+	"extra", "couple", "pair", "of", "lot")
+
+// purchaseWords say a comparison is about buying; choiceWords (and
+// product names) say someone chooses, which is about buying unless
+// eventWords say it is a fixture, a fight, a show or a vote.
+var (
+	purchaseWords = set("buy", "buying", "bought", "purchase", "purchasing", "order", "ordering", "price", "prices",
+		"priced", "cheaper", "expensive", "cost", "costs", "dollars", "bucks", "afford", "upgrade", "upgrading",
+		"budget", "spend", "spending", "quote", "quotes", "subscription", "gb", "tb")
+	choiceWords = set("which", "choose", "pick", "decide", "deciding", "recommend", "reliable", "prefer", "should",
+		"between", "need", "looking", "new", "cheap", "value", "worth", "phone", "laptop", "camera", "tv", "console",
+		"headphones", "earbuds", "tablet", "plan", "deal", "model", "version", "money", "options", "switch", "switching")
+	eventWords = set("game", "games", "match", "matches", "fight", "fights", "bout", "vote", "voting", "debate", "win",
+		"wins", "winner", "won", "beat", "beats", "season", "title", "championship", "tonight", "live", "watch",
+		"watching", "score", "round", "raw", "summerslam", "ufc", "wwe", "nfl", "nba", "mlb", "league", "cup", "derby",
+		"election", "poll", "president", "team", "play", "playing", "kickoff", "final", "semi", "finals", "evicted",
+		"tournament", "race", "fixture", "stadium", "goal", "goals", "saturday", "sunday", "monday", "tuesday",
+		"wednesday", "thursday", "friday", "tomorrow", "who", "episode", "show", "start", "channel", "inning", "movie",
+		"song", "album", "funnier", "opinion", "hate", "love")
+	forWhat = set("a", "an", "the", "my", "our", "me", "us", "work", "school", "home", "gaming", "travel")
+)
+
+// choiceContext reports whether a post's comparison is about buying.
+func choiceContext(b []byte) bool {
+	choice, event := false, false
+	prev := ""
+	for i := 0; i < len(b); {
+		w, next := wordAt(b, i)
+		i = next
+		if w == "" {
+			break
+		}
+		switch {
+		case purchaseWords[w]:
+			return true
+		case choiceWords[w], prev == "for" && forWhat[w]: // "for a 12 year old", "for the office"
+			choice = true
+		case eventWords[w]:
+			event = true
+		}
+		prev = w
+	}
+	return choice && !event
+}
