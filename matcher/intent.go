@@ -78,7 +78,7 @@ const (
 	firstPerson = "{i,we,i ve,we ve,ive,weve,i just,we just,just,finally,i finally,we finally,today i,so i,and,also,i also,impulsively,i impulsively,actually,i actually,already,i already,went and,i went and,may have,i may have,may have just,i may or may not have,may or may not have,might have,i might have,officially,accidentally,i accidentally}"
 	buyPast     = "{bought,ordered,purchased,copped,preordered,pre ordered}"
 	buyFuture   = "{go buy,go get,go order,go grab,go pick up,go book,buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder}"
-	planTo      = "{gotta,got to,have to,i have to,we have to,might,i might,might just,might just have to,i might just have to,might have to,may,i may,i may or may not,may or may not,imma,ima,im about to,cant wait to,can t wait to,cannot wait to,so i can,tempted to,so tempted to,im tempted to,im so tempted to,trying to,try to,tried to,hope to,hoping to,definitely going to,def going to,prolly gonna,probably gonna,probably going to,im going to,i am going to,were going to,we are going to,im gonna,i m gonna,gonna,going to,ill,i will,well,we will,will,planning to,plan to,im planning to,about to,decided to,ive decided to,we decided to,ready to,want to,wanna,looking to,need to,am going to}"
+	planTo      = "{all i need is to,need is to,plan is to,gotta,got to,have to,i have to,we have to,might,i might,might just,might just have to,i might just have to,might have to,may,i may,i may or may not,may or may not,imma,ima,im about to,cant wait to,can t wait to,cannot wait to,so i can,tempted to,so tempted to,im tempted to,im so tempted to,trying to,try to,tried to,hope to,hoping to,definitely going to,def going to,prolly gonna,probably gonna,probably going to,im going to,i am going to,were going to,we are going to,im gonna,i m gonna,gonna,going to,ill,i will,well,we will,will,planning to,plan to,im planning to,about to,decided to,ive decided to,we decided to,ready to,want to,wanna,looking to,need to,am going to}"
 	products    = "{a,an,the,my,our,some,one,new,this,that,it,them}"
 )
 
@@ -101,6 +101,8 @@ var intentCues = []intentCue{
 	{"{tickets,tix,flights,flight,seats,hotel,trip,holiday,vacation,room} {booked,bought,purchased,secured,sorted,ordered,paid for} .", kindPurchased, 0.8, false},
 	{"{my,our} {order,package,parcel,preorder,pre order} {came,arrived,is here,is coming,is on its way,shipped,just came,just arrived,comes,arrives}", kindPurchased, 0.75, false},
 	{"{spent,dropped,paid} {on,for} {a,my,the,tickets,ticket}", kindPurchased, 0.6, false},
+	{"{i,we,so i,so we,and} had to {buy,get,order,book,grab} {it,one,them,a,an,the,my,some,tickets}", kindPurchased, 0.75, false},
+	{"{came today,came in the mail,arrived in the mail,came in the post,arrived in the post,finally came,finally arrived,is finally here,are finally here}", kindPurchased, 0.75, false},
 
 	// DECIDING: a first-person plan or decision to buy.
 	{planTo + " " + buyFuture, kindDeciding, 0.85, false},
@@ -112,6 +114,7 @@ var intentCues = []intentCue{
 	{". {ordering,buying,getting,grabbing,applying for,paying for,subscribing to,signing up for,switching to,upgrading to,booking,moving the,moving our,moving to,picking up,preordering}", kindDeciding, 0.75, false},
 	{"{tonight,tomorrow,this weekend,after payday} .", kindDeciding, 0.3, false},
 	{planTo + " {get,buy,book,order,grab,score,cop,purchase,pay for,pick up} " + "{tickets,ticket,tix,seats,flights,flight,passes,my tickets,my ticket,our tickets,the tickets,the ticket,those tickets,a ticket,some tickets,two tickets,2 tickets,3 tickets,4 tickets,a pair of tickets,a flight,my flight,our flights}", kindDeciding, 0.85, false},
+	{"{i,we} {buy,book,order,get,pick up} {my,our} {ticket,tickets,tix,new,copy}", kindDeciding, 0.7, false},
 	{"{saving up for,saving for,save up for,saving up to buy,saving money for,saving to buy} {a,an,the,my,our,tickets,ticket,new,it,one,that,this}", kindDeciding, 0.75, false},
 	{"{my next purchase,next on my list to buy,trading in my,trade in my,pre ordering,preordering the,pre ordering the}", kindDeciding, 0.75, false},
 	{planTo + " {pick it up,pick one up,pick them up,buy myself,get myself,treat myself to}", kindDeciding, 0.8, false},
@@ -137,10 +140,12 @@ var intentCues = []intentCue{
 	{"{alternative to,alternatives to,alternative for,replacement for,substitute for,cheaper alternative,something better,something cheaper,anything better,something else ?,anything else ?,other options}", kindSeeking, 0.75, false},
 	{"{anyone know a,anyone know of,does anyone know a,does anyone know of,anyone know any,know any good,know a good,anyone have a,anyone have someone,does anyone have a,anyone have a good,who should we get quotes,where can i buy,where to buy,where should i buy,is there a,is there any,is there an,are there any,any good,any decent,what s a good,whats a good,what is a good,whats the best,what s the best,what is the best,best way to find}", kindSeeking, 0.65, false},
 	{"{i need,we need,need,needs,i want,we want,want} {a,an,a new,new,some,something,a good,a decent,a cheap,a replacement,someone,one}", kindSeeking, 0.55, false},
+	{"{i need,we need,i really need,we really need,really need,need,i want,we want,want,i really want} {a new,new,a replacement,a replacement for,to replace my,to replace our,an upgrade}", kindSeeking, 0.75, false},
 	{"{budget is,budget of,budget around,budget ~,under 100,under 150,under 200,under 300,under 400,under 500,under 800,under 1000,budget}", kindSeeking, 0.3, false},
 	{"{best,good,decent,cheap,reliable,which,what} {laptop,phone,camera,tool,app,software,crm,platform,service,vpn,headphones,earbuds,mattress,chair,desk,monitor,router,printer,tent,car,bike,ebike,stroller,tablet,tv,vacuum,drone,lens,keyboard,mouse,provider,company,brand,one} {for,that,under,to,with,should,?}", kindSeeking, 0.7, true},
 
 	{"{where can i,where do i,where to,where should i,how can i,how do i,is it still possible to,possible to,can i still,anyone know where i can,anyone know where to,does anyone know where to} {buy,get,find,order,purchase,book} {tickets,ticket,tix,a ticket,seats,some tickets}", kindSeeking, 0.85, false},
+	{"{is it still possible to,is it possible to,possible to,can i still,where can i,where do i,where to,anyone know where i can,does anyone know where i can} {buy,get,purchase,order,book}", kindSeeking, 0.75, true},
 	{"{anyone,if anyone,if anyone is,is anyone,anybody,does anyone,someone,if someone,if anybody} {selling,have a spare,got a spare,has a spare,have an extra,got an extra,has an extra,have spare,have extra}", kindSeeking, 0.8, false},
 	{"{who can,can anyone,can someone,someone,can you,can i} {get me,sort me out with,hook me up with,get hooked with,get hooked up with} {a,some,tickets,ticket,tix}", kindSeeking, 0.8, false},
 	{"{hope i find,hoping to find,need to find,trying to find,try to find,cant find,can t find,help me find,need help finding} {tickets,ticket,a ticket,tix,seats,a cheap,a good,a new}", kindSeeking, 0.75, false},
@@ -149,7 +154,7 @@ var intentCues = []intentCue{
 	{"{not worth it,not worth the,isnt worth,is not worth,not worth,overpriced,over priced,rip off,ripoff,waste of money,waste money,save your money,dont buy,do not buy,don t buy,dont waste,avoid,never again,never buying,never buy,would not buy,wouldnt buy,would not recommend,wouldnt recommend,hard pass,no thanks,pass on,passing,passed on,skip it,skip the,skipping,not for me,not buying,not getting,not upgrading,not paying,not renewing,not switching,not going to buy,not gonna buy,not going with,not moving,wont be buying,won t be buying,talked myself out,decided against,decided not to,said no to,returning it,returning my,returned,returned it,cancelled,canceled,cancelling my,cancel my,is a scam,are a scam,no way im paying,not worth paying,i dont need,dont need,done with,no reason to,sold mine,selling it instead,keeping my,keep my,sticking with,staying with,ill keep,ill wait,i ll wait}", kindRefusal, 0.8, false},
 
 	// A review of what one owns.
-	{"{years ago,year ago,months ago,in 2015,in 2016,in 2017,in 2018,in 2019,in 2020,in 2021,in 2022,in 2023,after a year,after one year,after two years,after 2 years,after 3 years,after 6 months,a year in,years in,year in,years later,year later,months later,long term,ownership,still going,still works,still great,still perfect,still flying,still my,still the,still looks,still running,still printing,still fluffy,still comfortable,been using,had it for,had mine for,had this for,had the,have had,ive had,weve had,we ve had,i ve had,owned,ama,review .,review after,my review,year review,review 2,review 3,update .,k miles,000 km,000 miles,km on,miles on,hours on}", kindOwned, 0.8, false},
+	{"{way back,months back,ages ago,last year,back in january,back in february,back in feb,back in march,back in april,back in may,back in june,back in july,back in august,back in september,back in october,back in november,back in december,years ago,year ago,months ago,in 2015,in 2016,in 2017,in 2018,in 2019,in 2020,in 2021,in 2022,in 2023,after a year,after one year,after two years,after 2 years,after 3 years,after 6 months,a year in,years in,year in,years later,year later,months later,long term,ownership,still going,still works,still great,still perfect,still flying,still my,still the,still looks,still running,still printing,still fluffy,still comfortable,been using,had it for,had mine for,had this for,had the,have had,ive had,weve had,we ve had,i ve had,owned,ama,review .,review after,my review,year review,review 2,review 3,update .,k miles,000 km,000 miles,km on,miles on,hours on}", kindOwned, 0.8, false},
 
 	// Sellers: ads, listings, promotions.
 	{"{off all,off select,off everything,off sitewide,off your,off for,off until,off this,up to 10 off,up to 20 off,up to 25 off,up to 30 off,up to 35 off,up to 40 off,up to 50 off,up to 60 off,up to 70 off,biggest sale,sale ends,sale is live,spring sale,summer sale,memorial day sale,clearance,deals are live,shop now,order today,order now,buy now,preorder now,pre order now,preorder today,available now,in stores,now available,link in bio,link below,free shipping,free delivery,limited time,limited slots,limited spots,limited quantities,while supplies last,use code,promo code,discount code,code,call us,call now,call today,call me,message us,message me,dm me,dm for,for sale,wts,fs,selling my,selling a,asking price,obo,pick up only,must pick up,must go,shipped,just listed,open house,now enrolling,enroll today,sign up now,sign up today,start your free trial,try it free,get a quote,free quote,free assessment,free estimate,we offer,our collection,the collection,new collection,new drop,drops friday,dropping,restock,back in stock,group buy,book a tour,new clients,is here,are here,is back,grand opening,sponsored,promo,introducing,deals are}", kindPromo, 0.7, false},
@@ -168,17 +173,18 @@ var intentCues = []intentCue{
 	{"{any tips,tips on getting,advice on negotiating,what are you looking for,got an offer,got a job,got a full time,job offer,job offers,got promoted,the right community,a checklist,a template,courses to buy,got to the,got to my,worth it to,worth learning,worth watching,worth reading,worth the wait}", kindNotBuying, 0.6, false},
 
 	// Orders gone wrong: complaints and support cases, not leads.
-	{"{hasnt arrived,has not arrived,havent arrived,still hasnt,still havent,never arrived,never came,never showed up,not arrived,still not here,still no sign,hasnt shipped,hasnt been delivered,havent received,have not received,didnt receive,didnt arrive,still waiting for my,still waiting on my,where is my,wheres my,where s my,lost my package,lost my order,wrong order,wrong item,arrived damaged,arrived broken,doesnt get here until,doesn t get here until,wont arrive until,won t arrive until,push it back,pushed it back,got delayed,been delayed,is delayed,refund,refunding,my money back,customer service,customer support,please help,pls help,wont let me,won t let me,isnt letting me,not letting me,cant redeem}", kindComplaint, 0.8, false},
+	{"{hasnt arrived,has not arrived,havent arrived,still hasnt,still havent,never arrived,never came,never showed up,not arrived,still not here,still no sign,hasnt shipped,hasnt been delivered,havent received,have not received,didnt receive,didnt arrive,still waiting for my,still waiting on my,where is my,wheres my,where s my,lost my package,lost my order,wrong order,wrong item,arrived damaged,arrived broken,doesnt get here until,doesn t get here until,wont arrive until,won t arrive until,push it back,pushed it back,got delayed,been delayed,is delayed,refund,refunding,my money back,customer service,customer support,please help,pls help,wont let me,won t let me,isnt letting me,not letting me,cant redeem,help me out,can help me,nothing happened,nothing changed,not working,doesnt work,stopped working}", kindComplaint, 0.8, false},
 
 	// Not the author's purchase: gifts, prizes, free things.
 	{"{won tickets,won tix,won a,won the,won 2,won two,won free,i won,we won,to win,chance to win,win tickets,win 2,win a,win free,for free,free for me,its free,it s free,its free,free download,free upgrade,free tickets,free ticket,free trial,surprised me with,got me,bought me,buy me,gave me,give me,gifted me,as a gift,a gift from,thanks for the ticket,thanks for the tickets,cheers for the ticket}", kindGift, 0.8, false},
-	{"{extra ticket,extra tickets,spare ticket,spare tickets,tickets for sale,ticket for sale,ticket for sell,tickets for sell,im selling,i am selling,were selling,selling my,selling two,selling 2,selling 3,selling 4,selling 1,selling tickets,selling extra,selling our,selling the,selling a,selling one,is selling,who wants,anyone want,anybody want,does anyone want,does anybody want,anyone need,does anyone need,anyone interested,anybody interested,if interested,if youre interested,if you re interested,if you want them,if you want it,text me if,hmu if,let me know if you want,giving away,giveaway,get your tickets,get your ticket,grab your tickets,tickets on sale,tickets go on sale,tickets are on sale,tickets available,tickets are available,tickets still available,tickets are still available,book now,to book,book your,pre order here,preorder here,order here,order yours,reserve your,available for pre order,available for preorder,up for pre order,up for preorder,can be pre ordered,can be preordered}", kindPromo, 0.75, false},
+	{"{extra ticket,extra tickets,spare ticket,spare tickets,tickets for sale,ticket for sale,ticket for sell,tickets for sell,im selling,i am selling,were selling,selling my,selling two,selling 2,selling 3,selling 4,selling 1,selling tickets,selling extra,selling our,selling the,selling a,selling one,is selling,who wants,anyone want,anybody want,does anyone want,does anybody want,anyone need,does anyone need,anyone interested,anybody interested,if interested,if youre interested,if you re interested,if you want them,if you want it,text me if,hmu if,let me know if you want,giving away,giveaway,get your tickets,get your ticket,grab your tickets,tickets on sale,tickets go on sale,tickets are on sale,tickets available,tickets are available,tickets still available,tickets are still available,book now,to book,book your,pre order here,preorder here,order here,order yours,reserve your,available for pre order,available for preorder,up for pre order,up for preorder,can be pre ordered,can be preordered}", kindPromo, 0.9, false},
+	{"via", kindPromo, 0.6, false},
 }
 
 // negators negate a stage cue up to three words after them in a sentence.
 var negators = map[string]bool{"not": true, "no": true, "never": true, "dont": true, "wont": true, "isnt": true,
 	"arent": true, "didnt": true, "cant": true, "wouldnt": true, "shouldnt": true, "nope": true, "against": true,
-	"without": true, "stop": true, "stopped": true}
+	"without": true, "stop": true, "stopped": true, "shouldve": true, "wouldve": true, "couldve": true}
 
 type intentCueSet struct {
 	cues []phrase // one per expanded phrase
@@ -346,6 +352,7 @@ func classifyIntent(p *models.Post) intentVerdict {
 		}
 	}
 	choice := 0 // whether the post's comparisons are about buying: 0 not known yet, 1 no, 2 yes
+	var stages, lookAlikes []cueHit
 	for _, h := range hits {
 		c := cs.cues[h.cue]
 		k, w := c.kind, c.weight
@@ -353,7 +360,8 @@ func classifyIntent(p *models.Post) intentVerdict {
 			continue
 		}
 		if k <= kindPurchased {
-			if c.object && !objectOK(b, h.end) || !subjectOK(c.subject, wordBefore(b, h.start)) {
+			if c.object && !objectOK(b, h.end) || !subjectOK(c.subject, wordBefore(b, h.start)) ||
+				k == kindPurchased && inQuestion(b, h.end-1) { // "got a project you want to work on?"
 				continue
 			}
 			if c.choice {
@@ -379,10 +387,30 @@ func classifyIntent(p *models.Post) intentVerdict {
 			}
 			if negatedAt(b, h.start) {
 				k, w = kindRefusal, 0.6*w
+			} else {
+				stages = append(stages, h)
 			}
+		} else if k != kindRefusal && k != kindNotBuying {
+			lookAlikes = append(lookAlikes, h)
+			continue
 		}
 		if w > best[k] {
 			best[k], bestCue[k], bestAsks[k] = w, h.cue, inQuestion(b, h.end-1)
+		}
+	}
+	// A look-alike inside a stage phrase is part of it: "to book" in
+	// "trying to book", "is selling" in "if anyone is selling".
+	for _, h := range lookAlikes {
+		c := cs.cues[h.cue]
+		inside := false
+		for _, o := range stages {
+			if o.start <= h.start && h.end <= o.end {
+				inside = true
+				break
+			}
+		}
+		if !inside && c.weight > best[c.kind] {
+			best[c.kind], bestCue[c.kind], bestAsks[c.kind] = c.weight, h.cue, inQuestion(b, h.end-1)
 		}
 	}
 	if w := optionsQuestion(b); w > best[kindComparing] && (choice == 2 || choice == 0 && choiceContext(b)) {
@@ -443,7 +471,10 @@ func classifyIntent(p *models.Post) intentVerdict {
 		} else {
 			damp(kindRefusal, 0.8)
 		}
-		damp(kindOwned, 0.6)
+		if best[kindSeeking] < 0.75 || stageKind == kindComparing {
+			// "I need a new iPod, I've had this one since 7th grade" replaces what one owns.
+			damp(kindOwned, 0.6)
+		}
 		damp(kindPromo, 0.8)
 		damp(kindNews, 0.8)
 		if best[kindSeeking] < 0.75 || stageKind == kindComparing {
@@ -563,7 +594,8 @@ var firstWords = set("i", "we", "im", "ive", "weve", "ill", "were", "id", "wed",
 // choicePhrases compare without saying what: they need a purchase context.
 var choicePhrases = set("vs", "versus", "or the", "better", "the better", "much better", "really better", "that much better",
 	"trying to decide", "cant decide", "can t decide", "considering it", "or should i", "or nah", "which is better",
-	"which one is better", "thoughts ?", "help ?", "ideas ?", "advice ?", "more reliable")
+	"which one is better", "thoughts ?", "help ?", "ideas ?", "advice ?", "more reliable", "is there a", "is there an",
+	"is there any", "are there any", ". any", ". anything", ". good", ". which", ". something")
 
 func set(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
@@ -662,14 +694,15 @@ var thirdPerson = set("he", "she", "they", "it", "who", "which", "you", "u", "ya
 	"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "nobody", "hell", "shell", "theyll", "youll",
 	"hes", "shes", "theyre", "youre", "ur", "club", "team", "company", "fan", "guy", "man", "girl", "boy", "friend",
 	"friends", "bf", "gf", "boyfriend", "girlfriend", "dude", "bro", "folks", "customers", "buyers", "investors", "firm",
-	"government", "city", "side", "manager", "coach", "player", "players", "celebs", "others", "each", "twitter", "apple",
-	"google", "amazon", "microsoft", "facebook", "oracle", "samsung", "sony", "that", "whoever")
+	"government", "city", "side", "manager", "coach", "player", "players", "celebs", "others", "twitter", "apple",
+	"google", "amazon", "microsoft", "facebook", "oracle", "samsung", "sony", "that", "whoever", "her", "him", "his",
+	"their", "them")
 
 var subjects = set("i", "we", "im", "ive", "weve", "ill", "id", "were", "wed", "me", "myself", "my", "our", "us", "and", "so",
 	"but", "then", "now", "also", "maybe", "today", "tonight", "tomorrow", "yesterday", "lol", "lmao", "ok", "okay", "yes",
 	"yeah", "yay", "guess", "think", "hopefully", "welp", "well", "omg", "ugh", "hey", "hi", "haha", "imma", "ima", "finally",
 	"mom", "mum", "dad", "mother", "father", "wife", "husband", "hubby", "parents", "family", "officially", "gonna", "gotta",
-	"who", "thus", "anyway", "anyways", "btw", "literally", "seriously", "honestly", "definitely", "def", "kinda", "sorta",
+	"thus", "anyway", "anyways", "btw", "literally", "seriously", "honestly", "definitely", "def", "kinda", "sorta",
 	"or", "plus", "because", "cause", "bc", "since", "till", "until", "when", "if", "to")
 
 // notObject are the words after a weak verb that say it is not about
@@ -758,15 +791,19 @@ var (
 		"budget", "spend", "spending", "quote", "quotes", "subscription", "gb", "tb")
 	choiceWords = set("which", "choose", "pick", "decide", "deciding", "recommend", "reliable", "prefer", "should",
 		"between", "need", "looking", "new", "cheap", "value", "worth", "phone", "laptop", "camera", "tv", "console",
-		"headphones", "earbuds", "tablet", "plan", "deal", "model", "version", "money", "options", "switch", "switching")
+		"headphones", "earbuds", "tablet", "plan", "deal", "model", "version", "money", "options", "switch", "switching",
+		"app", "apps", "tool", "tools", "service", "brand", "store", "shop", "site", "website", "best", "good", "decent",
+		"alternative", "alternatives", "recommendations", "recs", "suggestions", "software", "crm", "platform", "vpn",
+		"mattress", "chair", "desk", "monitor", "router", "printer", "tent", "car", "bike", "ebike", "stroller", "vacuum",
+		"drone", "lens", "keyboard", "mouse", "provider", "company", "watch", "shoes", "jacket", "bag", "charger", "case")
 	eventWords = set("game", "games", "match", "matches", "fight", "fights", "bout", "vote", "voting", "debate", "win",
 		"wins", "winner", "won", "beat", "beats", "season", "title", "championship", "tonight", "live", "watch",
 		"watching", "score", "round", "raw", "summerslam", "ufc", "wwe", "nfl", "nba", "mlb", "league", "cup", "derby",
 		"election", "poll", "president", "team", "play", "playing", "kickoff", "final", "semi", "finals", "evicted",
 		"tournament", "race", "fixture", "stadium", "goal", "goals", "saturday", "sunday", "monday", "tuesday",
 		"wednesday", "thursday", "friday", "tomorrow", "who", "episode", "show", "start", "channel", "inning", "movie",
-		"song", "album", "funnier", "opinion", "hate", "love")
-	forWhat = set("a", "an", "the", "my", "our", "me", "us", "work", "school", "home", "gaming", "travel")
+		"song", "album", "funnier", "opinion", "hate", "love", "movies", "films", "film", "mound", "pitch")
+	forWhat = set("a", "an", "my", "our", "me", "us", "work", "school", "home", "gaming", "travel", "office")
 )
 
 // choiceContext reports whether a post's comparison is about buying.
