@@ -351,7 +351,6 @@ func classifyIntent(p *models.Post) intentVerdict {
 			notBuying = append(notBuying, h)
 		}
 	}
-	choice := 0 // whether the post's comparisons are about buying: 0 not known yet, 1 no, 2 yes
 	var stages, lookAlikes []cueHit
 	for _, h := range hits {
 		c := cs.cues[h.cue]
@@ -364,16 +363,8 @@ func classifyIntent(p *models.Post) intentVerdict {
 				k == kindPurchased && inQuestion(b, h.end-1) { // "got a project you want to work on?"
 				continue
 			}
-			if c.choice {
-				if choice == 0 {
-					choice = 1
-					if choiceContext(b) {
-						choice = 2
-					}
-				}
-				if choice == 1 {
-					continue
-				}
+			if c.choice && !choiceContext(b, h.start, h.end) {
+				continue
 			}
 			covered := false
 			for _, o := range notBuying {
@@ -413,7 +404,7 @@ func classifyIntent(p *models.Post) intentVerdict {
 			best[c.kind], bestCue[c.kind], bestAsks[c.kind] = c.weight, h.cue, inQuestion(b, h.end-1)
 		}
 	}
-	if w := optionsQuestion(b); w > best[kindComparing] && (choice == 2 || choice == 0 && choiceContext(b)) {
+	if w := optionsQuestion(b); w > best[kindComparing] && choiceContext(b, 0, 0) {
 		best[kindComparing], bestCue[kindComparing], bestAsks[kindComparing] = w, orCue(), true
 	}
 	v := intentVerdict{}
@@ -715,7 +706,7 @@ var notObject = set(".", "?", "ready", "old", "older", "up", "out", "in", "into"
 	"wrong", "told", "mad", "angry", "excited", "hyped", "emotional", "nervous", "scared", "used", "sleep", "rest", "some",
 	"lit", "turnt", "wasted", "crazy", "fat", "skinny", "fit", "healthy", "big", "bigger", "much", "more", "less", "everyone",
 	"everybody", "people", "friends", "family", "mom", "dad", "mum", "ya", "yall", "no", "strong", "round", "weird", "ugly",
-	"interesting", "worse", "blame", "credit", "arse", "ass", "butt", "act", "shit", "name", "award", "going", "married")
+	"interesting", "worse", "threw", "thru", "blame", "credit", "arse", "ass", "butt", "act", "shit", "name", "award", "going", "married")
 
 // indirect objects come before what is bought for them.
 var indirect = set("him", "her", "you", "them", "me", "us", "myself", "ourselves")
@@ -740,7 +731,7 @@ var notProducts = set("job", "jobs", "call", "text", "email", "message", "chance
 	"vote", "votes", "say", "word", "words", "second", "minute", "moment", "time", "way", "step", "move", "decision",
 	"feel", "shower", "bath", "workout", "test", "exam", "result", "results", "score", "fine", "penalty",
 	"yellow", "red", "warning", "sunburn", "hangover", "nights", "grief", "morning", "luck", "questions", "question",
-	"news", "update", "updates", "arse", "ass", "butt", "act", "shit", "name", "award", "blame", "credit", "field",
+	"news", "update", "updates", "excuse", "arse", "ass", "butt", "act", "shit", "name", "award", "blame", "credit", "field",
 	"lullaby", "tease", "wardrobe", "performance", "alumni", "pieces", "advice", "rotation", "striker", "player",
 	"players", "mind", "brain", "heart", "nightguard", "gas")
 
@@ -802,29 +793,34 @@ var (
 		"election", "poll", "president", "team", "play", "playing", "kickoff", "final", "semi", "finals", "evicted",
 		"tournament", "race", "fixture", "stadium", "goal", "goals", "saturday", "sunday", "monday", "tuesday",
 		"wednesday", "thursday", "friday", "tomorrow", "who", "episode", "show", "start", "channel", "inning", "movie",
-		"song", "album", "funnier", "opinion", "hate", "love", "movies", "films", "film", "mound", "pitch")
+		"song", "album", "funnier", "opinion", "hate", "love", "movies", "films", "film", "mound", "pitch", "whos")
 	forWhat = set("a", "an", "my", "our", "me", "us", "work", "school", "home", "gaming", "travel", "office")
 )
 
-// choiceContext reports whether a post's comparison is about buying.
-func choiceContext(b []byte) bool {
-	choice, event := false, false
+// choiceContext reports whether a post's comparison is about buying: a
+// purchase word (unless the post is about a fixture: "David Price will
+// take the mound Friday vs the Yankees"), or a choice word and no event.
+// The words of the comparison's own phrase, from start to end, do not
+// count ("decide" in "trying to decide").
+func choiceContext(b []byte, start, end int) bool {
+	purchase, choice, event := false, false, 0
 	prev := ""
 	for i := 0; i < len(b); {
 		w, next := wordAt(b, i)
-		i = next
 		if w == "" {
 			break
 		}
-		switch {
-		case purchaseWords[w]:
-			return true
-		case choiceWords[w], prev == "for" && forWhat[w]: // "for a 12 year old", "for the office"
-			choice = true
-		case eventWords[w]:
-			event = true
+		if i < start || i >= end {
+			switch {
+			case purchaseWords[w]:
+				purchase = true
+			case choiceWords[w], prev == "for" && forWhat[w]: // "for a 12 year old", "for the office"
+				choice = true
+			case eventWords[w]:
+				event++
+			}
 		}
-		prev = w
+		prev, i = w, next
 	}
-	return choice && !event
+	return purchase && event < 2 || choice && event == 0
 }
