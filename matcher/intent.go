@@ -72,6 +72,8 @@ type phrase struct {
 	// purchase context: sports fixtures, polls and this-or-that chatter are
 	// not buyers weighing products.
 	choice bool
+	// words: how many words the phrase has, "." and "?" not counted.
+	words int
 }
 
 const (
@@ -389,13 +391,16 @@ func classifyIntent(p *models.Post) intentVerdict {
 			best[k], bestCue[k], bestAsks[k] = w, h.cue, inQuestion(b, h.end-1)
 		}
 	}
-	// A look-alike inside a stage phrase is part of it: "to book" in
-	// "trying to book", "is selling" in "if anyone is selling".
+	// A look-alike that shares words with a stage phrase of three words or
+	// more is part of it ("to book" in "trying to book", "selling a" after
+	// "if anyone is selling"), unless it holds the whole phrase: "whats the
+	// difference" is a question about use, not "the difference" of two
+	// products.
 	for _, h := range lookAlikes {
 		c := cs.cues[h.cue]
 		inside := false
 		for _, o := range stages {
-			if o.start <= h.start && h.end <= o.end {
+			if cs.cues[o.cue].words >= 3 && o.start < h.end-1 && h.start < o.end-1 && !(h.start <= o.start && o.end <= h.end) {
 				inside = true
 				break
 			}
@@ -598,10 +603,15 @@ func set(words ...string) map[string]bool {
 
 func newPhrase(c intentCue) phrase {
 	p := phrase{intentCue: c}
+	words := strings.Fields(c.expr)
+	for _, w := range words {
+		if w != "." && w != "?" {
+			p.words++
+		}
+	}
 	if c.kind > kindPurchased {
 		return p
 	}
-	words := strings.Fields(c.expr)
 	last := words[len(words)-1]
 	if len(words) >= 2 && last == "up" {
 		last = words[len(words)-2] + " up"

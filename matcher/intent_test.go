@@ -50,6 +50,61 @@ func TestSalesIntentStages(t *testing.T) {
 	}
 }
 
+// TestSalesIntentEverydayWording: how people who never wrote for this
+// set say they buy, and what only sounds like buying in everyday posts
+// (paraphrases of the failure patterns found on the SemEval tweets, not the
+// tweets).
+func TestSalesIntentEverydayWording(t *testing.T) {
+	tests := []struct {
+		text  string
+		stage string // "" : not a lead
+	}{
+		// Comparisons need a purchase context.
+		{"Arsenal vs Chelsea on Saturday, who wins?", ""},
+		{"Trump or Biden? Vote in our poll", ""},
+		{"Surfshark vs NordVPN, which one should I pay for?", models.IntentComparing},
+		{"Galaxy S6 or iPhone 6 for a new phone?", models.IntentComparing},
+		// "get"/"got" need something bought, and the author as buyer.
+		{"I'm getting old, my knees hurt", ""},
+		{"Our pitcher will get the start on Tuesday", ""},
+		{"Just got a job offer from the bank!", ""},
+		{"I got a call from my landlord today", ""},
+		{"Liverpool are ready to sign the striker in January", ""},
+		{"he needs a new haircut lol", ""},
+		{"Need a ride to the airport tomorrow", ""},
+		{"gonna get him the new Switch for his birthday", models.IntentDeciding},
+		{"I'm getting the Pixel on Friday", models.IntentDeciding},
+		// Complaints, sellers, gifts and regrets are not leads.
+		{"My order still hasn't arrived, placed it two weeks ago", ""},
+		{"2 extra tickets for the show Friday, text me if you want them", ""},
+		{"Won tickets to the premiere on the radio!", ""},
+		{"Should've bought the blue one when it was on sale", ""},
+		// Tickets, temptation, saving up.
+		{"Finally got my tickets for the Coldplay show!", models.IntentPurchased},
+		{"Flights booked! Lisbon in May", models.IntentPurchased},
+		{"Have to get tickets for the Foo Fighters gig before they sell out", models.IntentDeciding},
+		{"So tempted to buy the new Kindle", models.IntentDeciding},
+		{"Saving up for a PS5", models.IntentDeciding},
+		{"Can't wait to buy the new album on Friday", models.IntentDeciding},
+		{"Anyone know where I can buy tickets for Saturday's match?", models.IntentSeeking},
+		{"if anyone is selling a ticket for the Sunday show let me know", models.IntentSeeking},
+		{"I need a new laptop, this one is falling apart", models.IntentSeeking},
+	}
+	m := offline(t)
+	mgr := manager("everyday", models.Input{Focus: models.Focus{Type: FocusSales}})
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			r, err := m.Evaluate(context.Background(), mgr, post("p", "", tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Matched != (tt.stage != "") || r.Match.Intent != tt.stage {
+				t.Errorf("matched %v intent %q, want intent %q (%v)", r.Matched, r.Match.Intent, tt.stage, r.Match.Reasons)
+			}
+		})
+	}
+}
+
 // TestFocusStages: focus.stages keeps the stages a monitor wants.
 func TestFocusStages(t *testing.T) {
 	m := offline(t)
