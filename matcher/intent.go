@@ -77,7 +77,7 @@ type phrase struct {
 }
 
 const (
-	firstPerson = "{i,we,i ve,we ve,ive,weve,i just,we just,just,finally,i finally,we finally,today i,so i,and,also,i also,impulsively,i impulsively,actually,i actually,already,i already,went and,i went and,may have,i may have,may have just,i may or may not have,may or may not have,might have,i might have,officially,accidentally,i accidentally}"
+	firstPerson = "{i,we,i ve,we ve,ive,weve,i just,we just,just,finally,i finally,we finally,today i,so i,and,also,i also,impulsively,i impulsively,actually,i actually,already,i already,went and,i went and,may have,i may have,may have just,i may have just,i may or may not have,may or may not have,may or may not have just,might have,i might have,officially,accidentally,i accidentally}"
 	buyPast     = "{bought,ordered,purchased,copped,preordered,pre ordered}"
 	buyFuture   = "{go buy,go get,go order,go grab,go pick up,go book,buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder}"
 	planTo      = "{all i need is to,need is to,plan is to,gotta,got to,have to,i have to,we have to,might,i might,might just,might just have to,i might just have to,might have to,may,i may,i may or may not,may or may not,imma,ima,im about to,cant wait to,can t wait to,cannot wait to,so i can,tempted to,so tempted to,im tempted to,im so tempted to,trying to,try to,tried to,hope to,hoping to,definitely going to,def going to,prolly gonna,probably gonna,probably going to,im going to,i am going to,were going to,we are going to,im gonna,i m gonna,gonna,going to,ill,i will,well,we will,will,planning to,plan to,im planning to,about to,decided to,ive decided to,we decided to,ready to,want to,wanna,looking to,need to,am going to}"
@@ -104,7 +104,7 @@ var intentCues = []intentCue{
 	{"{my,our} {order,package,parcel,preorder,pre order} {came,arrived,is here,is coming,is on its way,shipped,just came,just arrived,comes,arrives}", kindPurchased, 0.75, false},
 	{"{spent,dropped,paid} {on,for} {a,my,the,tickets,ticket}", kindPurchased, 0.6, false},
 	{"{i,we,so i,so we,and} had to {buy,get,order,book,grab} {it,one,them,a,an,the,my,some,tickets}", kindPurchased, 0.75, false},
-	{"{came today,came in the mail,arrived in the mail,came in the post,arrived in the post,finally came,finally arrived,is finally here,are finally here}", kindPurchased, 0.75, false},
+	{"{out for delivery,getting delivered,being delivered,tracking number says,came today,came in the mail,arrived in the mail,came in the post,arrived in the post,finally came,finally arrived,is finally here,are finally here}", kindPurchased, 0.75, false},
 
 	// DECIDING: a first-person plan or decision to buy.
 	{planTo + " " + buyFuture, kindDeciding, 0.85, false},
@@ -196,14 +196,22 @@ type intentCueSet struct {
 var intentCueSet_ = sync.OnceValue(func() *intentCueSet {
 	s := &intentCueSet{}
 	var patterns []string
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	for _, c := range intentCues {
 		for _, p := range expandCue(c.expr) {
 			p = strings.Join(strings.Fields(p), " ")
-			if p == "" || seen[p] {
+			if p == "" {
 				continue
 			}
-			seen[p] = true
+			if i, ok := seen[p]; ok {
+				// A later cue of the same kind may weigh a phrase more:
+				// "i need a new" beside "i need a".
+				if d := &s.cues[i]; d.kind == c.kind && c.weight > d.weight {
+					d.weight = c.weight
+				}
+				continue
+			}
+			seen[p] = len(s.cues)
 			s.cues = append(s.cues, newPhrase(intentCue{expr: p, kind: c.kind, weight: c.weight, asks: c.asks}))
 			patterns = append(patterns, " "+p+" ")
 		}
@@ -582,7 +590,7 @@ var wantWords = set("need", "needs", "want", "wants", "looking", "searching", "s
 // noSubject start phrases that need no buyer before them: "tickets
 // booked", "my order arrived", ". bought".
 var noSubject = set(".", "?", "tickets", "tix", "flights", "flight", "seats", "hotel", "trip", "holiday", "vacation", "room",
-	"my", "our", "arrived", "arrives", "should", "delivery", "check", "placed", "put", "paid", "signed", "drove")
+	"my", "our", "arrived", "arrives", "should", "delivery", "check", "placed", "put", "paid", "signed", "drove", "came")
 
 // firstWords start phrases that name their buyer.
 var firstWords = set("i", "we", "im", "ive", "weve", "ill", "were", "id", "wed", "my", "our", "me", "us", "imma", "ima")
