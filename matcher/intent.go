@@ -361,7 +361,8 @@ func classifyIntent(p *models.Post) intentVerdict {
 			notBuying = append(notBuying, h)
 		}
 	}
-	var stages, lookAlikes []cueHit
+	var stageBuf, lookBuf [16]cueHit // on the stack for a post's usual few hits
+	stages, lookAlikes := stageBuf[:0], lookBuf[:0]
 	for _, h := range hits {
 		c := cs.cues[h.cue]
 		k, w := c.kind, c.weight
@@ -645,8 +646,9 @@ func newPhrase(c intentCue) phrase {
 }
 
 // wordAt is the word that starts at i in an intent text, and where the
-// one after it starts.
-func wordAt(b []byte, i int) (string, int) {
+// one after it starts. Words are byte slices of the text, looked up as
+// m[string(w)] so that reading them allocates nothing.
+func wordAt(b []byte, i int) ([]byte, int) {
 	for i < len(b) && b[i] == ' ' {
 		i++
 	}
@@ -654,27 +656,27 @@ func wordAt(b []byte, i int) (string, int) {
 	for j < len(b) && b[j] != ' ' {
 		j++
 	}
-	return string(b[i:j]), j + 1
+	return b[i:j], j + 1
 }
 
 // wordBefore is the word that ends just before the space at i, skipping
 // adverbs ("he will probably get"); "" at a sentence start.
-func wordBefore(b []byte, i int) string {
+func wordBefore(b []byte, i int) []byte {
 	for i > 0 {
 		j := i
 		for j > 0 && b[j-1] != ' ' {
 			j--
 		}
-		w := string(b[j:i])
-		if w == "." || w == "?" {
-			return ""
+		w := b[j:i]
+		if string(w) == "." || string(w) == "?" {
+			return nil
 		}
-		if !adverbs[w] {
+		if !adverbs[string(w)] {
 			return w
 		}
 		i = j - 1
 	}
-	return ""
+	return nil
 }
 
 var adverbs = set("just", "finally", "already", "really", "probably", "prolly", "totally", "actually", "still", "even",
@@ -688,12 +690,12 @@ var adverbs = set("just", "finally", "already", "really", "probably", "prolly", 
 // the author's household ("my mom bought the tickets" counts). Anything
 // else is someone else: "he needs a", "Milan want to sign", "Monsanto may
 // be about to buy", "you need to get".
-func subjectOK(r subjectRule, w string) bool {
+func subjectOK(r subjectRule, w []byte) bool {
 	switch r {
 	case subjectAny:
-		return w == "" || subjects[w]
+		return len(w) == 0 || subjects[string(w)]
 	case subjectNotThird:
-		return !thirdPerson[w]
+		return !thirdPerson[string(w)]
 	}
 	return true
 }
@@ -757,31 +759,31 @@ var notProducts = set("job", "jobs", "call", "text", "email", "message", "chance
 // starting at i, read as something bought.
 func objectOK(b []byte, i int) bool {
 	w, next := wordAt(b, i)
-	if pronouns[w] {
+	if pronouns[string(w)] {
 		// "who's going to get one?", "im getting it wednesday"
 		return true
 	}
-	if notObject[w] || notProducts[w] {
+	if notObject[string(w)] || notProducts[string(w)] {
 		return false
 	}
-	if indirect[w] {
+	if indirect[string(w)] {
 		// "get him the ps5", not "sign him" or "going with me".
 		w, next = wordAt(b, next)
-		if !objectDeterminers[w] {
+		if !objectDeterminers[string(w)] {
 			return false
 		}
 	}
-	if objectDeterminers[w] {
+	if objectDeterminers[string(w)] {
 		w2, next2 := wordAt(b, next)
-		for objectDeterminers[w2] || adjectives[w2] {
+		for objectDeterminers[string(w2)] || adjectives[string(w2)] {
 			w2, next2 = wordAt(b, next2)
 		}
 		w3, _ := wordAt(b, next2)
 		// "got the pieces back": something returned, not bought.
-		return !notProducts[w2] && !notObject[w2] && w2 != "to" && w3 != "back"
+		return !notProducts[string(w2)] && !notObject[string(w2)] && string(w2) != "to" && string(w3) != "back"
 	}
 	// "get owned", "got tagged", "get destroyed": a passive, not a purchase.
-	return !(len(w) > 4 && strings.HasSuffix(w, "ed"))
+	return !(len(w) > 4 && w[len(w)-2] == 'e' && w[len(w)-1] == 'd')
 }
 
 // pronouns stand for a product already named.
@@ -822,19 +824,19 @@ var (
 // count ("decide" in "trying to decide").
 func choiceContext(b []byte, start, end int) bool {
 	purchase, choice, event := false, false, 0
-	prev := ""
+	var prev []byte
 	for i := 0; i < len(b); {
 		w, next := wordAt(b, i)
-		if w == "" {
+		if len(w) == 0 {
 			break
 		}
 		if i < start || i >= end {
 			switch {
-			case purchaseWords[w]:
+			case purchaseWords[string(w)]:
 				purchase = true
-			case choiceWords[w], prev == "for" && forWhat[w]: // "for a 12 year old", "for the office"
+			case choiceWords[string(w)], string(prev) == "for" && forWhat[string(w)]: // "for a 12 year old", "for the office"
 				choice = true
-			case eventWords[w]:
+			case eventWords[string(w)]:
 				event++
 			}
 		}
