@@ -76,6 +76,10 @@ func (a *attempt) endSpan(span trace.Span, err error) {
 	case errors.As(err, &p):
 		outcome = OutcomePostponed
 		span.SetAttributes(attribute.String("earshot.postponed_reason", p.Reason))
+		if p.Err != nil {
+			// Redis failed it: not the receiver's failure, but worth seeing.
+			tracing.Note(span, p.Err)
+		}
 	case errors.As(err, &r):
 		outcome = OutcomeRetrying
 		tracing.Fail(span, err)

@@ -84,8 +84,9 @@ type Problem struct {
 // OTEL_EXPORTER_OTLP_ENDPOINT (its /v1/traces), OTEL_EXPORTER_OTLP_HEADERS
 // and OTEL_EXPORTER_OTLP_TRACES_HEADERS (added to the file's headers, a
 // variable's value winning), OTEL_TRACES_SAMPLER and
-// OTEL_TRACES_SAMPLER_ARG, and OTEL_SERVICE_NAME. It returns what is
-// wrong with them.
+// OTEL_TRACES_SAMPLER_ARG, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER (otlp,
+// or none for off) and OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (which must be
+// http/protobuf). It returns what is wrong with them.
 func (c *Config) ApplyEnv(lookupEnv func(string) (string, bool)) []Problem {
 	var ps []Problem
 	get := func(name string) (string, bool) {
@@ -100,6 +101,20 @@ func (c *Config) ApplyEnv(lookupEnv func(string) (string, bool)) []Problem {
 		case "false":
 		default:
 			ps = append(ps, Problem{Env: "OTEL_SDK_DISABLED", Message: "must be true or false"})
+		}
+	}
+	if v, ok := get("OTEL_TRACES_EXPORTER"); ok {
+		switch strings.ToLower(v) {
+		case "none":
+			c.Disabled = true
+		case "otlp":
+		default:
+			ps = append(ps, Problem{Env: "OTEL_TRACES_EXPORTER", Message: "must be otlp or none (Earshot exports traces with OTLP over HTTP)"})
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		if v, ok := get(name); ok && v != "http/protobuf" {
+			ps = append(ps, Problem{Env: name, Message: "must be http/protobuf: Earshot sends OTLP over HTTP (a collector's port 4318), not gRPC"})
 		}
 	}
 	if v, ok := get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); ok {

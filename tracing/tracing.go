@@ -97,6 +97,14 @@ func Fail(span trace.Span, err error) {
 	span.SetStatus(codes.Error, msg)
 }
 
+// Note records err on span, without marking it failed.
+func Note(span trace.Span, err error) {
+	if err == nil || !span.IsRecording() {
+		return
+	}
+	span.RecordError(redactedError(models.RedactURLs(err.Error())))
+}
+
 type redactedError string
 
 func (e redactedError) Error() string { return string(e) }
@@ -142,8 +150,13 @@ func New(ctx context.Context, c Config, opts Options) (*Provider, error) {
 	if opts.Version != "" {
 		attrs = append(attrs, semconv.ServiceVersion(opts.Version))
 	}
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attrs...))
+	// OTEL_RESOURCE_ATTRIBUTES (deployment.environment, k8s.pod.name, …)
+	// first, so that service.name is always ours.
+	res, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithFromEnv(), resource.WithAttributes(attrs...))
 	if err != nil {
+		opts.Logger.Warn("traces: some resource attributes were not read", "error", err)
+	}
+	if res == nil {
 		res = resource.NewSchemaless(attrs...)
 	}
 	var batch []sdktrace.BatchSpanProcessorOption
