@@ -140,7 +140,8 @@ func BenchmarkNaive10k(b *testing.B) {
 	b.ReportMetric(float64(cands)/float64(b.N), "candidates/post")
 }
 
-// BenchmarkScore10k: full offline scoring through MatchAll: index, then
+// BenchmarkScore10k: full offline scoring as a read's posts are scored
+// (IndexOf, then MatchIndex for each post): index, then
 // every candidate's expression and focus score, the learned sentiment
 // model included (VADER too: it is one of the model's features).
 func BenchmarkScore10k(b *testing.B) { benchScore10k(b, "") }
@@ -152,7 +153,8 @@ func BenchmarkScore10kVADER(b *testing.B) { benchScore10k(b, models.SentimentMod
 func benchScore10k(b *testing.B, model string) {
 	managers, posts := benchWorldModel(b, model)
 	m := New(Options{HTTPClient: failingClient()})
-	if err := m.SetManagers(managers); err != nil {
+	ix, err := m.IndexOf("bench", managers)
+	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
@@ -160,7 +162,7 @@ func benchScore10k(b *testing.B, model string) {
 	b.SetBytes(300)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		rs, err := m.MatchAll(ctx, posts[i%len(posts)])
+		rs, err := m.MatchIndex(ctx, ix, posts[i%len(posts)], nil)
 		if err != nil {
 			b.Fatal(err)
 		}

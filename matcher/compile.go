@@ -264,7 +264,7 @@ func cover(n *cnode) (terms []int, all bool) {
 
 // instr is one step of a compiled expression in postfix order. The steps
 // of a manager sit in one slice, so evaluating a candidate reads a cache
-// line or two instead of a tree of nodes scattered over the heap (MatchAll
+// line or two instead of a tree of nodes scattered over the heap (MatchIndex
 // evaluates thousands of managers a second, each cold in the cache).
 type instr struct {
 	op   nodeOp

@@ -40,7 +40,7 @@ type IndexStats struct {
 
 // BuildIndex compiles the enabled managers into an index. Site names are
 // not fetched: a manager's input.urls count by their domain's brand word
-// (Matcher.SetManagers adds the names it has learnt). A manager that does
+// (Matcher.IndexOf adds the names it has learnt). A manager that does
 // not compile makes BuildIndex fail, naming it.
 func BuildIndex(managers []*models.Manager) (*Index, error) {
 	start := time.Now()

@@ -68,8 +68,10 @@ func TestAutomatonRandom(t *testing.T) {
 	}
 }
 
-// MatchAll over the index must agree with Evaluate of every manager.
-func TestMatchAllAgreesWithEvaluate(t *testing.T) {
+// MatchIndex over the index must agree with Evaluate of every manager,
+// for a few hand-written managers of each kind of input (a disabled one
+// left out).
+func TestMatchIndexAgreesWithEvaluateByHand(t *testing.T) {
 	managers := []*models.Manager{
 		manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}}),
 		manager("b", models.Input{Query: `crm -hiring`, Focus: models.Focus{Type: FocusSales}}),
@@ -82,7 +84,8 @@ func TestMatchAllAgreesWithEvaluate(t *testing.T) {
 	disabled := manager("off", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})
 	disabled.Enable = false
 	m := offline(t)
-	if err := m.SetManagers(append(managers, disabled)); err != nil {
+	ix, err := m.IndexOf("read", append(managers, disabled))
+	if err != nil {
 		t.Fatal(err)
 	}
 	posts := []*models.Post{
@@ -93,7 +96,7 @@ func TestMatchAllAgreesWithEvaluate(t *testing.T) {
 		post("5", "nothing", "to see"),
 	}
 	for _, p := range posts {
-		got, err := m.MatchAll(context.Background(), p)
+		got, err := m.MatchIndex(context.Background(), ix, p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +106,7 @@ func TestMatchAllAgreesWithEvaluate(t *testing.T) {
 			// A match carries the same score, terms and reasons.
 			want, _ := m.Evaluate(context.Background(), r.Manager, p)
 			if !reflect.DeepEqual(r.Result, want) {
-				t.Errorf("post %s manager %s: MatchAll %+v, Evaluate %+v", p.ID, r.Manager.ID, r.Result, want)
+				t.Errorf("post %s manager %s: MatchIndex %+v, Evaluate %+v", p.ID, r.Manager.ID, r.Result, want)
 			}
 		}
 		for _, mg := range managers {
@@ -115,11 +118,11 @@ func TestMatchAllAgreesWithEvaluate(t *testing.T) {
 		slices.Sort(gotIDs)
 		slices.Sort(wantIDs)
 		if !slices.Equal(gotIDs, wantIDs) {
-			t.Errorf("post %s: MatchAll %v, Evaluate %v", p.ID, gotIDs, wantIDs)
+			t.Errorf("post %s: MatchIndex %v, Evaluate %v", p.ID, gotIDs, wantIDs)
 		}
 	}
 	// Candidates: g and c have no indexable terms and are always candidates.
-	cands := m.Index().Candidates(post("x", "", "unrelated words"))
+	cands := ix.Candidates(post("x", "", "unrelated words"))
 	var ids []string
 	for _, c := range cands {
 		ids = append(ids, c.ID)
@@ -136,40 +139,41 @@ func TestBuildIndexReportsBadManager(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	m := offline(t)
-	err = m.SetManagers([]*models.Manager{manager("bad", models.Input{Query: "a OR"}), manager("ok", models.Input{Keywords: []string{"acme"}})})
-	if err == nil || m.Index().Stats().Managers != 1 {
+	ix, err := m.IndexOf("read", []*models.Manager{manager("bad", models.Input{Query: "a OR"}), manager("ok", models.Input{Keywords: []string{"acme"}})})
+	if err == nil || ix.Stats().Managers != 1 {
 		t.Fatalf("want the good manager indexed and the bad one reported: %v", err)
 	}
 }
 
-// The index is swapped atomically: matching goes on while managers change,
-// and every post is matched against one whole generation of managers —
-// never a mix, never none.
-func TestSetManagersSwapsWithoutPausingMatching(t *testing.T) {
-	genA := []*models.Manager{manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})}
-	genB := []*models.Manager{manager("b", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})}
-	m := offline(t)
-	if err := m.SetManagers(genA); err != nil {
-		t.Fatal(err)
+// Indexes are cached by key and rebuilt when the managers change: while
+// the managers of one key change under concurrent readers, every post is
+// matched against the whole generation its caller asked for — never a
+// mix, never none, never the other generation.
+func TestIndexOfFollowsManagerChanges(t *testing.T) {
+	gens := [][]*models.Manager{
+		{manager("a", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})},
+		{manager("b", models.Input{Keywords: []string{"acme"}, Focus: models.Focus{Type: FocusMentions}})},
 	}
+	m := offline(t)
 	p := post("1", "Acme rocks", "love it")
-	stop := make(chan struct{})
 	errs := make(chan string, 4)
 	var wg sync.WaitGroup
-	for range 2 {
+	for w := range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case <-stop:
+			for i := range 200 {
+				gen := gens[(i+w)%2]
+				ix, err := m.IndexOf("read", gen)
+				if err != nil {
+					errs <- err.Error()
 					return
-				default:
 				}
-				got, err := m.MatchAll(context.Background(), p)
-				if err != nil || len(got) != 1 {
+				m.Retain(gen)
+				got, err := m.MatchIndex(context.Background(), ix, p, nil)
+				if err != nil || len(got) != 1 || got[0].Manager != gen[0] {
 					select {
-					case errs <- fmt.Sprintf("MatchAll during a swap: %d results, err %v", len(got), err):
+					case errs <- fmt.Sprintf("generation %s: %d results, err %v", gen[0].ID, len(got), err):
 					default:
 					}
 					return
@@ -177,16 +181,6 @@ func TestSetManagersSwapsWithoutPausingMatching(t *testing.T) {
 			}
 		}()
 	}
-	for i := range 200 {
-		gen := genA
-		if i%2 == 0 {
-			gen = genB
-		}
-		if err := m.SetManagers(gen); err != nil {
-			t.Fatal(err)
-		}
-	}
-	close(stop)
 	wg.Wait()
 	select {
 	case e := <-errs:

@@ -89,7 +89,8 @@ func BenchmarkScore10kLang(b *testing.B) {
 	}{{"platform", "en", nil}, {"detected", "", lang.New()}} {
 		b.Run(mode.name, func(b *testing.B) {
 			m := New(Options{HTTPClient: failingClient(), Lang: mode.det})
-			if err := m.SetManagers(managers); err != nil {
+			ix, err := m.IndexOf("bench", managers)
+			if err != nil {
 				b.Fatal(err)
 			}
 			mode.det.Detect("warming up the language models") // loaded once, before timing
@@ -100,7 +101,7 @@ func BenchmarkScore10kLang(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				p := *posts[i%len(posts)]
 				p.Lang = mode.lang
-				rs, err := m.MatchAll(ctx, &p)
+				rs, err := m.MatchIndex(ctx, ix, &p, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

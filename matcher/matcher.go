@@ -54,7 +54,7 @@ type Result struct {
 	Spike *models.Spike
 }
 
-// ManagerResult is one manager's result for a post in MatchAll.
+// ManagerResult is one manager's result for a post in MatchIndex.
 type ManagerResult struct {
 	Manager *models.Manager
 	Result
@@ -73,10 +73,6 @@ type Matcher struct {
 
 	mu       sync.RWMutex
 	compiled map[string]cacheEntry
-
-	index    atomic.Pointer[Index]
-	managers atomic.Pointer[[]*models.Manager]
-	rebuild  atomic.Bool
 
 	siteGen atomic.Uint64
 	keyedMu sync.Mutex
@@ -260,7 +256,7 @@ type scoreMode uint8
 const (
 	scoreEvaluate  scoreMode = iota // the whole Result
 	scoreExplain                    // the whole Result, the focus scored even off-query
-	scoreCandidate                  // only a match or a spike (MatchAll)
+	scoreCandidate                  // only a match or a spike (MatchIndex)
 )
 
 func emptyMatch(focus string, reasons []string) models.Match {
@@ -353,9 +349,9 @@ func (m *Matcher) score(ctx context.Context, c *compiled, profiles []SiteProfile
 	return res, nil
 }
 
-// mayMatch reports whether a candidate of MatchAll may match or start a
+// mayMatch reports whether a candidate of MatchIndex may match or start a
 // crisis episode, so that the reasons of those that cannot (dropped by
-// MatchAll) are never written. It agrees with score.
+// MatchIndex) are never written. It agrees with score.
 func (m *Matcher) mayMatch(c *compiled, d *doc, hits []uint8, queryOK bool) bool {
 	if !queryOK {
 		return false
@@ -499,26 +495,22 @@ func (m *Matcher) crisisScore(ctx context.Context, c *compiled, d *doc, compound
 	return score, why, st.spike, nil
 }
 
-// SetManagers compiles the enabled managers into a new index and swaps it
-// in; matching continues on the old one meanwhile. Managers that do not
-// compile are left out and reported in the error; the rest are indexed.
-func (m *Matcher) SetManagers(managers []*models.Manager) error {
-	m.managers.Store(&managers)
-	ix, err := m.buildIndex(managers)
-	m.index.Store(ix)
-	m.mu.Lock()
-	live := map[string]bool{}
+// Retain forgets what the matcher compiled for managers that are no longer
+// among these (deleted ones, and older versions of changed ones are
+// replaced at their next use anyway).
+func (m *Matcher) Retain(managers []*models.Manager) {
+	live := make(map[string]bool, 2*len(managers))
 	for _, mg := range managers {
 		live[mg.Name] = true
 		live[mg.ID] = true
 	}
+	m.mu.Lock()
 	for k := range m.compiled {
 		if !live[k] {
 			delete(m.compiled, k)
 		}
 	}
 	m.mu.Unlock()
-	return err
 }
 
 func (m *Matcher) buildIndex(managers []*models.Manager) (*Index, error) {
@@ -547,41 +539,19 @@ func managerLabel(mg *models.Manager) string {
 	return mg.ID
 }
 
-// siteLearnt rebuilds the index after a site profile brought a brand name,
-// coalescing profiles that arrive together.
-func (m *Matcher) siteLearnt() {
-	m.siteGen.Add(1) // the indexes of IndexOf are rebuilt at their next use
-	if m.index.Load() == nil || !m.rebuild.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		time.Sleep(100 * time.Millisecond)
-		m.rebuild.Store(false)
-		if p := m.managers.Load(); p != nil {
-			ix, _ := m.buildIndex(*p)
-			m.index.Store(ix)
-		}
-	}()
-}
+// siteLearnt notes that a site profile brought a brand name: the indexes
+// of IndexOf are rebuilt at their next use.
+func (m *Matcher) siteLearnt() { m.siteGen.Add(1) }
 
-// Index returns the current index (nil before SetManagers).
-func (m *Matcher) Index() *Index { return m.index.Load() }
-
-// MatchAll evaluates a post against every indexed manager at once: one scan
-// of the post finds the candidates, and only they are scored. It returns the
-// managers that matched or whose crisis episode the post started. Errors
-// (Redis failures of the crisis detector) are joined; the other managers'
-// results are still returned.
-func (m *Matcher) MatchAll(ctx context.Context, post *models.Post) ([]ManagerResult, error) {
-	return m.MatchIndex(ctx, m.index.Load(), post, nil)
-}
-
-// MatchIndex evaluates a post against every manager of ix at once (see
-// MatchAll); want, when not nil, leaves out the candidates it refuses
-// before they are scored (a post of a subreddit a manager does not watch
-// neither matches nor counts towards its crisis window). The results are
-// those Evaluate gives the managers one by one, less the ones that neither
-// matched nor began a spike.
+// MatchIndex evaluates a post against every manager of ix at once: one
+// scan of the post finds the candidates, and only they are scored. It
+// returns the managers that matched or whose crisis episode the post
+// started; the results are those Evaluate gives the managers one by one,
+// less the ones that neither matched nor began a spike. want, when not
+// nil, leaves out the candidates it refuses before they are scored (a post
+// of a subreddit a manager does not watch neither matches nor counts
+// towards its crisis window). Errors (Redis failures of the crisis
+// detector) are joined; the other managers' results are still returned.
 func (m *Matcher) MatchIndex(ctx context.Context, ix *Index, post *models.Post, want func(*models.Manager) bool) ([]ManagerResult, error) {
 	if ix == nil {
 		return nil, nil

@@ -77,10 +77,11 @@ func TestSiteProfileForMentions(t *testing.T) {
 		t.Fatalf("fetched %d times", hits.Load())
 	}
 	// The index learns the name too.
-	if err := m2.SetManagers([]*models.Manager{mgr}); err != nil {
+	ix, err := m2.IndexOf("read", []*models.Manager{mgr})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := m2.MatchAll(ctx, post("4", "", "switched to trellis social")); len(got) != 1 {
+	if got, _ := m2.MatchIndex(ctx, ix, post("4", "", "switched to trellis social"), nil); len(got) != 1 {
 		t.Fatalf("index did not learn the site name: %v", got)
 	}
 }

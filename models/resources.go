@@ -60,7 +60,8 @@ type Connection struct {
 	// Timeout bounds one attempt.
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout"`
 	// RateLimit is the most deliveries per minute sent to this connection,
-	// by all processes together.
+	// by all processes together (0: delivery.rate_limit, or the channel's
+	// own platform limit when that is lower).
 	RateLimit int `json:"rateLimit,omitempty" yaml:"rateLimit"`
 	// Concurrency is the most deliveries in flight to this connection at
 	// once, by all processes together.

@@ -56,6 +56,11 @@ type ChannelKind struct {
 	// Example is a connection of the kind as the API takes it (the
 	// OpenAPI document shows it).
 	Example map[string]any
+	// RateLimit is the platform's own limit of messages a minute to one
+	// target (0: none): the rate limit of such a connection that sets
+	// none, when delivery.rate_limit is higher, so that a burst of
+	// matches waits its turn here instead of drawing 429s.
+	RateLimit int
 
 	settingsType reflect.Type
 	validate     func(c *models.Connection, settings any) []models.FieldError
@@ -69,6 +74,8 @@ type ChannelSpec[S any] struct {
 	Fields                          []string
 	Digests                         bool
 	Example                         map[string]any
+	// RateLimit: see ChannelKind.RateLimit.
+	RateLimit int
 	// Validate checks a connection of the kind; paths are the
 	// connection's ("url", "chatId"). Unknown settings and wrong JSON
 	// types are reported before it is called.
@@ -78,7 +85,7 @@ type ChannelSpec[S any] struct {
 
 // NewChannelKind turns a ChannelSpec into a ChannelKind.
 func NewChannelKind[S any](s ChannelSpec[S]) *ChannelKind {
-	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, Digests: s.Digests, Example: s.Example, build: s.New}
+	k := &ChannelKind{ConnectionType: s.ConnectionType, NoticeType: s.NoticeType, Doc: s.Doc, Fields: s.Fields, Digests: s.Digests, Example: s.Example, RateLimit: s.RateLimit, build: s.New}
 	if t := reflect.TypeFor[S](); t.NumField() > 0 {
 		k.settingsType = t
 	}

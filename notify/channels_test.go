@@ -149,6 +149,44 @@ func TestChannelRateLimitPostpones(t *testing.T) {
 	}
 }
 
+// TestChannelKindRateLimit: a Discord webhook takes 30 messages a minute,
+// so a burst of matches to a Discord connection that sets no rateLimit of
+// its own goes out at Discord's pace — the limiter's burst at once, then
+// one every 2 s — instead of at delivery.rate_limit (600) drawing 429s.
+// (Which limit wins when several are set: TestPolicyOfKind.)
+func TestChannelKindRateLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rate    int           // the connection's own rateLimit (0: none)
+		minSpan time.Duration // from the first enqueue to the last request, at least
+		maxSpan time.Duration // at most (generous: a busy machine is slow)
+	}{
+		// Ten at once, then the 11th and 12th 2 s and 4 s after the first.
+		{"discord's own limit", 0, 3900 * time.Millisecond, time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, testredis.Embedded(t), notify.Config{}, withChannels)
+			p := newPlatform(t, "")
+			conn := h.connection("ops", p.URL+"/hook", typed(discord.Kind.ConnectionType), func(c *models.Connection) { c.RateLimit = tc.rate })
+			var ids []string
+			start := time.Now()
+			for range 12 {
+				ids = append(ids, h.deliver(conn))
+			}
+			for _, id := range ids {
+				h.waitState(conn, id, models.DeliveryDelivered, 30*time.Second)
+			}
+			_, _, times := p.got()
+			if len(times) != 12 {
+				t.Fatalf("%d requests, want 12 (none refused, none twice)", len(times))
+			}
+			if span := times[11].Sub(start); span < tc.minSpan || span > tc.maxSpan {
+				t.Errorf("12 messages went out over %s, want %s to %s", span, tc.minSpan, tc.maxSpan)
+			}
+		})
+	}
+}
+
 // TestTelegramTokenNotRecorded: the delivery record (lastError, the
 // attempt's answer) never holds the bot token, even when the platform's
 // answer repeats the request's path.

@@ -129,6 +129,18 @@ func (c Config) PolicyFor(conn *models.Connection) Policy {
 	return p
 }
 
+// PolicyOf is PolicyFor with the defaults of the connection's kind: the
+// platform's own limit per target (Slack's, Discord's, Telegram's) is the
+// rate limit of a connection that sets none, when delivery.rate_limit is
+// higher. A connection's rateLimit wins over both.
+func (c Config) PolicyOf(conn *models.Connection, kind *ChannelKind) Policy {
+	p := c.PolicyFor(conn)
+	if kind != nil && kind.RateLimit > 0 && conn.RateLimit == 0 && (p.RateLimit == 0 || kind.RateLimit < p.RateLimit) {
+		p.RateLimit = kind.RateLimit
+	}
+	return p
+}
+
 // Retries is how many retries follow a first failed attempt.
 func (p Policy) Retries() int { return len(p.Schedule) }
 

@@ -17,6 +17,7 @@ import (
 type connCache struct {
 	store *store.Store
 	cfg   Config
+	kinds *Channels
 	mu    sync.RWMutex
 	m     map[string]*connEntry
 }
@@ -27,8 +28,8 @@ type connEntry struct {
 	policy  Policy
 }
 
-func newConnCache(st *store.Store, cfg Config) *connCache {
-	return &connCache{store: st, cfg: cfg, m: make(map[string]*connEntry)}
+func newConnCache(st *store.Store, cfg Config, kinds *Channels) *connCache {
+	return &connCache{store: st, cfg: cfg, kinds: kinds, m: make(map[string]*connEntry)}
 }
 
 // get returns a connection read at version minVersion or later.
@@ -47,7 +48,7 @@ func (c *connCache) get(ctx context.Context, ns, id string, minVersion int64) (*
 		}
 		return nil, err
 	}
-	e = &connEntry{conn: conn, version: version, policy: c.cfg.PolicyFor(conn)}
+	e = &connEntry{conn: conn, version: version, policy: c.cfg.PolicyOf(conn, c.kinds.ForConnection(conn.Type))}
 	c.mu.Lock()
 	c.m[key] = e
 	c.mu.Unlock()

@@ -53,6 +53,37 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
+// TestPolicyOfKind: a kind's own rate limit (a platform's limit per
+// target) applies to its connections that set none, unless
+// delivery.rate_limit is lower; a connection's rateLimit wins.
+func TestPolicyOfKind(t *testing.T) {
+	limited := &ChannelKind{ConnectionType: "LIMITED_CONNECTION", RateLimit: 30}
+	cases := []struct {
+		name   string
+		global int // delivery.rate_limit (0: the default)
+		kind   *ChannelKind
+		conn   int
+		want   int
+	}{
+		{"no kind limit", 0, Webhook, 0, DefaultRateLimit},
+		{"unknown kind", 0, nil, 0, DefaultRateLimit},
+		{"the kind's limit", 0, limited, 0, 30},
+		{"delivery.rate_limit lower", 12, limited, 0, 12},
+		{"the connection's own", 0, limited, 120, 120},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Config{RateLimit: tc.global}.withDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.PolicyOf(&models.Connection{RateLimit: tc.conn}, tc.kind).RateLimit; got != tc.want {
+				t.Errorf("rate limit %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestRetryDelayNeverEarly: asynq stores a retry time truncated to the
 // whole second, so a delay it is handed as is fires up to a second early
 // (0.34 s for a 1 s delay). Every delay is rounded up instead: never

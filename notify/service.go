@@ -107,7 +107,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s.channels = opts.Channels.build(ChannelEnv{Options: s.sender.opts, HTTP: s.sender})
 	s.handler = &Handler{
-		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg),
+		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg, opts.Channels),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
 		wake:   newWaker(opts.Inspector, opts.Store, log),
 		tracer: opts.Tracer,

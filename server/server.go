@@ -244,9 +244,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	s.sched = scheduler.New(s.store, s.client, s.log, opts.SchedulerReload)
 	s.sched.UseSources(registry)
 	s.sched.OnChange(func(ms []*models.Manager) {
-		if err := s.poller.Matcher.SetManagers(ms); err != nil {
-			s.log.Warn("some managers cannot be matched", "error", err)
-		}
+		s.poller.Matcher.Retain(ms)
 		for _, m := range ms {
 			pipeMetrics.Known(m.Source.Type)
 			for _, n := range m.Notices {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -166,5 +167,65 @@ func TestHealthcheckBinary(t *testing.T) {
 	_, _ = srv.Process.Wait()
 	if code := check(); code != 1 {
 		t.Errorf("healthcheck with the server stopped: exit %d, want 1", code)
+	}
+}
+
+// TestHealthcheckInDistrolessRoot runs the probe as the image does, where
+// there is nothing but the binary: built as the Dockerfile builds it
+// (CGO_ENABLED=0, -trimpath, stripped), alone in an empty root (no shell,
+// no libc, no /etc), as distroless's nonroot user, with only the
+// Dockerfile's variable set. (No Docker engine here to build the image
+// itself; this is what its HEALTHCHECK depends on.) Changing root needs
+// root: skipped otherwise.
+func TestHealthcheckInDistrolessRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	root := t.TempDir()
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(root, "usr", "local", "bin", "earshot")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	for dir := filepath.Dir(bin); dir != root; dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ready atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || !ready.Load() {
+			http.Error(w, `{"status":"unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	}))
+	defer srv.Close()
+	probe := func() (int, string) {
+		cmd := exec.Command("/usr/local/bin/earshot", "healthcheck", "--quiet")
+		cmd.Env = []string{"EARSHOT_HEALTHCHECK_URL=" + srv.URL + "/readyz"}
+		cmd.Dir = "/"
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: 65532, Gid: 65532}}
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			return exit.ExitCode(), string(out)
+		case err != nil:
+			t.Fatalf("the binary does not run alone in an empty root: %v", err)
+		}
+		return 0, string(out)
+	}
+	if code, out := probe(); code != 1 || !strings.Contains(out, "503") {
+		t.Errorf("not ready: exit %d (%q), want 1 naming the 503", code, out)
+	}
+	ready.Store(true)
+	if code, out := probe(); code != 0 || out != "" {
+		t.Errorf("ready: exit %d (%q), want 0 and nothing printed", code, out)
 	}
 }

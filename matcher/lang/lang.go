@@ -1,9 +1,11 @@
 // Package lang names the language of a post when its platform does not
 // (Reddit, Hacker News, GitHub, Stack Exchange, YouTube…), so that a
 // query's lang: field works on every source. Detection is
-// github.com/pemistahl/lingua-go restricted to the languages most posts
-// are written in; its models are loaded on first use, and a text the
-// detector is unsure of gets no language ("").
+// lingua (github.com/pemistahl/lingua-go v1.4.0, copied with only the
+// models it reads here into third_party/lingua) in its low-accuracy mode,
+// restricted to the languages most posts are written in; its models are
+// loaded on first use, and a text the detector is unsure of gets no
+// language ("").
 package lang
 
 import (
@@ -11,7 +13,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/pemistahl/lingua-go"
+	"github.com/earshothq/earshot/third_party/lingua"
 
 	"github.com/earshothq/earshot/models"
 )
@@ -39,36 +41,20 @@ const (
 // Detector detects languages. It is safe for concurrent use; the zero
 // value is not, use New.
 type Detector struct {
-	high bool
 	once sync.Once
 	d    lingua.LanguageDetector
 }
 
-// Option configures a Detector.
-type Option func(*Detector)
-
-// HighAccuracy uses lingua's 1- to 5-gram models instead of its
-// trigrams: several times the memory and the cost per post, for one more
-// right answer in a hundred on the frozen set of short posts
-// (BENCHMARKS.md). The default is lingua's low-accuracy mode.
-func HighAccuracy() Option { return func(d *Detector) { d.high = true } }
-
 // New returns a Detector; nothing is loaded until it is first used.
-func New(opts ...Option) *Detector {
-	d := &Detector{}
-	for _, o := range opts {
-		o(d)
-	}
-	return d
-}
+func New() *Detector { return &Detector{} }
 
+// detector is lingua's, in low-accuracy mode: it reads the trigram
+// models (backing off to bigrams and unigrams), the only ones
+// third_party/lingua ships.
 func (d *Detector) detector() lingua.LanguageDetector {
 	d.once.Do(func() {
-		b := lingua.NewLanguageDetectorBuilder().FromLanguages(Languages...).WithMinimumRelativeDistance(minDistance)
-		if !d.high {
-			b = b.WithLowAccuracyMode()
-		}
-		d.d = b.Build()
+		d.d = lingua.NewLanguageDetectorBuilder().FromLanguages(Languages...).
+			WithMinimumRelativeDistance(minDistance).WithLowAccuracyMode().Build()
 	})
 	return d.d
 }

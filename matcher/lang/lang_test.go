@@ -90,21 +90,14 @@ func TestFill(t *testing.T) {
 }
 
 func BenchmarkDetect(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		opts []Option
-	}{{"low", nil}, {"high", []Option{HighAccuracy()}}} {
-		b.Run(mode.name, func(b *testing.B) {
-			set := evalSet(b)
-			d := New(mode.opts...)
-			for _, s := range set {
-				d.Detect(s.text) // load the models of every language
-			}
-			b.ResetTimer()
-			for i := range b.N {
-				d.Detect(set[i%len(set)].text)
-			}
-		})
+	set := evalSet(b)
+	d := New()
+	for _, s := range set {
+		d.Detect(s.text) // load the models of every language
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		d.Detect(set[i%len(set)].text)
 	}
 }
 
@@ -115,19 +108,14 @@ func TestModelMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads every model")
 	}
-	mode := os.Getenv("LANG_MODE")
-	var opts []Option
-	if mode == "high" {
-		opts = append(opts, HighAccuracy())
-	}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	d := New(opts...)
+	d := New()
 	for _, s := range evalSet(t) {
 		d.Detect(s.text)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	t.Logf("mode %q: models take %.1f MiB of heap", mode, float64(after.HeapAlloc-before.HeapAlloc)/(1<<20))
+	t.Logf("models take %.1f MiB of heap", float64(after.HeapAlloc-before.HeapAlloc)/(1<<20))
 }

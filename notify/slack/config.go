@@ -13,7 +13,10 @@ var Kind = notify.NewChannelKind(notify.ChannelSpec[struct{}]{
 	NoticeType:     "SLACK_MESSAGE",
 	Doc:            "a Slack message (Block Kit) to an incoming webhook: `url` is the webhook's URL (https://hooks.slack.com/services/…)",
 	Fields:         []string{"url"},
-	Example:        map[string]any{"type": "SLACK_CONNECTION", "nickname": "#leads", "url": "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"},
+	// An incoming webhook takes one message a second (short bursts
+	// allowed).
+	RateLimit: 60,
+	Example:   map[string]any{"type": "SLACK_CONNECTION", "nickname": "#leads", "url": "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"},
 	Validate: func(c *models.Connection, _ *struct{}) []models.FieldError {
 		if msg := models.CheckURL(c.URL); msg != "" {
 			return []models.FieldError{{Field: "url", Description: msg}}

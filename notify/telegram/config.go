@@ -60,8 +60,11 @@ var Kind = notify.NewChannelKind(notify.ChannelSpec[Settings]{
 	NoticeType:     "TELEGRAM_MESSAGE",
 	Doc:            "a Telegram message (sendMessage, parse_mode HTML) from a bot: `botToken` (a secret), `chatId`, and `baseUrl` (default https://api.telegram.org)",
 	Validate:       validate,
-	Example:        map[string]any{"type": "TELEGRAM_CONNECTION", "nickname": "founders", "botToken": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "chatId": "-1001234567890"},
-	New:            func(env notify.ChannelEnv) notify.Channel { return &Channel{http: env.HTTP} },
+	// A bot may send 20 messages a minute to one group (and about one a
+	// second to one chat).
+	RateLimit: 20,
+	Example:   map[string]any{"type": "TELEGRAM_CONNECTION", "nickname": "founders", "botToken": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "chatId": "-1001234567890"},
+	New:       func(env notify.ChannelEnv) notify.Channel { return &Channel{http: env.HTTP} },
 })
 
 func validate(c *models.Connection, s *Settings) []models.FieldError {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 // Source reads Bluesky's firehose. It is safe for concurrent use.
@@ -31,43 +32,37 @@ var (
 	_ sources.Streamer = (*Source)(nil)
 )
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source. It is the option type of every source, but
+// a firehose has no requests to rate-limit and keeps no clock: of the
+// shared options only WithLogger means something here.
+type Option = fetch.Option
 
 // WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
+var WithLogger = fetch.WithLogger
 
 // WithHTTPClient sets the client the WebSocket handshake is made with.
 func WithHTTPClient(c *http.Client) Option {
-	return func(s *Source) {
+	return fetch.Own(func(s *Source) {
 		if c != nil {
 			s.http = c
 		}
-	}
+	})
 }
 
 // WithPollWindow sets how long a Poll listens (default 5 s).
 func WithPollWindow(d time.Duration) Option {
-	return func(s *Source) {
+	return fetch.Own(func(s *Source) {
 		if d > 0 {
 			s.window = d
 		}
-	}
+	})
 }
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
-	s := &Source{cfg: cfg.WithDefaults(), log: slog.Default(), http: &http.Client{Timeout: 30 * time.Second}, window: pollWindow}
-	for _, o := range opts {
-		o(s)
-	}
-	s.log = s.log.With("source", "bluesky")
+	o := fetch.Apply(opts)
+	s := &Source{cfg: cfg.WithDefaults(), log: o.Log.With("source", "bluesky"), http: &http.Client{Timeout: fetch.DefaultTimeout}, window: pollWindow}
+	fetch.ApplyOwn(o, s)
 	return s
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -30,7 +31,7 @@ const (
 	// pageSize is the limit asked for.
 	pageSize = 100
 	// DefaultTimeout bounds each HTTP request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a response body.
 	maxBodyBytes = 8 << 20
 	// overlap is how far below the newest post returned the next poll
@@ -47,81 +48,47 @@ const (
 	defaultBlock = 5 * time.Minute
 	// highUsage is the usage percentage at which every process holds back.
 	highUsage = 95
-	userAgent = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // Source reads Facebook Page posts. It is safe for concurrent use by many
 // managers.
 type Source struct {
-	cfg     Config
-	proof   string // appsecret_proof, "" without an app secret
-	redact  func(string) string
-	http    *resty.Client
-	api     *fetch.Client
-	log     *slog.Logger
-	now     func() time.Time
-	timeout time.Duration
+	cfg    Config
+	proof  string // appsecret_proof, "" without an app secret
+	redact func(string) string
+	api    *fetch.Client
+	log    *slog.Logger
 }
 
 var _ sources.Source = (*Source)(nil)
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks are shared (default: this
-// process only, a *sources.MemoryRateState).
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg:     cfg,
-		proof:   appSecretProof(cfg.AppSecret, cfg.AccessToken),
-		log:     slog.Default(),
-		now:     time.Now,
-		timeout: DefaultTimeout,
-		api: &fetch.Client{
-			Source:  "facebook",
-			Rate:    &sources.MemoryRateState{},
-			RateKey: rateKey(cfg),
-			MaxBody: maxBodyBytes,
-		},
+	proof := appSecretProof(cfg.AppSecret, cfg.AccessToken)
+	secrets := []string{cfg.AccessToken, cfg.AppSecret, proof}
+	api, o := fetch.New(fetch.Platform{
+		Name:    "facebook",
+		RateKey: rateKey(cfg),
+		Timeout: DefaultTimeout,
+		MaxBody: maxBodyBytes,
+		Secrets: secrets,
+	}, opts)
+	return &Source{
+		cfg: cfg, proof: proof, redact: fetch.Redactor(secrets...),
+		api: api, log: o.Log,
 	}
-	for _, o := range opts {
-		o(s)
-	}
-	s.log = s.log.With("source", "facebook")
-	s.api.Now, s.api.Timeout = s.now, s.timeout
-	s.redact = fetch.Redactor(cfg.AccessToken, cfg.AppSecret, s.proof)
-	s.http = fetch.NewHTTP(s.timeout, maxBodyBytes, userAgent, s.log, cfg.AccessToken, cfg.AppSecret, s.proof)
-	s.api.HTTP = s.http
-	return s
 }
 
 // appSecretProof is the hex HMAC-SHA256 of the token keyed by the app
@@ -170,70 +137,36 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	now := s.now()
+	now := s.api.Now()
 
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("facebook: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
+	cur, _ := cursors.Decode[cursor](log, "facebook", raw, cursorVersion)
+	reads := make([]window.Read[models.Post], len(pages))
+	for i, pg := range pages {
+		reads[i] = window.Read[models.Post]{Key: pg, Attrs: []any{"page", pg}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+			return s.read(ctx, log, pg, r, budget)
+		}}
 	}
-	next := cursor{Version: cursorVersion, Pages: map[string]window.Window{}}
+	polled, err := window.PollEach(ctx, log, cur.Pages, reads, now, m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
+	if err != nil {
+		return sources.Result{}, err
+	}
+	next := cursor{Version: cursorVersion, Pages: polled.Next}
 	var posts []models.Post
 	seen := map[string]bool{}
-	for i, pg := range pages {
-		w, known := cur.Pages[pg]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		read := func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
-			return s.read(ctx, log, pg, r, budget)
-		}
-		res, err := window.Poll(ctx, w, read, window.Options{
-			Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known,
-		})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			// Keep what the pages before read; this page and the rest
-			// keep their windows and are read after the block.
-			log.Info("facebook: rate limited mid-poll; the remaining pages are read after the block", "page", pg)
-			for _, rest := range pages[i:] {
-				if w, ok := cur.Pages[rest]; ok {
-					next.Pages[rest] = w
-				}
-			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		if res.Truncated {
-			lvl := slog.LevelWarn
-			if !known {
-				lvl = slog.LevelDebug
-			}
-			log.Log(ctx, lvl, "facebook: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
-				"page", pg, "pages", s.cfg.MaxPages)
-		}
-		next.Pages[pg] = res.Next
-		for _, it := range res.Fresh {
-			// A post on two pages' feeds (a visitor post, a collaboration)
-			// is returned once.
-			if !seen[it.ID] {
-				seen[it.ID] = true
-				posts = append(posts, it.Value)
-			}
+	for _, it := range polled.Fresh {
+		// A post on two pages' feeds (a visitor post, a collaboration)
+		// is returned once.
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			posts = append(posts, it.Value)
 		}
 	}
 	slices.SortStableFunc(posts, func(a, b models.Post) int {
 		return cmp.Or(a.Time.Compare(b.Time.Time), window.CompareIDs(a.ID, b.ID))
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("facebook: encoding cursor: %w", err)
-	}
 	log.Debug("facebook poll done", "pages", len(pages), "posts", len(posts))
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("facebook", posts, next)
 }
 
 // feedPages returns the manager's pages, trimmed, each once.
@@ -316,7 +249,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, path string, q url.V
 		q.Set("appsecret_proof", s.proof)
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	if resp != nil && resp.RawResponse != nil {
 		s.observeUsage(ctx, log, resp.Header())
 	}
@@ -343,7 +276,7 @@ func cloneValues(q url.Values) url.Values {
 // *sources.RateLimitError for a throttling code or a 429, a *RequestError
 // wrapping the *GraphError otherwise.
 func (s *Source) statusError(ctx context.Context, log *slog.Logger, path string, resp *resty.Response) error {
-	code, now := resp.StatusCode(), s.now()
+	code, now := resp.StatusCode(), s.api.Now()
 	var body struct {
 		Error *GraphError `json:"error"`
 	}
@@ -431,7 +364,7 @@ func (s *Source) observeUsage(ctx context.Context, log *slog.Logger, h http.Head
 	if peak < highUsage {
 		return
 	}
-	until := s.now().Add(s.estimate(h, s.now()))
+	until := s.api.Now().Add(s.estimate(h, s.api.Now()))
 	log.Warn("facebook: rate limit nearly used up; holding back", "usage_percent", peak, "until", until.UTC().Format(time.RFC3339))
 	s.api.Block(ctx, log, until)
 }

@@ -1,12 +1,10 @@
 package facebook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"reflect"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 // token is the one in the fixtures' paging.next URLs.
@@ -27,23 +26,18 @@ const (
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if cfg.AccessToken == "" {
 		cfg.AccessToken = token
 	}
-	src := New(cfg, WithClock(clock.Now), WithRateState(rate), WithLogger(log))
-	return &env{src: src, clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(cfg, e.Options()...)
+	return e
 }
 
 // leaked reports whether a credential shows in s.
@@ -52,20 +46,7 @@ func leaked(s string) bool {
 }
 
 func manager(pages ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/fb"},
-		ID:     "fb",
-		Source: models.Source{Type: "FACEBOOK", Settings: models.SettingsOf(Settings{Pages: pages}), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"acme"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
-}
-
-func ts(s string) models.Timestamp {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return models.NewTimestamp(t)
+	return sourcetest.Manager("fb", Type, Settings{Pages: pages}, "acme")
 }
 
 func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
@@ -111,19 +92,19 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 
 	acme := models.User{ID: "104958162837", Name: "Acme Inc.", URL: "https://www.facebook.com/104958162837"}
 	wantPosts := []models.Post{
-		{Type: "FACEBOOK_POST", Time: ts("2026-06-13T12:00:00Z"), ID: "104958162837_1234567890123456",
+		{Type: "FACEBOOK_POST", Time: sourcetest.Time("2026-06-13T12:00:00Z"), ID: "104958162837_1234567890123456",
 			Text: "A post whose author and permalink the token may not see",
 			URL:  "https://www.facebook.com/104958162837/posts/1234567890123456"},
-		{Type: "FACEBOOK_POST", Time: ts("2026-06-13T12:03:00Z"), ID: "104958162837_1234567890123457",
+		{Type: "FACEBOOK_POST", Time: sourcetest.Time("2026-06-13T12:03:00Z"), ID: "104958162837_1234567890123457",
 			URL: "https://www.facebook.com/104958162837/posts/1234567890123457", User: acme},
-		{Type: "FACEBOOK_POST", Time: ts("2026-06-13T12:05:00Z"), ID: "104958162837_1234567890123458",
+		{Type: "FACEBOOK_POST", Time: sourcetest.Time("2026-06-13T12:05:00Z"), ID: "104958162837_1234567890123458",
 			Text: "Visitor post: your support team was great",
 			URL:  "https://www.facebook.com/permalink.php?story_fbid=pfbid02abc&id=104958162837",
 			User: models.User{ID: "100087654321098", Name: "Jane Doe", URL: "https://www.facebook.com/100087654321098"}},
-		{Type: "FACEBOOK_POST", Time: ts("2026-06-13T12:08:00Z"), ID: "104958162837_1234567890123459",
+		{Type: "FACEBOOK_POST", Time: sourcetest.Time("2026-06-13T12:08:00Z"), ID: "104958162837_1234567890123459",
 			Text: "Brand monitoring tips for small teams",
 			URL:  "https://www.facebook.com/104958162837/posts/1234567890123459", User: acme},
-		{Type: "FACEBOOK_POST", Time: ts("2026-06-13T12:10:00Z"), ID: "104958162837_1234567890123460",
+		{Type: "FACEBOOK_POST", Time: sourcetest.Time("2026-06-13T12:10:00Z"), ID: "104958162837_1234567890123460",
 			Text: "We're hiring! Also: anyone know a good social listening tool? 🙏",
 			URL:  "https://www.facebook.com/104958162837/posts/1234567890123460", User: acme},
 	}
@@ -140,7 +121,7 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 	if !strings.Contains(string(b), `"text":""`) {
 		t.Errorf("a post without a message must carry text \"\": %s", b)
 	}
-	if leaked(string(res.Cursor)) || leaked(e.logs.String()) {
+	if leaked(string(res.Cursor)) || leaked(e.Logs.String()) {
 		t.Error("a credential leaked into the cursor or the logs")
 	}
 }
@@ -215,20 +196,9 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			api := fakes.NewReplay(t, tt.answers...)
 			e := newEnv(t, Config{BaseURL: api.URL + "/v21.0", AppSecret: appSecret})
 			res, err := e.src.Poll(context.Background(), manager("acmeinc"), nil)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("error %q is not %q", err, tt.is)
-			}
-			if tt.msg != "" && err.Error() != tt.msg {
-				t.Errorf("error =\n%s\nwant\n%s", err, tt.msg)
-			}
-			if res.Cursor != nil || res.Posts != nil {
-				t.Error("a failed poll returned posts or a cursor")
-			}
-			if leaked(err.Error()) || leaked(e.logs.String()) {
-				t.Errorf("a credential leaked:\n%s\n%s", err, e.logs)
+			sourcetest.Failed(t, res, err, tt.is, tt.msg)
+			if leaked(err.Error()) || leaked(e.Logs.String()) {
+				t.Errorf("a credential leaked:\n%s\n%s", err, e.Logs)
 			}
 			if tt.until.IsZero() {
 				return
@@ -237,14 +207,8 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			if !errors.As(err, &rl) || !rl.Until.Equal(tt.until) || rl.Source != "facebook" {
 				t.Fatalf("error = %v, want rate limited until %s", err, tt.until)
 			}
-			n := len(api.Requests())
-			other := New(Config{BaseURL: api.URL + "/v21.0", AccessToken: token}, WithClock(e.clock.Now), WithRateState(e.rate))
-			if _, err := other.Poll(context.Background(), manager("acmeinc"), nil); !errors.Is(err, sources.ErrRateLimited) {
-				t.Errorf("another process: %v, want rate limited", err)
-			}
-			if len(api.Requests()) != n {
-				t.Error("called the Graph API while blocked")
-			}
+			other := New(Config{BaseURL: api.URL + "/v21.0", AccessToken: token}, e.Elsewhere()...)
+			sourcetest.BlockedElsewhere(t, other, manager("acmeinc"), api)
 		})
 	}
 }
@@ -260,7 +224,7 @@ func TestHighUsageHoldsBackBeforeTheLimit(t *testing.T) {
 	if _, err := e.src.Poll(context.Background(), manager("acmeinc"), res.Cursor); !errors.Is(err, sources.ErrRateLimited) {
 		t.Errorf("next poll: %v, want held back", err)
 	}
-	e.clock.Add(defaultBlock + time.Second)
+	e.Clock.Add(defaultBlock + time.Second)
 	if _, err := e.src.Poll(context.Background(), manager("acmeinc"), res.Cursor); err != nil {
 		t.Errorf("after the block: %v", err)
 	}
@@ -289,29 +253,12 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	for i := range 20 {
 		add(post("222", i+1, now.Add(-time.Hour+time.Duration(i)*time.Minute)))
 	}
-	var got []string
-	var cur json.RawMessage
-	poll := func() int {
-		t.Helper()
-		res, err := e.src.Poll(context.Background(), m, cur)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur = res.Cursor
-		for i := 1; i < len(res.Posts); i++ {
-			if res.Posts[i].Time.Before(res.Posts[i-1].Time.Time) {
-				t.Errorf("posts not oldest first at %d", i)
-			}
-		}
-		for _, p := range res.Posts {
-			got = append(got, p.ID)
-		}
-		return len(res.Posts)
-	}
+	polls := sourcetest.NewPoller(t, e.src, m)
+	poll := func() int { return len(polls.Poll()) }
 	if n := poll(); n != 250 {
 		t.Fatalf("first poll: %d, want 250", n)
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	add(post("111", 500, now.Add(30*time.Second)))
 	add(post("111", 501, now.Add(30*time.Second)))
 	add(post("222", 500, now.Add(40*time.Second)))
@@ -321,7 +268,7 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	// A post that reached the feed late (a scheduled post), 2 minutes
 	// before the newest.
 	add(post("111", 502, now.Add(-90*time.Second)))
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if n := poll(); n != 1 {
 		t.Fatalf("third poll: %d, want the late one", n)
 	}
@@ -330,16 +277,14 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	fb.Add(post("333", 1, now.Add(-2*time.Hour)))
 	want = append(want, "333_1000001")
 	m.Source.Settings = models.SettingsOf(Settings{Pages: []string{"acmeinc", "333"}})
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if n := poll(); n != 1 {
 		t.Fatalf("fourth poll: %d, want the new page's post", n)
 	}
 	if n := poll(); n != 0 {
 		t.Fatalf("fifth poll: %d, want none", n)
 	}
-	if !sameSet(got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 }
 
 func TestPageBudgetLeavesAGapTheNextPollsRead(t *testing.T) {
@@ -348,34 +293,24 @@ func TestPageBudgetLeavesAGapTheNextPollsRead(t *testing.T) {
 	e := newEnv(t, Config{BaseURL: fb.URL + "/v21.0", MaxPages: 2})
 	m := manager("111")
 	fb.Add(post("111", 0, now.Add(-5*time.Hour)))
-	res, err := e.src.Poll(context.Background(), m, nil)
-	if err != nil || len(res.Posts) != 1 {
-		t.Fatalf("first poll: %v %d", err, len(res.Posts))
+	polls := sourcetest.NewPoller(t, e.src, m)
+	if n := len(polls.Poll()); n != 1 {
+		t.Fatalf("first poll: %d posts, want 1", n)
 	}
-	var want, got []string
+	polls.Got = nil
+	var want []string
 	for i := range 450 {
 		p := post("111", i+1, now.Add(-4*time.Hour+time.Duration(i)*10*time.Second))
 		want = append(want, p.ID)
 		fb.Add(p)
 	}
-	cur := res.Cursor
 	for poll := range 4 {
-		e.clock.Add(time.Minute)
-		res, err := e.src.Poll(context.Background(), m, cur)
-		if err != nil {
-			t.Fatal(err)
+		e.Clock.Add(time.Minute)
+		if n := len(polls.Poll()); poll == 0 && n != 200 {
+			t.Fatalf("second poll: %d, want the newest 200", n)
 		}
-		if poll == 0 && len(res.Posts) != 200 {
-			t.Fatalf("second poll: %d, want the newest 200", len(res.Posts))
-		}
-		for _, p := range res.Posts {
-			got = append(got, p.ID)
-		}
-		cur = res.Cursor
 	}
-	if !sameSet(got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 	if q := fb.Requests()[3]; !q.Has("until") {
 		t.Errorf("the poll after a cut-short one did not read the gap first: %v", q)
 	}
@@ -402,27 +337,6 @@ func TestRateLimitMidPollKeepsWhatWasRead(t *testing.T) {
 	if _, ok := c.Pages["acmeinc"]; !ok {
 		t.Error("the page read has no window")
 	}
-}
-
-func unique(list []string) map[string]bool {
-	m := map[string]bool{}
-	for _, s := range list {
-		m[s] = true
-	}
-	return m
-}
-
-func sameSet(got, want []string) bool {
-	u := unique(got)
-	if len(u) != len(got) || len(u) != len(want) {
-		return false
-	}
-	for _, w := range want {
-		if !u[w] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestPagesAreChecked(t *testing.T) {

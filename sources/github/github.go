@@ -15,11 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -28,7 +27,7 @@ const (
 	pageSize = 100
 	// searchPages is how deep search pages: it serves 1000 results.
 	searchPages    = 10
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	maxBodyBytes   = 16 << 20
 	// overlap: items reach the search index a little after creation.
 	overlap       = 5 * time.Minute
@@ -37,17 +36,14 @@ const (
 	// secondaryBlock is the wait after a secondary rate limit that names
 	// none: GitHub asks for at least a minute.
 	secondaryBlock = time.Minute
-	userAgent      = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 	apiVersion     = "2022-11-28"
 )
 
 // Source reads GitHub. It is safe for concurrent use.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -70,22 +66,14 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg: cfg,
-		api: &fetch.Client{Source: "github", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
-	s.log = s.log.With("source", "github")
-	s.api.Now = s.now
-	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, userAgent, s.log, cfg.Token).
+	api, o := fetch.New(fetch.Platform{Name: "github", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.Token}}, opts)
+	api.HTTP.
 		SetHeader("Accept", "application/vnd.github+json").
 		SetHeader("X-GitHub-Api-Version", apiVersion)
 	if cfg.Token != "" {
-		s.http.SetAuthToken(cfg.Token)
+		api.HTTP.SetAuthToken(cfg.Token)
 	}
-	s.api.HTTP = s.http
-	return s
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // plan is what a manager reads.
@@ -187,62 +175,33 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("github: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
-	type read struct {
-		key string
-		fn  window.Reader[models.Post]
-	}
-	var reads []read
+	cur, _ := cursors.Decode[cursor](log, "github", raw, cursorVersion)
+	var reads []window.Read[models.Post]
 	if p.query != "" {
-		reads = append(reads, read{"search:" + p.query, func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads = append(reads, window.Read[models.Post]{Key: "search:" + p.query, Attrs: []any{"query", p.query}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.search(ctx, log, p.query, r, budget)
 		}})
 	}
 	for _, repo := range p.comments {
-		reads = append(reads, read{"comments:" + repo, func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads = append(reads, window.Read[models.Post]{Key: "comments:" + repo, Attrs: []any{"repo", repo}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.comments(ctx, log, repo, r, budget)
 		}})
 	}
-	now := s.now()
-	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.api.Now(), m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
+	if err != nil {
+		return sources.Result{}, err
+	}
+	next := cursor{Version: cursorVersion, Windows: polled.Next}
 	byID := map[string]models.Post{}
-	for i, rd := range reads {
-		w, known := cur.Windows[rd.key]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		res, err := window.Poll(ctx, w, rd.fn, window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			for _, rest := range reads[i:] {
-				if w, ok := cur.Windows[rest.key]; ok {
-					next.Windows[rest.key] = w
-				}
-			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		next.Windows[rd.key] = res.Next
-		for _, it := range res.Fresh {
-			byID[it.ID] = it.Value
-		}
+	for _, it := range polled.Fresh {
+		byID[it.ID] = it.Value
 	}
 	posts := slices.Collect(maps.Values(byID))
 	slices.SortFunc(posts, func(a, b models.Post) int {
 		return cmp.Or(a.Time.Compare(b.Time.Time), strings.Compare(a.ID, b.ID))
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("github: encoding cursor: %w", err)
-	}
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("github", posts, next)
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
@@ -335,11 +294,11 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, resource, path strin
 		return nil, err
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	if err != nil {
 		return nil, api.TransportError(ctx, log, http.MethodGet, path, err)
 	}
-	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	code, h, now := resp.StatusCode(), resp.Header(), s.api.Now()
 	reset, hasReset := fetch.EpochSeconds(h.Get("X-RateLimit-Reset"), now)
 	exhausted := h.Get("X-RateLimit-Remaining") == "0"
 	if code == http.StatusOK {

@@ -1,11 +1,9 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,34 +13,27 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, baseURL string) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	src := New(Config{BaseURL: baseURL, Token: "ghp_secret"}, WithClock(clock.Now), WithRateState(rate), WithLogger(log))
-	return &env{src: src, clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(Config{BaseURL: baseURL, Token: "ghp_secret"}, e.Options()...)
+	return e
 }
 
 func manager(s Settings, include ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/gh"},
-		ID:     "gh",
-		Source: models.Source{Type: Type, Include: include, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot", "social listening"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	m := sourcetest.Manager("gh", Type, s, "earshot", "social listening")
+	m.Source.Include = include
+	return m
 }
 
 func TestSearchAndCommentsMapAndAdvance(t *testing.T) {
@@ -83,7 +74,7 @@ func TestSearchAndCommentsMapAndAdvance(t *testing.T) {
 	if string(got) != string(w) {
 		t.Errorf("posts =\n%s\nwant (the old comment edited today dropped)\n%s", got, w)
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if _, err := e.src.Poll(context.Background(), m, res.Cursor); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +85,7 @@ func TestSearchAndCommentsMapAndAdvance(t *testing.T) {
 	if got := reqs[3].URL.Query().Get("since"); got != "2026-06-13T12:05:00Z" {
 		t.Errorf("second comments since = %s", got)
 	}
-	if strings.Contains(e.logs.String(), "ghp_secret") {
+	if strings.Contains(e.Logs.String(), "ghp_secret") {
 		t.Error("token logged")
 	}
 }
@@ -140,7 +131,7 @@ func TestRateLimitsAndErrors(t *testing.T) {
 			if !errors.As(err, &rl) || !rl.Until.Equal(tt.until) {
 				t.Fatalf("until %v, want %v", err, tt.until)
 			}
-			other := New(Config{BaseURL: api.URL}, WithClock(e.clock.Now), WithRateState(e.rate))
+			other := New(Config{BaseURL: api.URL}, e.Elsewhere()...)
 			if _, err := other.Poll(context.Background(), manager(Settings{Query: "x"}), nil); !errors.Is(err, sources.ErrRateLimited) || len(api.Requests()) != 1 {
 				t.Errorf("another process: %v, %d requests", err, len(api.Requests()))
 			}
@@ -206,7 +197,7 @@ func TestSearchPagesAndLeavesAGap(t *testing.T) {
 	// A budget of one page on a later poll: the rest is a gap the next
 	// poll reads first.
 	e.src.cfg.MaxPages = 1
-	e.clock.Add(3 * time.Hour)
+	e.Clock.Add(3 * time.Hour)
 	api.Script(page(-200, 100, 300), page(-100, 100, 300))
 	res2, err := e.src.Poll(context.Background(), manager(Settings{Query: "x"}), res.Cursor)
 	if err != nil || len(res2.Posts) != 100 {

@@ -14,11 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -27,7 +26,7 @@ const (
 	// pageSize is the hitsPerPage asked for.
 	pageSize = 100
 	// DefaultTimeout bounds each HTTP request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a response body; a full page is ~300 KiB.
 	maxBodyBytes = 8 << 20
 	// overlap is how far below the newest item returned the next poll
@@ -42,79 +41,41 @@ const (
 	// allows 10,000 requests an hour from one address.
 	defaultBlock = 5 * time.Minute
 	searchPath   = "/search_by_date"
-	userAgent    = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // Source reads Hacker News items. It is safe for concurrent use by many
 // managers.
 type Source struct {
-	cfg     Config
-	http    *resty.Client
-	api     *fetch.Client
-	log     *slog.Logger
-	now     func() time.Time
-	timeout time.Duration
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var _ sources.Source = (*Source)(nil)
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks are shared (default: this
-// process only, a *sources.MemoryRateState).
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg:     cfg,
-		log:     slog.Default(),
-		now:     time.Now,
-		timeout: DefaultTimeout,
-		api: &fetch.Client{
-			Source: "hackernews",
-			Rate:   &sources.MemoryRateState{},
-			// The API limits each address, and all processes of one
-			// deployment usually share one.
-			RateKey: "hackernews",
-			MaxBody: maxBodyBytes,
-		},
-	}
-	for _, o := range opts {
-		o(s)
-	}
-	s.log = s.log.With("source", "hackernews")
-	s.api.Now, s.api.Timeout = s.now, s.timeout
-	s.http = fetch.NewHTTP(s.timeout, maxBodyBytes, userAgent, s.log)
-	s.api.HTTP = s.http
-	return s
+	api, o := fetch.New(fetch.Platform{
+		Name: "hackernews",
+		// The API limits each address, and all processes of one
+		// deployment usually share one.
+		RateKey: "hackernews",
+		Timeout: DefaultTimeout,
+		MaxBody: maxBodyBytes,
+	}, opts)
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // cursor is what Poll hands back to be stored: a window per search. Its
@@ -172,54 +133,24 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	now := s.now()
+	now := s.api.Now()
 
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("hackernews: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
-	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
-	byID := map[string]models.Post{}
+	cur, _ := cursors.Decode[cursor](log, "hackernews", raw, cursorVersion)
+	reads := make([]window.Read[models.Post], len(list))
 	for i, se := range list {
-		w, known := cur.Windows[se.key()]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		read := func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+		reads[i] = window.Read[models.Post]{Key: se.key(), Attrs: []any{"query", se.query}, Read: func(ctx context.Context, r window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
 			return s.read(ctx, log, se, r, budget)
-		}
-		res, err := window.Poll(ctx, w, read, window.Options{
-			Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known,
-		})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			// Keep what the searches before read; this search and the
-			// rest keep their windows and are read after the block.
-			log.Info("hackernews: rate limited mid-poll; the remaining searches are read after the block", "query", se.query)
-			for _, rest := range list[i:] {
-				if w, ok := cur.Windows[rest.key()]; ok {
-					next.Windows[rest.key()] = w
-				}
-			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		if res.Truncated {
-			lvl := slog.LevelWarn
-			if !known {
-				lvl = slog.LevelDebug
-			}
-			log.Log(ctx, lvl, "hackernews: page budget used before the cursor; the rest is read next poll (on a first poll: skipped)",
-				"query", se.query, "pages", s.cfg.MaxPages)
-		}
-		next.Windows[se.key()] = res.Next
-		for _, it := range res.Fresh {
-			byID[it.ID] = it.Value
-		}
+		}}
+	}
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, now, m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
+	if err != nil {
+		return sources.Result{}, err
+	}
+	next := cursor{Version: cursorVersion, Windows: polled.Next}
+	byID := map[string]models.Post{}
+	for _, it := range polled.Fresh {
+		byID[it.ID] = it.Value
 	}
 	posts := slices.Collect(maps.Values(byID))
 	slices.SortFunc(posts, func(a, b models.Post) int {
@@ -228,12 +159,8 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		}
 		return window.CompareIDs(a.ID, b.ID)
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("hackernews: encoding cursor: %w", err)
-	}
 	log.Debug("hackernews poll done", "searches", len(list), "posts", len(posts))
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("hackernews", posts, next)
 }
 
 // read pages through the items of r, newest first.
@@ -284,11 +211,11 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, q url.Values) ([]byt
 		return nil, err
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + searchPath)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + searchPath)
 	if err != nil {
 		return nil, s.api.TransportError(ctx, log, http.MethodGet, searchPath, err)
 	}
-	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	code, h, now := resp.StatusCode(), resp.Header(), s.api.Now()
 	if code == http.StatusOK {
 		log.Debug("hackernews request", "method", http.MethodGet, "path", searchPath, "status", code,
 			"bytes", len(resp.Body()), "latency", time.Since(start))

@@ -1,12 +1,10 @@
 package hackernews
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"reflect"
 	"strings"
@@ -16,42 +14,25 @@ import (
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, baseURL string, maxPages int) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	src := New(Config{BaseURL: baseURL, MaxPages: maxPages}, WithClock(clock.Now), WithRateState(rate), WithLogger(log))
-	return &env{src: src, clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(Config{BaseURL: baseURL, MaxPages: maxPages}, e.Options()...)
+	return e
 }
 
 func manager(query string, keywords ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/hn"},
-		ID:     "hn",
-		Source: models.Source{Type: "HACKERNEWS", Settings: models.SettingsOf(Settings{Query: query}), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: "MENTIONS"}},
-	}
-}
-
-func ts(s string) models.Timestamp {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return models.NewTimestamp(t)
+	return sourcetest.Manager("hn", Type, Settings{Query: query}, keywords...)
 }
 
 func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
@@ -85,34 +66,34 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 
 	wantPosts := []models.Post{
 		{
-			Type: "HACKERNEWS_STORY", Time: ts("2026-06-13T12:00:00Z"), ID: "40122900",
+			Type: "HACKERNEWS_STORY", Time: sourcetest.Time("2026-06-13T12:00:00Z"), ID: "40122900",
 			Title: "Social listening, explained", Text: "",
 			URL:   "https://news.ycombinator.com/item?id=40122900",
 			User:  models.User{ID: "linker", Name: "linker", URL: "https://news.ycombinator.com/user?id=linker"},
 			Story: []string{"https://example.com/social-listening"},
 		},
 		{
-			Type: "HACKERNEWS_COMMENT", Time: ts("2026-06-13T12:03:00Z"), ID: "40123010",
+			Type: "HACKERNEWS_COMMENT", Time: sourcetest.Time("2026-06-13T12:03:00Z"), ID: "40123010",
 			Text:   "[flagged] social listening spam",
 			URL:    "https://news.ycombinator.com/item?id=40123010",
 			Parent: &models.Parent{ID: "40123000", URL: "https://news.ycombinator.com/item?id=40123000"},
 		},
 		{
-			Type: "HACKERNEWS_STORY", Time: ts("2026-06-13T12:05:00Z"), ID: "40123400",
+			Type: "HACKERNEWS_STORY", Time: sourcetest.Time("2026-06-13T12:05:00Z"), ID: "40123400",
 			Title: "Ask HN: Listening for brand mentions?",
 			Text:  "Which social listening tools do you use?\n\nWe're a team of 5 > budget is tight.",
 			URL:   "https://news.ycombinator.com/item?id=40123400",
 			User:  models.User{ID: "asker", Name: "asker", URL: "https://news.ycombinator.com/user?id=asker"},
 		},
 		{
-			Type: "HACKERNEWS_STORY", Time: ts("2026-06-13T12:08:00Z"), ID: "40123300",
+			Type: "HACKERNEWS_STORY", Time: sourcetest.Time("2026-06-13T12:08:00Z"), ID: "40123300",
 			Title: "Show HN: Earshot – self-hosted social listening",
 			URL:   "https://news.ycombinator.com/item?id=40123300",
 			User:  models.User{ID: "founder", Name: "founder", URL: "https://news.ycombinator.com/user?id=founder"},
 			Story: []string{"https://github.com/earshothq/earshot"},
 		},
 		{
-			Type: "HACKERNEWS_COMMENT", Time: ts("2026-06-13T12:10:00Z"), ID: "40123456",
+			Type: "HACKERNEWS_COMMENT", Time: sourcetest.Time("2026-06-13T12:10:00Z"), ID: "40123456",
 			Text: "We use a social listening tool & it's fine.\n\nCosts < $100/mo: https://example.com/pricing\n\nDisclaimer: not affiliated.",
 			URL:  "https://news.ycombinator.com/item?id=40123456",
 			User: models.User{ID: "pg_fan", Name: "pg_fan", URL: "https://news.ycombinator.com/user?id=pg_fan"},
@@ -200,18 +181,7 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			api := fakes.NewReplay(t, tt.answers...)
 			e := newEnv(t, api.URL+"/api/v1", 5)
 			res, err := e.src.Poll(context.Background(), manager("earshot"), nil)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("error %q is not %q", err, tt.is)
-			}
-			if tt.msg != "" && err.Error() != tt.msg {
-				t.Errorf("error =\n%s\nwant\n%s", err, tt.msg)
-			}
-			if res.Cursor != nil || res.Posts != nil {
-				t.Error("a failed poll returned posts or a cursor")
-			}
+			sourcetest.Failed(t, res, err, tt.is, tt.msg)
 			if tt.until.IsZero() {
 				return
 			}
@@ -219,14 +189,8 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			if !errors.As(err, &rl) || !rl.Until.Equal(tt.until) {
 				t.Fatalf("error = %v, want rate limited until %s", err, tt.until)
 			}
-			n := len(api.Requests())
-			other := New(Config{BaseURL: api.URL + "/api/v1"}, WithClock(e.clock.Now), WithRateState(e.rate))
-			if _, err := other.Poll(context.Background(), manager("earshot"), nil); !errors.Is(err, sources.ErrRateLimited) {
-				t.Errorf("another process: %v, want rate limited", err)
-			}
-			if len(api.Requests()) != n {
-				t.Error("called the API while blocked")
-			}
+			other := New(Config{BaseURL: api.URL + "/api/v1"}, e.Elsewhere()...)
+			sourcetest.BlockedElsewhere(t, other, manager("earshot"), api)
 		})
 	}
 }
@@ -257,29 +221,12 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 		}
 		add(item(id, now.Add(-20*time.Hour+time.Duration(i)*time.Minute), text))
 	}
-	var got []string
-	var cur json.RawMessage
-	poll := func() int {
-		t.Helper()
-		res, err := e.src.Poll(context.Background(), m, cur)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur = res.Cursor
-		for i := 1; i < len(res.Posts); i++ {
-			if res.Posts[i].Time.Before(res.Posts[i-1].Time.Time) {
-				t.Errorf("posts not oldest first at %d", i)
-			}
-		}
-		for _, p := range res.Posts {
-			got = append(got, p.ID)
-		}
-		return len(res.Posts)
-	}
+	polls := sourcetest.NewPoller(t, e.src, m)
+	poll := func() int { return len(polls.Poll()) }
 	if n := poll(); n != 230 {
 		t.Fatalf("first poll: %d, want 230", n)
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	// New items, and one that reached the index late (5 minutes old).
 	for i := range 5 {
 		id++
@@ -290,17 +237,15 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	}
 	id++
 	add(item(id, now.Add(-5*time.Minute+time.Minute), "late earshot"))
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if n := poll(); n != 1 {
 		t.Fatalf("third poll: %d, want the late one", n)
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if n := poll(); n != 0 {
 		t.Fatalf("fourth poll: %d, want none", n)
 	}
-	if !sameSet(got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 	// The filter is the window: each search after the first poll starts at
 	// the newest item less the overlap.
 	var last url.Values
@@ -321,36 +266,26 @@ func TestPageBudget(t *testing.T) {
 		e := newEnv(t, hn.URL+"/api/v1", 2)
 		m := manager("earshot")
 		hn.Add(item(1, now.Add(-2*time.Hour), "earshot"))
-		res, err := e.src.Poll(context.Background(), m, nil)
-		if err != nil || len(res.Posts) != 1 {
-			t.Fatalf("first poll: %v %d", err, len(res.Posts))
+		polls := sourcetest.NewPoller(t, e.src, m)
+		if n := len(polls.Poll()); n != 1 {
+			t.Fatalf("first poll: %d posts, want 1", n)
 		}
-		var want, got []string
+		polls.Got = nil
+		var want []string
 		for i := range 450 {
 			it := item(int64(1000+i), now.Add(-time.Hour+time.Duration(i)*5*time.Second), "earshot")
 			want = append(want, fmt.Sprint(it.ID))
 			hn.Add(it)
 		}
-		cur := res.Cursor
 		// The newest 200, then the gap, 200 items at a time (the oldest
 		// item read is read again: the gap ends at its second).
 		for poll, n := range []int{200, 199, 51, 0} {
-			e.clock.Add(time.Minute)
-			res, err := e.src.Poll(context.Background(), m, cur)
-			if err != nil {
-				t.Fatal(err)
+			e.Clock.Add(time.Minute)
+			if got := len(polls.Poll()); got != n {
+				t.Fatalf("poll %d: %d posts, want %d", poll+2, got, n)
 			}
-			if len(res.Posts) != n {
-				t.Fatalf("poll %d: %d posts, want %d", poll+2, len(res.Posts), n)
-			}
-			for _, p := range res.Posts {
-				got = append(got, p.ID)
-			}
-			cur = res.Cursor
 		}
-		if !sameSet(got, want) {
-			t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
-		}
+		sourcetest.EachOnce(t, polls.Got, want)
 	})
 	t.Run("more results than the API pages through", func(t *testing.T) {
 		hn := fakes.NewHackerNews()
@@ -358,53 +293,21 @@ func TestPageBudget(t *testing.T) {
 		e := newEnv(t, hn.URL+"/api/v1", 20)
 		m := manager("earshot")
 		hn.Add(item(1, now.Add(-3*time.Hour), "earshot"))
-		res, err := e.src.Poll(context.Background(), m, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want, got []string
+		polls := sourcetest.NewPoller(t, e.src, m)
+		polls.Poll()
+		polls.Got = nil
+		var want []string
 		for i := range 1500 {
 			it := item(int64(1000+i), now.Add(-2*time.Hour+time.Duration(i)*time.Second), "earshot")
 			want = append(want, fmt.Sprint(it.ID))
 			hn.Add(it)
 		}
-		cur := res.Cursor
 		for range 3 {
-			e.clock.Add(time.Minute)
-			res, err := e.src.Poll(context.Background(), m, cur)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range res.Posts {
-				got = append(got, p.ID)
-			}
-			cur = res.Cursor
+			e.Clock.Add(time.Minute)
+			polls.Poll()
 		}
-		if !sameSet(got, want) {
-			t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
-		}
+		sourcetest.EachOnce(t, polls.Got, want)
 	})
-}
-
-func unique(list []string) map[string]bool {
-	m := map[string]bool{}
-	for _, s := range list {
-		m[s] = true
-	}
-	return m
-}
-
-func sameSet(got, want []string) bool {
-	u := unique(got)
-	if len(u) != len(got) || len(u) != len(want) {
-		return false
-	}
-	for _, w := range want {
-		if !u[w] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestPlainText(t *testing.T) {

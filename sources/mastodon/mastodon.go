@@ -20,6 +20,7 @@ import (
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -29,7 +30,7 @@ const (
 	// and search).
 	pageSize = 40
 	// DefaultTimeout bounds each request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	maxBodyBytes   = 8 << 20
 	// overlap is how far below the newest status returned the next poll
 	// reads again: remote statuses reach an instance after they are
@@ -40,7 +41,6 @@ const (
 	// defaultBlock is the wait after a 429 that says nothing more: the
 	// limit is 300 requests per 5 minutes.
 	defaultBlock = 5 * time.Minute
-	userAgent    = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // ErrNoToken: status search was asked of an instance with no access
@@ -49,12 +49,9 @@ var ErrNoToken = errors.New("mastodon: status search needs an access token for t
 
 // Source reads Mastodon statuses. It is safe for concurrent use.
 type Source struct {
-	cfg          Config
-	http         *resty.Client
-	api          *fetch.Client
-	log          *slog.Logger
-	now          func() time.Time
-	allowPrivate bool
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -78,22 +75,13 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg: cfg,
-		api: &fetch.Client{Source: "mastodon", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate, s.allowPrivate = o.Log, o.Now, o.Rate, o.AllowPrivate
-	s.log = s.log.With("source", "mastodon")
-	s.api.Now = s.now
 	secrets := []string{cfg.AccessToken}
 	for _, t := range cfg.AccessTokens {
 		secrets = append(secrets, t)
 	}
-	s.http = fetch.NewGuardedHTTP(s.allowPrivate, DefaultTimeout, maxBodyBytes, userAgent, s.log, secrets...).
-		SetRedirectPolicy(resty.NoRedirectPolicy())
-	s.api.HTTP = s.http
-	return s
+	api, o := fetch.New(fetch.Platform{Name: "mastodon", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: secrets, UserURLs: true}, opts)
+	api.HTTP.SetRedirectPolicy(resty.NoRedirectPolicy())
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // read is one hashtag or the query of a manager.
@@ -200,57 +188,35 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("mastodon: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
+	cur, _ := cursors.Decode[cursor](log, "mastodon", raw, cursorVersion)
 	if cur.Instance != list[0].instance {
 		cur = cursor{}
 	}
-	now := s.now()
-	next := cursor{Version: cursorVersion, Instance: list[0].instance, Windows: map[string]window.Window{}}
-	byID := map[string]models.Post{}
+	reads := make([]window.Read[models.Post], len(list))
 	for i, r := range list {
-		if r.query != "" && s.token(r.instance) == "" {
-			return sources.Result{}, ErrNoToken
-		}
-		w, known := cur.Windows[r.key()]
-		if !known {
-			w = window.New(now, m.Source.BackfillOrDefault())
-		}
-		reader := func(ctx context.Context, rg window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
-			return s.read(ctx, log, r, rg, budget)
-		}
-		res, err := window.Poll(ctx, w, reader, window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit, Cold: !known})
-		if err != nil && i > 0 && errors.Is(err, sources.ErrRateLimited) {
-			for _, rest := range list[i:] {
-				if w, ok := cur.Windows[rest.key()]; ok {
-					next.Windows[rest.key()] = w
-				}
+		reads[i] = window.Read[models.Post]{Key: r.key(), Attrs: []any{"read", r.key()}, Read: func(ctx context.Context, rg window.Range, budget *int) ([]window.Item[models.Post], bool, error) {
+			if r.query != "" && s.token(r.instance) == "" {
+				return nil, false, ErrNoToken
 			}
-			break
-		}
-		if err != nil {
-			return sources.Result{}, err
-		}
-		next.Windows[r.key()] = res.Next
-		for _, it := range res.Fresh {
-			byID[it.ID] = it.Value
-		}
+			return s.read(ctx, log, r, rg, budget)
+		}}
+	}
+	polled, err := window.PollEach(ctx, log, cur.Windows, reads, s.api.Now(), m.Source.BackfillOrDefault(),
+		window.Options{Overlap: overlap, Pages: s.cfg.MaxPages, SeenLimit: seenLimit})
+	if err != nil {
+		return sources.Result{}, err
+	}
+	next := cursor{Version: cursorVersion, Instance: list[0].instance, Windows: polled.Next}
+	byID := map[string]models.Post{}
+	for _, it := range polled.Fresh {
+		byID[it.ID] = it.Value
 	}
 	posts := slices.Collect(maps.Values(byID))
 	slices.SortFunc(posts, func(a, b models.Post) int {
 		return cmp.Or(a.Time.Compare(b.Time.Time), strings.Compare(a.ID, b.ID))
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("mastodon: encoding cursor: %w", err)
-	}
 	log.Debug("mastodon poll done", "reads", len(list), "posts", len(posts))
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("mastodon", posts, next)
 }
 
 // snowflake is the lowest Mastodon id of a status created at t: ids are
@@ -333,7 +299,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, r read, path, u stri
 	if err := api.CheckBlocked(ctx); err != nil {
 		return nil, nil, err
 	}
-	req := s.http.R().SetContext(ctx)
+	req := s.api.HTTP.R().SetContext(ctx)
 	if tok := s.token(r.instance); tok != "" {
 		req.SetAuthToken(tok)
 	}
@@ -342,7 +308,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, r read, path, u stri
 	if err != nil {
 		return nil, nil, api.TransportError(ctx, log, http.MethodGet, path, err)
 	}
-	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	code, h, now := resp.StatusCode(), resp.Header(), s.api.Now()
 	reset := resetTime(h.Get("X-RateLimit-Reset"), now)
 	if code == http.StatusOK {
 		log.Debug("mastodon request", "instance", host, "path", path, "status", code, "bytes", len(resp.Body()),

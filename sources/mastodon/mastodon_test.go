@@ -1,12 +1,10 @@
 package mastodon
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -16,34 +14,25 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	src := New(cfg, WithClock(clock.Now), WithRateState(rate), WithLogger(log), WithPrivateTargets(true))
-	return &env{src: src, clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(cfg, e.Options(WithPrivateTargets(true))...)
+	return e
 }
 
 func manager(s Settings) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/masto"},
-		ID:     "masto",
-		Source: models.Source{Type: Type, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	return sourcetest.Manager("masto", Type, s, "earshot")
 }
 
 func TestTagTimelineMapsStatusesAndKeepsBoostedOnce(t *testing.T) {
@@ -89,7 +78,7 @@ func TestCursoringPagesLateStatusesAndRestarts(t *testing.T) {
 	m := fakes.NewMastodon()
 	defer m.Close()
 	e := newEnv(t, Config{MaxPages: 3})
-	m.Now = e.clock.Now
+	m.Now = e.Clock.Now
 	mgr := manager(Settings{Instance: m.URL, Hashtags: []string{"earshot", "SocialListening"}})
 	var want []string
 	add := func(s fakes.MastodonStatus) {
@@ -105,24 +94,12 @@ func TestCursoringPagesLateStatusesAndRestarts(t *testing.T) {
 		}
 		add(fakes.MastodonStatus{ID: sf(c, int64(i)), Tags: tags, Acct: "u" + fmt.Sprint(i%5), Content: "<p>post</p>", Created: c})
 	}
-	var got []string
-	var cur json.RawMessage
-	poll := func() int {
-		t.Helper()
-		res, err := e.src.Poll(context.Background(), mgr, cur)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur = res.Cursor
-		for _, p := range res.Posts {
-			got = append(got, p.ID)
-		}
-		return len(res.Posts)
-	}
+	polls := sourcetest.NewPoller(t, e.src, mgr)
+	poll := func() int { return len(polls.Poll()) }
 	if n := poll(); n != 100 {
 		t.Fatalf("first poll: %d, want 100", n)
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	// A status federated late (written 10 minutes ago), a new one, and a
 	// boost of one already read.
 	late := now.Add(-10 * time.Minute)
@@ -133,26 +110,16 @@ func TestCursoringPagesLateStatusesAndRestarts(t *testing.T) {
 	if n := poll(); n != 2 {
 		t.Fatalf("second poll: %d, want the late and the new one", n)
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if n := poll(); n != 0 {
 		t.Fatalf("third poll: %d, want none", n)
 	}
-	if len(got) != len(want) || len(unique(got)) != len(want) {
-		t.Errorf("got %d posts (%d distinct), want %d", len(got), len(unique(got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 	for _, r := range m.Requests() {
 		if r.URL.Query().Get("max_id") != "" && !strings.HasPrefix(r.URL.Path, "/api/v1/timelines/tag/") {
 			t.Errorf("followed a Link to %s", r.URL)
 		}
 	}
-}
-
-func unique(l []string) map[string]bool {
-	m := map[string]bool{}
-	for _, s := range l {
-		m[s] = true
-	}
-	return m
 }
 
 func TestSearchNeedsTheInstancesToken(t *testing.T) {
@@ -188,7 +155,7 @@ func TestSearchNeedsTheInstancesToken(t *testing.T) {
 	if q.Get("type") != "statuses" || q.Get("q") != "earshot" || q.Get("min_id") == "" {
 		t.Errorf("search query %v", q)
 	}
-	if strings.Contains(e.logs.String(), "tok-abc") {
+	if strings.Contains(e.Logs.String(), "tok-abc") {
 		t.Error("token logged")
 	}
 }
@@ -199,12 +166,12 @@ func TestRateLimits(t *testing.T) {
 		defer m.Close()
 		m.Limit = 1
 		e := newEnv(t, Config{})
-		m.Now = e.clock.Now
+		m.Now = e.Clock.Now
 		mgr := manager(Settings{Instance: m.URL, Hashtags: []string{"earshot"}})
 		if _, err := e.src.Poll(context.Background(), mgr, nil); err != nil {
 			t.Fatal(err)
 		}
-		other := New(Config{}, WithClock(e.clock.Now), WithRateState(e.rate), WithPrivateTargets(true))
+		other := New(Config{}, e.Elsewhere(WithPrivateTargets(true))...)
 		_, err := other.Poll(context.Background(), mgr, nil)
 		var rl *sources.RateLimitError
 		if !errors.As(err, &rl) || !rl.Until.Equal(now.Truncate(5*time.Minute).Add(5*time.Minute)) {

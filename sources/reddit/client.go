@@ -50,7 +50,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, path string, q url.V
 		if err := s.api.CheckBlocked(ctx); err != nil {
 			return nil, err
 		}
-		req := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q)
+		req := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q)
 		var tok string
 		if s.oauth {
 			var err error
@@ -95,7 +95,7 @@ func (s *Source) observeRate(ctx context.Context, log *slog.Logger, h http.Heade
 	if !ok {
 		wait = defaultBlock
 	}
-	until := s.now().Add(wait)
+	until := s.api.Now().Add(wait)
 	log.Warn("rate limit nearly used up; holding back", "remaining", remaining, "until", until.UTC().Format(time.RFC3339))
 	s.api.Block(ctx, log, until)
 }
@@ -104,7 +104,7 @@ func (s *Source) observeRate(ctx context.Context, log *slog.Logger, h http.Heade
 // for 429, a *fetch.RequestError otherwise.
 func (s *Source) statusError(ctx context.Context, log *slog.Logger, method, path string, resp *resty.Response) error {
 	code, h := resp.StatusCode(), resp.Header()
-	now := s.now()
+	now := s.api.Now()
 	wait, hasWait := retryafter.Parse(h.Get("Retry-After"), now)
 	if code == http.StatusTooManyRequests {
 		if !hasWait {

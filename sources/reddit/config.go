@@ -1,5 +1,7 @@
 package reddit
 
+import "github.com/earshothq/earshot/sources/internal/fetch"
+
 // Config is the `sources.reddit` section of the configuration file.
 type Config struct {
 	// BaseURL is https://oauth.reddit.com with credentials, and
@@ -19,7 +21,7 @@ const (
 	DefaultOAuthBaseURL  = "https://oauth.reddit.com"
 	DefaultPublicBaseURL = "https://www.reddit.com"
 	DefaultTokenURL      = "https://www.reddit.com/api/v1/access_token"
-	DefaultUserAgent     = "earshot/0.1 (+https://github.com/earshothq/earshot)"
+	DefaultUserAgent     = fetch.UserAgent
 )
 
 // HasCredentials reports whether OAuth is configured.

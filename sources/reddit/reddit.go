@@ -13,10 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
@@ -27,7 +26,7 @@ const (
 	// listings stop at about 1000 items anyway.
 	DefaultMaxPages = 10
 	// DefaultTimeout bounds each HTTP request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a response body; a full listing page is ~0.5 MiB.
 	maxBodyBytes = 8 << 20
 )
@@ -36,11 +35,8 @@ const (
 type Source struct {
 	cfg      Config
 	oauth    bool
-	http     *resty.Client
 	api      *fetch.Client
 	log      *slog.Logger
-	rate     sources.RateState
-	now      func() time.Time
 	maxPages int
 
 	tokens tokenCache
@@ -48,76 +44,50 @@ type Source struct {
 
 var _ sources.Source = (*Source)(nil)
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source, and
+// WithMaxPages.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks are shared (default: this
-// process only, a *sources.MemoryRateState).
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // WithMaxPages bounds the listing pages read by one poll (default
 // DefaultMaxPages); n < 1 is ignored.
 func WithMaxPages(n int) Option {
-	return func(s *Source) {
+	return fetch.Own(func(s *Source) {
 		if n >= 1 {
 			s.maxPages = n
 		}
-	}
+	})
 }
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
+	// The client follows no redirects: Reddit answers an unknown
+	// subreddit with a redirect to its subreddit search, whose Listing
+	// holds no posts, so a 3xx must be an error, not silently nothing.
+	api, o := fetch.New(fetch.Platform{
+		Name:      "reddit",
+		RateKey:   rateKey(cfg),
+		Timeout:   DefaultTimeout,
+		MaxBody:   maxBodyBytes,
+		UserAgent: cfg.UserAgent,
+		Secrets:   []string{cfg.ClientSecret, cfg.Password},
+	}, opts)
 	s := &Source{
 		cfg:      cfg,
 		oauth:    cfg.HasCredentials(),
-		log:      slog.Default(),
-		rate:     &sources.MemoryRateState{},
-		now:      time.Now,
+		api:      api,
+		log:      o.Log,
 		maxPages: DefaultMaxPages,
 	}
-	for _, o := range opts {
-		o(s)
-	}
-	s.log = s.log.With("source", "reddit")
+	fetch.ApplyOwn(o, s)
 	s.tokens.init()
-	// The shared client follows no redirects: Reddit answers an unknown
-	// subreddit with a redirect to its subreddit search, whose Listing
-	// holds no posts, so a 3xx must be an error, not silently nothing.
-	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, cfg.UserAgent, s.log, cfg.ClientSecret, cfg.Password)
-	s.api = &fetch.Client{
-		Source:  "reddit",
-		HTTP:    s.http,
-		Rate:    s.rate,
-		RateKey: rateKey(cfg),
-		Now:     s.now,
-		Timeout: DefaultTimeout,
-		MaxBody: maxBodyBytes,
-	}
 	return s
 }
 
@@ -166,7 +136,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	since := s.now().Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second)
+	since := s.api.Now().Add(-m.Source.BackfillOrDefault()).UTC().Truncate(time.Second)
 
 	cur, warm := decodeCursor(raw, t.fingerprint, log)
 	if !warm {
@@ -196,17 +166,13 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		}
 		fresh, next.Comments = append(fresh, items...), &st
 	}
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("reddit: encoding cursor: %w", err)
-	}
 	slices.SortStableFunc(fresh, byAge)
 	posts := make([]models.Post, len(fresh))
 	for i := range fresh {
 		posts[i] = fresh[i].post()
 	}
 	log.Debug("poll done", "cold_start", !warm, "posts", len(posts))
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("reddit", posts, next)
 }
 
 // read reads one listing from where st stands (a zero st is a cold start

@@ -22,6 +22,7 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 	"github.com/earshothq/earshot/sources/twitter"
 )
 
@@ -212,29 +213,11 @@ func status(code int, headers ...string) http.HandlerFunc {
 	}
 }
 
-// syncBuffer collects log output from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type env struct {
 	f     *fakeReddit
 	clock *fakeClock
 	rate  *mapRateState
-	logs  *syncBuffer
+	logs  *sourcetest.Buffer
 	src   *Source
 }
 
@@ -252,7 +235,7 @@ func setup(t *testing.T, cfg Config, opts ...Option) *env {
 		f:     newFakeReddit(t),
 		clock: &fakeClock{t: t0},
 		rate:  &mapRateState{m: map[string]time.Time{}},
-		logs:  &syncBuffer{},
+		logs:  &sourcetest.Buffer{},
 	}
 	cfg.BaseURL = e.f.srv.URL
 	cfg.TokenURL = e.f.srv.URL + "/api/v1/access_token"
@@ -282,17 +265,9 @@ func manager(subreddits []string, query string) *models.Manager {
 
 var bothSubs = []string{"marketing", "smallbusiness"}
 
-func ids(posts []models.Post) []string {
-	out := make([]string, len(posts))
-	for i, p := range posts {
-		out[i] = p.ID
-	}
-	return out
-}
-
 func wantIDs(t *testing.T, got []models.Post, want ...string) {
 	t.Helper()
-	if g := ids(got); !reflect.DeepEqual(g, want) && !(len(g) == 0 && len(want) == 0) {
+	if g := sourcetest.IDs(got); !reflect.DeepEqual(g, want) && !(len(g) == 0 && len(want) == 0) {
 		t.Errorf("posts = %v, want %v", g, want)
 	}
 }
@@ -756,7 +731,7 @@ func TestLaterPolls(t *testing.T) {
 				t.Errorf("%s: request %d has after=", st.name, i)
 			}
 		}
-		if g := ids(res.Posts); !reflect.DeepEqual(g, st.want) && len(g)+len(st.want) > 0 {
+		if g := sourcetest.IDs(res.Posts); !reflect.DeepEqual(g, st.want) && len(g)+len(st.want) > 0 {
 			t.Errorf("%s: posts = %v, want %v", st.name, g, st.want)
 		}
 	}
@@ -928,7 +903,7 @@ func TestCursorResetWhenSourceChanges(t *testing.T) {
 			}
 			res := mustPoll(t, e, manager(tt.subreddits, tt.query), cursor)
 			if len(res.Posts) != tt.wantPosts {
-				t.Errorf("posts = %v, want %d", ids(res.Posts), tt.wantPosts)
+				t.Errorf("posts = %v, want %d", sourcetest.IDs(res.Posts), tt.wantPosts)
 			}
 			c := e.f.apiCalls()[2]
 			if c.Path != tt.wantPath || c.Query.Get("before") != tt.wantBefore {

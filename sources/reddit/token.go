@@ -55,7 +55,7 @@ func (s *Source) token(ctx context.Context, log *slog.Logger) (string, error) {
 	}
 	defer func() { <-s.tokens.lock }()
 
-	if s.tokens.token != "" && s.now().Before(s.tokens.expiry) {
+	if s.tokens.token != "" && s.api.Now().Before(s.tokens.expiry) {
 		return s.tokens.token, nil
 	}
 	tok, life, err := s.fetchToken(ctx, log)
@@ -63,7 +63,7 @@ func (s *Source) token(ctx context.Context, log *slog.Logger) (string, error) {
 		return "", err
 	}
 	margin := min(tokenMargin, life/2)
-	s.tokens.token, s.tokens.expiry = tok, s.now().Add(life-margin)
+	s.tokens.token, s.tokens.expiry = tok, s.api.Now().Add(life-margin)
 	return tok, nil
 }
 
@@ -97,7 +97,7 @@ func (s *Source) fetchToken(ctx context.Context, log *slog.Logger) (string, time
 			"password":   s.cfg.Password,
 		}
 	}
-	resp, err := s.http.R().
+	resp, err := s.api.HTTP.R().
 		SetContext(ctx).
 		SetBasicAuth(s.cfg.ClientID, s.cfg.ClientSecret).
 		SetFormData(form).

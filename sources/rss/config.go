@@ -1,5 +1,7 @@
 package rss
 
+import "github.com/earshothq/earshot/sources/internal/fetch"
+
 // Config is the `sources.rss` section of the configuration file.
 type Config struct {
 	// UserAgent is sent with every fetch; some hosts refuse clients
@@ -12,7 +14,7 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultUserAgent = "earshot/0.1 (+https://github.com/earshothq/earshot)"
+	DefaultUserAgent = fetch.UserAgent
 	DefaultMaxItems  = 200
 )
 

@@ -22,12 +22,13 @@ import (
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 const (
 	// DefaultTimeout bounds each fetch.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a feed document.
 	maxBodyBytes = 10 << 20
 	// seenLimit bounds each feed's seen-set; a feed rarely lists more
@@ -49,12 +50,9 @@ var ErrNotFeed = errors.New("not an RSS, Atom or JSON feed")
 
 // Source reads feeds. It is safe for concurrent use by many managers.
 type Source struct {
-	cfg          Config
-	http         *resty.Client
-	api          *fetch.Client
-	log          *slog.Logger
-	now          func() time.Time
-	allowPrivate bool
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -76,21 +74,14 @@ var (
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
-	s := &Source{
-		cfg: cfg.WithDefaults(),
-		api: &fetch.Client{Source: "rss", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate, s.allowPrivate = o.Log, o.Now, o.Rate, o.AllowPrivate
-	s.log = s.log.With("source", "rss")
-	s.api.Now = s.now
-	s.http = fetch.NewGuardedHTTP(s.allowPrivate, DefaultTimeout, maxBodyBytes, s.cfg.UserAgent, s.log).
+	cfg = cfg.WithDefaults()
+	api, o := fetch.New(fetch.Platform{Name: "rss", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, UserAgent: cfg.UserAgent, UserURLs: true}, opts)
+	api.HTTP.
 		SetHeader("Accept", accept).
 		// Feeds move (http → https, a new path); each hop is dialled
 		// through the guard again.
 		SetRedirectPolicy(resty.FlexibleRedirectPolicy(5))
-	s.api.HTTP = s.http
-	return s
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // cursor is what Poll hands back to be stored.
@@ -162,14 +153,8 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("rss: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
-	now := s.now()
+	cur, _ := cursors.Decode[cursor](log, "rss", raw, cursorVersion)
+	now := s.api.Now()
 	next := cursor{Version: cursorVersion, Feeds: map[string]feedState{}}
 	var posts []models.Post
 	var errs []error
@@ -199,11 +184,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		log.Warn("rss: feed not read; it is tried again next poll", "error", err)
 	}
 	slices.SortStableFunc(posts, func(a, b models.Post) int { return a.Time.Compare(b.Time.Time) })
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("rss: encoding cursor: %w", err)
-	}
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("rss", posts, next)
 }
 
 // readFeed fetches one feed and returns its new items and its next state.
@@ -218,7 +199,7 @@ func (s *Source) readFeed(ctx context.Context, log *slog.Logger, feedURL string,
 	if err := api.CheckBlocked(ctx); err != nil {
 		return nil, st, err
 	}
-	req := s.http.R().SetContext(ctx)
+	req := s.api.HTTP.R().SetContext(ctx)
 	if st.ETag != "" {
 		req.SetHeader("If-None-Match", st.ETag)
 	}

@@ -1,11 +1,9 @@
 package rss
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -15,34 +13,25 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, opts ...Option) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts = append([]Option{WithClock(clock.Now), WithRateState(rate), WithLogger(log), WithPrivateTargets(true)}, opts...)
-	return &env{src: New(Config{}, opts...), clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(Config{}, append(e.Options(WithPrivateTargets(true)), opts...)...)
+	return e
 }
 
 func manager(feeds ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/feeds"},
-		ID:     "feeds",
-		Source: models.Source{Type: Type, Settings: models.SettingsOf(Settings{Feeds: feeds}), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	return sourcetest.Manager("feeds", Type, Settings{Feeds: feeds}, "earshot")
 }
 
 func file(t *testing.T, name string) string {
@@ -100,7 +89,7 @@ func TestRSS2FirstPollThenConditionalGets(t *testing.T) {
 	}
 
 	// Unchanged: the conditional GET is answered 304 and nothing moves.
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	res2, err := e.src.Poll(context.Background(), m, res.Cursor)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +108,7 @@ func TestRSS2FirstPollThenConditionalGets(t *testing.T) {
 	// A new item: only it is new, though the whole document is read.
 	body := strings.Replace(file(t, "rss2.xml"), "<item>", `<item><title>Fresh</title><link>https://blog.acme.example/fresh</link><guid>https://blog.acme.example/fresh</guid><pubDate>Sat, 13 Jun 2026 12:16:00 GMT</pubDate></item><item>`, 1)
 	srv.Set("/feed.xml", fakes.FeedDoc{Body: body, Modified: now})
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	res3, err := e.src.Poll(context.Background(), m, res2.Cursor)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +122,7 @@ func TestRSS2FirstPollThenConditionalGets(t *testing.T) {
 	if err != nil || len(res4.Posts) != 0 {
 		t.Fatalf("fourth poll: %v %d", err, len(res4.Posts))
 	}
-	if strings.Contains(e.logs.String(), "s3cret") {
+	if strings.Contains(e.Logs.String(), "s3cret") {
 		t.Error("the feed's query (a token) was logged")
 	}
 }
@@ -234,15 +223,10 @@ func TestFailuresKeepTheCursor(t *testing.T) {
 		if _, err := e.src.Poll(context.Background(), manager(srv.URL+"/f"), nil); !errors.Is(err, sources.ErrRateLimited) {
 			t.Fatal(err)
 		}
-		other := New(Config{}, WithClock(e.clock.Now), WithRateState(e.rate), WithPrivateTargets(true))
-		n := len(srv.Requests())
-		if _, err := other.Poll(context.Background(), manager(srv.URL+"/other"), nil); !errors.Is(err, sources.ErrRateLimited) {
-			t.Errorf("another process, another feed of the host: %v", err)
-		}
-		if len(srv.Requests()) != n {
-			t.Error("fetched while blocked")
-		}
-		e.clock.Add(121 * time.Second)
+		other := New(Config{}, e.Elsewhere(WithPrivateTargets(true))...)
+		// Another process, another feed of the host.
+		sourcetest.BlockedElsewhere(t, other, manager(srv.URL+"/other"), srv)
+		e.Clock.Add(121 * time.Second)
 		srv.Set("/f", fakes.FeedDoc{Body: file(t, "atom.xml")})
 		if res, err := other.Poll(context.Background(), manager(srv.URL+"/f"), nil); err != nil || len(res.Posts) != 1 {
 			t.Errorf("after the block: %v", err)
@@ -261,7 +245,7 @@ func TestOneBrokenFeedDoesNotHoldBackTheOthers(t *testing.T) {
 	if err != nil || len(res.Posts) != 1 {
 		t.Fatalf("%v, %d posts", err, len(res.Posts))
 	}
-	if !strings.Contains(e.logs.String(), "not an RSS, Atom or JSON feed") {
+	if !strings.Contains(e.Logs.String(), "not an RSS, Atom or JSON feed") {
 		t.Error("the broken feed was not logged")
 	}
 	var c cursor

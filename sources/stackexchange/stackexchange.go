@@ -17,17 +17,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
 
 const (
 	pageSize       = 100
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	maxBodyBytes   = 16 << 20
 	overlap        = 5 * time.Minute
 	seenLimit      = 2000
@@ -39,16 +38,13 @@ const (
 	// throttleBlock is the wait after a throttle_violation that does not
 	// say how long.
 	throttleBlock = 10 * time.Minute
-	userAgent     = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // Source reads a Stack Exchange site. It is safe for concurrent use.
 type Source struct {
-	cfg  Config
-	http *resty.Client
-	api  *fetch.Client
-	log  *slog.Logger
-	now  func() time.Time
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var (
@@ -71,19 +67,10 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg: cfg,
-		api: &fetch.Client{Source: "stackexchange", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
-	s.log = s.log.With("source", "stackexchange")
-	s.api.Now = s.now
 	// The API compresses every answer; Go's transport asks for gzip and
 	// inflates it, and the size cap applies to the inflated body.
-	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, userAgent, s.log, cfg.Key)
-	s.api.HTTP = s.http
-	return s
+	api, o := fetch.New(fetch.Platform{Name: "stackexchange", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.Key}}, opts)
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // search is one /search/advanced query.
@@ -174,17 +161,11 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("stackexchange: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
+	cur, _ := cursors.Decode[cursor](log, "stackexchange", raw, cursorVersion)
 	if cur.Site != p.site {
 		cur = cursor{}
 	}
-	now := s.now()
+	now := s.api.Now()
 	next := cursor{Version: cursorVersion, Site: p.site, Windows: map[string]window.Window{}}
 	byID := map[string]models.Post{}
 	questions := slices.Clone(cur.Questions)
@@ -244,11 +225,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	slices.SortFunc(posts, func(a, b models.Post) int {
 		return cmp.Or(a.Time.Compare(b.Time.Time), strings.Compare(a.ID, b.ID))
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("stackexchange: encoding cursor: %w", err)
-	}
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("stackexchange", posts, next)
 }
 
 // recent keeps the newest questions of the last week, each once.
@@ -375,11 +352,11 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, method, path string,
 		return wrapper{}, err
 	}
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	if err != nil {
 		return wrapper{}, s.api.TransportError(ctx, log, http.MethodGet, name, err)
 	}
-	code, now := resp.StatusCode(), s.now()
+	code, now := resp.StatusCode(), s.api.Now()
 	w, derr := decodeWrapper(resp.Body())
 	if derr != nil && code == http.StatusOK {
 		return wrapper{}, s.api.Error(http.MethodGet, name, code, derr)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 // now is a little after the questions in testdata (1781352000 is
@@ -24,29 +24,21 @@ import (
 var now = time.Date(2026, 6, 13, 12, 30, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, baseURL string) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	src := New(Config{BaseURL: baseURL, Key: "app-key-123"}, WithClock(clock.Now), WithRateState(rate), WithLogger(log))
-	return &env{src: src, clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(Config{BaseURL: baseURL, Key: "app-key-123"}, e.Options()...)
+	return e
 }
 
 func manager(s Settings, include ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/se"},
-		ID:     "se",
-		Source: models.Source{Type: Type, Include: include, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	m := sourcetest.Manager("se", Type, s, "earshot")
+	m.Source.Include = include
+	return m
 }
 
 // gz is an answer as the API sends every one: gzip-compressed.
@@ -99,7 +91,7 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	}
 	// The answers call asked for a 10 s backoff: the next answers call of
 	// any process waits for it, the search does not.
-	other := New(Config{BaseURL: api.URL + "/2.3"}, WithClock(e.clock.Now), WithRateState(e.rate))
+	other := New(Config{BaseURL: api.URL + "/2.3"}, e.Elsewhere()...)
 	api.Script(gz(t, `{"items":[],"has_more":false,"quota_remaining":9000}`, 200))
 	_, err = other.Poll(context.Background(), m, res.Cursor)
 	if !errors.Is(err, sources.ErrRateLimited) {
@@ -108,12 +100,12 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	if len(api.Requests()) != 3 {
 		t.Errorf("%d requests, want the search only", len(api.Requests()))
 	}
-	e.clock.Add(11 * time.Second)
+	e.Clock.Add(11 * time.Second)
 	res2, err := other.Poll(context.Background(), m, res.Cursor)
 	if err != nil || len(res2.Posts) != 0 {
 		t.Fatalf("after the backoff: %v %d", err, len(res2.Posts))
 	}
-	if strings.Contains(e.logs.String(), "app-key-123") {
+	if strings.Contains(e.Logs.String(), "app-key-123") {
 		t.Error("key logged")
 	}
 }

@@ -35,7 +35,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, q url.Values) ([]byt
 		return nil, false, err
 	}
 	start := time.Now()
-	resp, err := s.http.R().
+	resp, err := s.api.HTTP.R().
 		SetContext(ctx).
 		SetAuthToken(s.cfg.BearerToken).
 		SetQueryParamsFromValues(q).
@@ -61,7 +61,7 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, q url.Values) ([]byt
 // the window is used up, every process holds back until the reset, and it
 // reports true.
 func (s *Source) observeRate(ctx context.Context, log *slog.Logger, h http.Header) bool {
-	until, ok := exhaustedUntil(h, s.now())
+	until, ok := exhaustedUntil(h, s.api.Now())
 	if !ok {
 		return false
 	}
@@ -95,7 +95,7 @@ func exhaustedUntil(h http.Header, now time.Time) (time.Time, bool) {
 // statusError turns a non-200 answer into an error: a *sources.RateLimitError
 // for 429, a *RequestError otherwise, with X's own explanation.
 func (s *Source) statusError(ctx context.Context, log *slog.Logger, resp *resty.Response) error {
-	code, h, now := resp.StatusCode(), resp.Header(), s.now()
+	code, h, now := resp.StatusCode(), resp.Header(), s.api.Now()
 	var p problem
 	_ = json.Unmarshal(resp.Body(), &p)
 	if code == http.StatusTooManyRequests {

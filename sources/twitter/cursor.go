@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
 
@@ -54,12 +55,8 @@ type gap struct {
 // over", for no cursor, one made for another query, and one that cannot be
 // read: failing instead would stall the manager for good.
 func decodeCursor(raw json.RawMessage, fingerprint string, log *slog.Logger) (cursor, bool) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return cursor{}, false
-	}
-	var c cursor
-	if err := json.Unmarshal(raw, &c); err != nil || c.Version != cursorVersion {
-		log.Warn("twitter: unreadable cursor; starting over with a backfill", "error", err, "version", c.Version)
+	c, ok := cursors.Decode[cursor](log, "twitter", raw, cursorVersion)
+	if !ok {
 		return cursor{}, false
 	}
 	if c.Config != fingerprint {

@@ -13,10 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -25,84 +24,46 @@ const (
 	// pageSize is recent search's largest max_results.
 	pageSize = 100
 	// DefaultTimeout bounds each HTTP request.
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = fetch.DefaultTimeout
 	// maxBodyBytes caps a response body; a full page is ~100 KiB.
 	maxBodyBytes = 4 << 20
 	// reach is how far back recent search goes (seven days), less a
 	// margin for clocks and the request's flight: X refuses a start_time
 	// or since_id beyond it.
 	reach = 7*24*time.Hour - 5*time.Minute
-	// userAgent identifies Earshot to X.
-	userAgent = "earshot/0.1 (+https://github.com/earshothq/earshot)"
 )
 
 // Source reads X posts. It is safe for concurrent use by many managers.
 type Source struct {
-	cfg     Config
-	http    *resty.Client
-	api     *fetch.Client
-	log     *slog.Logger
-	now     func() time.Time
-	timeout time.Duration
+	cfg Config
+	api *fetch.Client
+	log *slog.Logger
 }
 
 var _ sources.Source = (*Source)(nil)
 
-// Option configures a Source.
-type Option func(*Source)
+// Option configures a Source; the options are those of every source.
+type Option = fetch.Option
 
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Source) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithRateState sets where rate-limit blocks are shared (default: this
-// process only, a *sources.MemoryRateState).
-func WithRateState(r sources.RateState) Option {
-	return func(s *Source) {
-		if r != nil {
-			s.api.Rate = r
-		}
-	}
-}
-
-// WithClock sets the clock (default: time.Now); for tests.
-func WithClock(now func() time.Time) Option {
-	return func(s *Source) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+// The options (see fetch.Options): logger, shared rate-limit state, clock.
+var (
+	WithLogger    = fetch.WithLogger
+	WithRateState = fetch.WithRateState
+	WithClock     = fetch.WithClock
+)
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Source{
-		cfg:     cfg,
-		log:     slog.Default(),
-		now:     time.Now,
-		timeout: DefaultTimeout,
-		api: &fetch.Client{
-			Source:  "twitter",
-			Rate:    &sources.MemoryRateState{},
-			RateKey: rateKey(cfg),
-			MaxBody: maxBodyBytes,
-		},
-	}
-	for _, o := range opts {
-		o(s)
-	}
-	s.log = s.log.With("source", "twitter")
-	s.api.Now, s.api.Timeout = s.now, s.timeout
-	s.http = fetch.NewHTTP(s.timeout, maxBodyBytes, userAgent, s.log, cfg.BearerToken)
-	s.api.HTTP = s.http
-	return s
+	api, o := fetch.New(fetch.Platform{
+		Name:    "twitter",
+		RateKey: rateKey(cfg),
+		Timeout: DefaultTimeout,
+		MaxBody: maxBodyBytes,
+		Secrets: []string{cfg.BearerToken},
+	}, opts)
+	return &Source{cfg: cfg, api: api, log: o.Log}
 }
 
 // rateKey names the RateState entry: X limits each app, so every process
@@ -131,7 +92,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		name = m.ID
 	}
 	log := s.log.With("manager", name)
-	now := s.now()
+	now := s.api.Now()
 	fp := fingerprint(query)
 
 	cur, ok := decodeCursor(raw, fp, log)
@@ -195,16 +156,12 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		}
 	}
 	fresh := cur.fresh(ids)
-	c, err := json.Marshal(cur.advance(fresh, oldest, next))
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("twitter: encoding cursor: %w", err)
-	}
 	out := make([]models.Post, len(fresh))
 	for i, id := range fresh {
 		out[i] = byID[id]
 	}
 	log.Debug("twitter poll done", "cold_start", cold, "read", len(posts), "posts", len(out), "gap", next != nil)
-	return sources.Result{Posts: out, Cursor: c}, nil
+	return cursors.Result("twitter", out, cur.advance(fresh, oldest, next))
 }
 
 // fingerprint identifies a query in the cursor.

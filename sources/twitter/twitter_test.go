@@ -1,12 +1,10 @@
 package twitter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -17,6 +15,7 @@ import (
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 const token = "AAAAAAAAAAAAAAAAAAAAAsecret-bearer-token"
@@ -24,38 +23,19 @@ const token = "AAAAAAAAAAAAAAAAAAAAAsecret-bearer-token"
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, baseURL string, maxPages int) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	src := New(Config{BaseURL: baseURL, BearerToken: token, MaxPages: maxPages},
-		WithClock(clock.Now), WithRateState(rate), WithLogger(log))
-	return &env{src: src, clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(Config{BaseURL: baseURL, BearerToken: token, MaxPages: maxPages}, e.Options()...)
+	return e
 }
 
 func manager(query string, keywords ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/x"},
-		ID:     "x",
-		Source: models.Source{Type: "TWITTER", Settings: models.SettingsOf(Settings{Query: query}), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: keywords, Focus: models.Focus{Type: "MENTIONS"}},
-	}
-}
-
-func ts(s string) models.Timestamp {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return models.NewTimestamp(t)
+	return sourcetest.Manager("x", Type, Settings{Query: query}, keywords...)
 }
 
 func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
@@ -95,27 +75,27 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 
 	want := []models.Post{
 		{
-			Type: "TWITTER_TWEET", Time: ts("2026-06-13T12:03:00Z"), ID: "2065766884438966395",
+			Type: "TWITTER_TWEET", Time: sourcetest.Time("2026-06-13T12:03:00Z"), ID: "2065766884438966395",
 			Text: "no created_at, lang or conversation_id on this one",
 			URL:  "https://x.com/dana_growth/status/2065766884438966395",
 			User: models.User{ID: "1583021044185739264", Name: "@dana_growth", URL: "https://x.com/dana_growth"},
 		},
 		{
-			Type: "TWITTER_TWEET", Time: ts("2026-06-13T12:05:00Z"), ID: "2065767387755446395",
+			Type: "TWITTER_TWEET", Time: sourcetest.Time("2026-06-13T12:05:00Z"), ID: "2065767387755446395",
 			Text: "brand monitoring thread 🧵",
 			URL:  "https://x.com/i/web/status/2065767387755446395",
 			User: models.User{ID: "987654321"},
 			Lang: "en",
 		},
 		{
-			Type: "TWITTER_TWEET", Time: ts("2026-06-13T12:08:00Z"), ID: "2065768142730166395",
+			Type: "TWITTER_TWEET", Time: sourcetest.Time("2026-06-13T12:08:00Z"), ID: "2065768142730166395",
 			Text: "Social Listening für kleine Teams?",
 			URL:  "https://x.com/dana_growth/status/2065768142730166395",
 			User: models.User{ID: "1583021044185739264", Name: "@dana_growth", URL: "https://x.com/dana_growth"},
 			Lang: "de",
 		},
 		{
-			Type: "TWITTER_TWEET", Time: ts("2026-06-13T12:09:30Z"), ID: "2065768520217526395",
+			Type: "TWITTER_TWEET", Time: sourcetest.Time("2026-06-13T12:09:30Z"), ID: "2065768520217526395",
 			Text:   "@acme_hq we tried brand monitoring with three vendors, yours was the best",
 			URL:    "https://x.com/XDevelopers/status/2065768520217526395",
 			User:   models.User{ID: "2244994945", Name: "@XDevelopers", URL: "https://x.com/XDevelopers"},
@@ -123,7 +103,7 @@ func TestFirstPollMapsEveryFieldAcrossPages(t *testing.T) {
 			Parent: &models.Parent{ID: "2065766129464246395", URL: "https://x.com/i/web/status/2065766129464246395"},
 		},
 		{
-			Type: "TWITTER_TWEET", Time: ts("2026-06-13T12:10:00Z"), ID: "2065768646046646395",
+			Type: "TWITTER_TWEET", Time: sourcetest.Time("2026-06-13T12:10:00Z"), ID: "2065768646046646395",
 			Text: "Anyone have a social listening tool they'd recommend? Budget < $100/mo & needs Slack alerts",
 			URL:  "https://x.com/dana_growth/status/2065768646046646395",
 			User: models.User{ID: "1583021044185739264", Name: "@dana_growth", URL: "https://x.com/dana_growth"},
@@ -155,7 +135,7 @@ func TestSecondPollUsesSinceIDAnchor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	res2, err := e.src.Poll(context.Background(), m, res.Cursor)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +160,7 @@ func TestEmptyAndPartialAnswers(t *testing.T) {
 	}{
 		{name: "no data (result_count 0)", file: "search_empty.json"},
 		{name: "no includes", file: "search_no_includes.json", posts: 1, check: func(t *testing.T, p []models.Post) {
-			want := models.Post{Type: "TWITTER_TWEET", Time: ts("2026-06-13T12:10:00Z"), ID: "2065768646046646395",
+			want := models.Post{Type: "TWITTER_TWEET", Time: sourcetest.Time("2026-06-13T12:10:00Z"), ID: "2065768646046646395",
 				Text: "reply without an expanded author", URL: "https://x.com/i/web/status/2065768646046646395",
 				User: models.User{ID: "1583021044185739264"}, Lang: "en",
 				Parent: &models.Parent{ID: "2065766129464246395", URL: "https://x.com/i/web/status/2065766129464246395"}}
@@ -248,19 +228,8 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 			api := fakes.NewReplay(t, tt.answers...)
 			e := newEnv(t, api.URL, 5)
 			res, err := e.src.Poll(context.Background(), manager("earshot"), nil)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("error %q is not %q", err, tt.is)
-			}
-			if tt.msg != "" && err.Error() != tt.msg {
-				t.Errorf("error =\n%s\nwant\n%s", err, tt.msg)
-			}
-			if res.Cursor != nil || res.Posts != nil {
-				t.Errorf("a failed poll returned %d posts and cursor %s", len(res.Posts), res.Cursor)
-			}
-			if strings.Contains(err.Error(), token) || strings.Contains(e.logs.String(), token) {
+			sourcetest.Failed(t, res, err, tt.is, tt.msg)
+			if strings.Contains(err.Error(), token) || strings.Contains(e.Logs.String(), token) {
 				t.Error("the bearer token leaked into the error or the logs")
 			}
 			if tt.until.IsZero() {
@@ -271,15 +240,9 @@ func TestFailedPollsReturnErrorsAndNoCursor(t *testing.T) {
 				t.Fatalf("error = %#v, want a RateLimitError until %s", err, tt.until)
 			}
 			// Every process sharing the RateState now waits, without a call.
-			other := New(Config{BaseURL: api.URL, BearerToken: token}, WithClock(e.clock.Now), WithRateState(e.rate))
-			n := len(api.Requests())
-			if _, err := other.Poll(context.Background(), manager("earshot"), nil); !errors.As(err, &rl) {
-				t.Errorf("second process: %v, want rate limited", err)
-			}
-			if len(api.Requests()) != n {
-				t.Error("a blocked source still called X")
-			}
-			e.clock.Add(tt.until.Sub(now) + time.Second)
+			other := New(Config{BaseURL: api.URL, BearerToken: token}, e.Elsewhere()...)
+			sourcetest.BlockedElsewhere(t, other, manager("earshot"), api)
+			e.Clock.Add(tt.until.Sub(now) + time.Second)
 			api.Script(fakes.Answer{File: "testdata/search_empty.json"})
 			if _, err := e.src.Poll(context.Background(), manager("earshot"), nil); err != nil {
 				t.Errorf("after the reset: %v", err)
@@ -314,7 +277,7 @@ func TestRateLimitHeadersStopPagingAndKeepTheRestForLater(t *testing.T) {
 	if len(res.Posts) != 100 {
 		t.Fatalf("second poll: %d posts, want the newest 100", len(res.Posts))
 	}
-	got := ids(res.Posts)
+	got := sourcetest.IDs(res.Posts)
 	// Blocked until the reset: the next poll makes no call.
 	n := len(x.Requests())
 	if _, err := e.src.Poll(context.Background(), m, res.Cursor); !errors.Is(err, sources.ErrRateLimited) {
@@ -323,16 +286,14 @@ func TestRateLimitHeadersStopPagingAndKeepTheRestForLater(t *testing.T) {
 	if len(x.Requests()) != n {
 		t.Fatal("called X while blocked")
 	}
-	e.clock.Add(16 * time.Minute)
+	e.Clock.Add(16 * time.Minute)
 	x.SetRemaining(100)
 	res, err = e.src.Poll(context.Background(), m, res.Cursor)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, ids(res.Posts)...)
-	if !sameSet(got, added) {
-		t.Errorf("got %d distinct of %d posts (total %d)", len(unique(got)), len(added), len(got))
-	}
+	got = append(got, sourcetest.IDs(res.Posts)...)
+	sourcetest.EachOnce(t, got, added)
 	gapReq := x.Requests()[n]
 	if !gapReq.Has("until_id") || gapReq.Get("start_time") != "2026-06-13T11:14:30Z" {
 		t.Errorf("the poll after the reset did not read the gap first: %v", gapReq)
@@ -342,37 +303,6 @@ func TestRateLimitHeadersStopPagingAndKeepTheRestForLater(t *testing.T) {
 func tweetAt(t time.Time, seq int) fakes.Tweet {
 	return fakes.Tweet{ID: fakes.SnowflakeID(t, seq), Text: fmt.Sprintf("post %d about earshot", seq),
 		AuthorID: "42", Username: "someone", Name: "Some One", Created: t, Lang: "en"}
-}
-
-func ids(posts []models.Post) []string {
-	out := make([]string, len(posts))
-	for i, p := range posts {
-		out[i] = p.ID
-	}
-	return out
-}
-
-func unique(list []string) map[string]bool {
-	m := map[string]bool{}
-	for _, s := range list {
-		m[s] = true
-	}
-	return m
-}
-
-// sameSet reports whether got holds each of want exactly once and nothing
-// else.
-func sameSet(got, want []string) bool {
-	u := unique(got)
-	if len(u) != len(got) || len(u) != len(want) {
-		return false
-	}
-	for _, w := range want {
-		if !u[w] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
@@ -392,27 +322,12 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	for i := range 250 {
 		add(now.Add(-time.Hour+time.Duration(i)*10*time.Second), i)
 	}
-	var got []string
-	var cur json.RawMessage
-	poll := func() []models.Post {
-		t.Helper()
-		res, err := e.src.Poll(context.Background(), m, cur)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur = res.Cursor
-		for i := 1; i < len(res.Posts); i++ {
-			if res.Posts[i].Time.Before(res.Posts[i-1].Time.Time) {
-				t.Errorf("posts not oldest first at %d", i)
-			}
-		}
-		got = append(got, ids(res.Posts)...)
-		return res.Posts
-	}
+	polls := sourcetest.NewPoller(t, e.src, m)
+	poll := polls.Poll
 	if p := poll(); len(p) != 250 {
 		t.Fatalf("first poll: %d posts, want 250 over 3 pages", len(p))
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	for i := range 30 {
 		add(now.Add(time.Duration(i)*time.Second), 1000+i)
 	}
@@ -423,17 +338,15 @@ func TestCursoringAcrossPagesAndPollsHasNoGapsOrDuplicates(t *testing.T) {
 	add(now.Add(29*time.Second-10*time.Second), 2000)
 	// And one on the exact millisecond of the newest.
 	add(now.Add(29*time.Second), 2001)
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if p := poll(); len(p) != 2 {
 		t.Fatalf("third poll: %d posts, want the 2 late ones", len(p))
 	}
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	if p := poll(); len(p) != 0 {
 		t.Fatalf("fourth poll: %d posts, want none", len(p))
 	}
-	if !sameSet(got, want) {
-		t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
-	}
+	sourcetest.EachOnce(t, polls.Got, want)
 }
 
 func TestPageBudget(t *testing.T) {
@@ -443,32 +356,24 @@ func TestPageBudget(t *testing.T) {
 		e := newEnv(t, x.URL, 2)
 		m := manager("earshot")
 		x.Add(tweetAt(now.Add(-2*time.Hour), 0))
-		res, err := e.src.Poll(context.Background(), m, nil)
-		if err != nil || len(res.Posts) != 1 {
-			t.Fatalf("first poll: %v %d", err, len(res.Posts))
+		polls := sourcetest.NewPoller(t, e.src, m)
+		if n := len(polls.Poll()); n != 1 {
+			t.Fatalf("first poll: %d posts, want 1", n)
 		}
-		var want, got []string
+		polls.Got = nil
+		var want []string
 		for i := 1; i <= 450; i++ {
 			tw := tweetAt(now.Add(-time.Hour+time.Duration(i)*time.Second), i)
 			want = append(want, tw.ID)
 			x.Add(tw)
 		}
-		cur := res.Cursor
 		for poll, n := range []int{200, 200, 50, 0} {
-			e.clock.Add(time.Minute)
-			res, err := e.src.Poll(context.Background(), m, cur)
-			if err != nil {
-				t.Fatal(err)
+			e.Clock.Add(time.Minute)
+			if got := len(polls.Poll()); got != n {
+				t.Fatalf("poll %d: %d posts, want %d", poll+2, got, n)
 			}
-			if len(res.Posts) != n {
-				t.Fatalf("poll %d: %d posts, want %d", poll+2, len(res.Posts), n)
-			}
-			got = append(got, ids(res.Posts)...)
-			cur = res.Cursor
 		}
-		if !sameSet(got, want) {
-			t.Errorf("got %d posts (%d distinct), want each of %d once", len(got), len(unique(got)), len(want))
-		}
+		sourcetest.EachOnce(t, polls.Got, want)
 	})
 	t.Run("a cold start only shortens the backfill", func(t *testing.T) {
 		x := fakes.NewTwitter(token)
@@ -484,7 +389,7 @@ func TestPageBudget(t *testing.T) {
 		if res.Posts[199].ID != tweetAt(now.Add(-time.Hour+450*time.Second), 450).ID {
 			t.Error("the first poll did not return the newest posts")
 		}
-		e.clock.Add(time.Minute)
+		e.Clock.Add(time.Minute)
 		res, err = e.src.Poll(context.Background(), manager("earshot"), res.Cursor)
 		if err != nil || len(res.Posts) != 0 {
 			t.Fatalf("second poll: %v %d, want no catching up on the backfill", err, len(res.Posts))

@@ -18,10 +18,9 @@ import (
 	"time"
 	_ "time/tzdata" // the quota resets at midnight America/Los_Angeles
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/sources/internal/cursors"
 	"github.com/earshothq/earshot/sources/internal/fetch"
 	"github.com/earshothq/earshot/sources/internal/window"
 )
@@ -35,15 +34,14 @@ const (
 const (
 	searchPageSize  = 50
 	threadsPageSize = 100
-	DefaultTimeout  = 30 * time.Second
+	DefaultTimeout  = fetch.DefaultTimeout
 	maxBodyBytes    = 8 << 20
 	// overlap: videos reach search a while after they are published.
 	overlap       = 30 * time.Minute
 	seenLimit     = 2000
 	cursorVersion = 1
 	// videoAge is how long a video found keeps having its comments read.
-	videoAge  = 3 * 24 * time.Hour
-	userAgent = "earshot/0.1 (+https://github.com/earshothq/earshot)"
+	videoAge = 3 * 24 * time.Hour
 )
 
 var pacific = mustLoad("America/Los_Angeles")
@@ -59,11 +57,9 @@ func mustLoad(name string) *time.Location {
 // Source reads YouTube. It is safe for concurrent use.
 type Source struct {
 	cfg   Config
-	http  *resty.Client
 	api   *fetch.Client
 	count sources.Counter
 	log   *slog.Logger
-	now   func() time.Time
 	// remaining is the quota left, as last seen; NaN before any.
 	remaining atomic.Uint64
 }
@@ -89,23 +85,14 @@ var (
 func New(cfg Config, opts ...Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	mem := &sources.MemoryRateState{}
-	s := &Source{
-		cfg: cfg, count: mem,
-		api: &fetch.Client{Source: "youtube", Rate: mem, RateKey: "youtube", MaxBody: maxBodyBytes, Timeout: DefaultTimeout},
-	}
+	api, o := fetch.New(fetch.Platform{Name: "youtube", RateKey: "youtube", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.APIKey}}, opts)
+	s := &Source{cfg: cfg, api: api, count: &sources.MemoryRateState{}, log: o.Log}
 	s.remaining.Store(math.Float64bits(math.NaN()))
-	o := fetch.Apply(opts)
-	s.log, s.now, s.api.Rate = o.Log, o.Now, o.Rate
 	// The quota spent is shared when the rate state can count (the
 	// store can); otherwise it is counted in this process only.
 	if c, ok := o.Rate.(sources.Counter); ok {
 		s.count = c
 	}
-	s.log = s.log.With("source", "youtube")
-	s.api.Now = s.now
-	s.http = fetch.NewHTTP(DefaultTimeout, maxBodyBytes, userAgent, s.log, cfg.APIKey)
-	s.api.HTTP = s.http
 	return s
 }
 
@@ -137,7 +124,7 @@ func (s *Source) allowed(t time.Time) int64 {
 // spend reserves cost units of the shared quota, or says when they can be
 // had.
 func (s *Source) spend(ctx context.Context, log *slog.Logger, cost int64) error {
-	now := s.now()
+	now := s.api.Now()
 	start, next := day(now)
 	key := "youtube:quota:" + start.Format("2006-01-02")
 	used, err := s.count.Add(ctx, key, cost, next.Add(time.Hour))
@@ -285,14 +272,8 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 		return sources.Result{}, err
 	}
 	log := s.log.With("manager", cmp.Or(m.Name, m.ID))
-	var cur cursor
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cur); err != nil || cur.Version != cursorVersion {
-			log.Warn("youtube: unreadable cursor; starting over with a backfill", "error", err)
-			cur = cursor{}
-		}
-	}
-	now := s.now()
+	cur, _ := cursors.Decode[cursor](log, "youtube", raw, cursorVersion)
+	now := s.api.Now()
 	next := cursor{Version: cursorVersion, Windows: map[string]window.Window{}}
 	byID := map[string]models.Post{}
 	videos := slices.Clone(cur.Videos)
@@ -375,11 +356,7 @@ func (s *Source) Poll(ctx context.Context, m *models.Manager, raw json.RawMessag
 	slices.SortFunc(posts, func(a, b models.Post) int {
 		return cmp.Or(a.Time.Compare(b.Time.Time), strings.Compare(a.ID, b.ID))
 	})
-	c, err := json.Marshal(next)
-	if err != nil {
-		return sources.Result{}, fmt.Errorf("youtube: encoding cursor: %w", err)
-	}
-	return sources.Result{Posts: posts, Cursor: c}, nil
+	return cursors.Result("youtube", posts, next)
 }
 
 func titleOf(vs []vref, id string) string {
@@ -512,12 +489,12 @@ func (s *Source) get(ctx context.Context, log *slog.Logger, path string, cost in
 	}
 	q.Set("key", s.cfg.APIKey)
 	start := time.Now()
-	resp, err := s.http.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
+	resp, err := s.api.HTTP.R().SetContext(ctx).SetQueryParamsFromValues(q).Get(s.cfg.BaseURL + path)
 	q.Del("key")
 	if err != nil {
 		return nil, s.api.TransportError(ctx, log, http.MethodGet, path, err)
 	}
-	code, now := resp.StatusCode(), s.now()
+	code, now := resp.StatusCode(), s.api.Now()
 	if code == http.StatusOK {
 		log.Debug("youtube request", "path", path, "status", code, "bytes", len(resp.Body()), "latency", time.Since(start))
 		return resp.Body(), nil

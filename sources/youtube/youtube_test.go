@@ -1,11 +1,9 @@
 package youtube
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -14,35 +12,29 @@ import (
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/sources/internal/fetch"
+	"github.com/earshothq/earshot/sources/internal/sourcetest"
 )
 
 // now is 05:15 in California.
 var now = time.Date(2026, 6, 13, 12, 15, 0, 0, time.UTC)
 
 type env struct {
-	src   *Source
-	clock *fakes.Clock
-	rate  *fakes.RateState
-	logs  *bytes.Buffer
+	*sourcetest.Env
+	src *Source
 }
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	clock := fakes.NewClock(now)
-	rate := &fakes.RateState{Clock: clock}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.APIKey = "AIza-secret"
-	return &env{src: New(cfg, WithClock(clock.Now), WithRateState(rate), WithLogger(log)), clock: clock, rate: rate, logs: logs}
+	e := &env{Env: sourcetest.NewEnv(now)}
+	e.src = New(cfg, e.Options()...)
+	return e
 }
 
 func manager(s Settings, include ...string) *models.Manager {
-	return &models.Manager{
-		Meta:   models.Meta{Name: "namespaces/acme/managers/yt"},
-		ID:     "yt",
-		Source: models.Source{Type: Type, Include: include, Settings: models.SettingsOf(s), Backfill: models.Duration(24 * time.Hour)},
-		Input:  models.Input{Type: models.InputTypeStructured, Keywords: []string{"earshot", "social listening"}, Focus: models.Focus{Type: "MENTIONS"}},
-	}
+	m := sourcetest.Manager("yt", Type, s, "earshot", "social listening")
+	m.Source.Include = include
+	return m
 }
 
 func TestVideosAndTheirComments(t *testing.T) {
@@ -84,7 +76,7 @@ func TestVideosAndTheirComments(t *testing.T) {
 	if left, ok := e.src.QuotaRemaining(); !ok || left != 10000-102 {
 		t.Errorf("quota remaining %v %v, want 9898", left, ok)
 	}
-	if strings.Contains(e.logs.String(), "AIza-secret") {
+	if strings.Contains(e.Logs.String(), "AIza-secret") {
 		t.Error("key logged")
 	}
 }
@@ -94,7 +86,7 @@ func TestQuotaIsSpreadOverTheDayAcrossProcesses(t *testing.T) {
 	// 2400 units a day: 100 an hour. At 05:15 Pacific 525 + 100 may be
 	// spent: six searches.
 	e := newEnv(t, Config{BaseURL: api.URL, DailyQuota: 2400})
-	other := New(Config{BaseURL: api.URL, DailyQuota: 2400, APIKey: "k"}, WithClock(e.clock.Now), WithRateState(e.rate))
+	other := New(Config{BaseURL: api.URL, DailyQuota: 2400, APIKey: "k"}, e.Elsewhere()...)
 	m := manager(Settings{}, IncludeVideos)
 	var err error
 	for i := range 6 {
@@ -118,7 +110,7 @@ func TestQuotaIsSpreadOverTheDayAcrossProcesses(t *testing.T) {
 	if len(api.Requests()) != 6 {
 		t.Errorf("%d calls, want 6", len(api.Requests()))
 	}
-	e.clock.Add(46 * time.Minute)
+	e.Clock.Add(46 * time.Minute)
 	if _, err := other.Poll(context.Background(), m, nil); err != nil {
 		t.Errorf("once the share grew: %v", err)
 	}
@@ -133,7 +125,7 @@ func TestQuotaExceededWaitsForPacificMidnight(t *testing.T) {
 	if !errors.As(err, &rl) || !rl.Until.Equal(time.Date(2026, 6, 14, 7, 0, 0, 0, time.UTC)) {
 		t.Fatalf("error %v, want rate limited until Pacific midnight", err)
 	}
-	other := New(Config{BaseURL: api.URL}, WithClock(e.clock.Now), WithRateState(e.rate))
+	other := New(Config{BaseURL: api.URL}, e.Elsewhere()...)
 	if _, err := other.Poll(context.Background(), manager(Settings{}), nil); !errors.Is(err, sources.ErrRateLimited) || len(api.Requests()) != 1 {
 		t.Errorf("another process: %v, %d calls", err, len(api.Requests()))
 	}

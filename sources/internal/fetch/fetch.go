@@ -1,8 +1,9 @@
 // Package fetch is what the platform adapters of sources/ share to call an
-// API politely: one HTTP client configuration (size cap, no redirects, no
-// cookies), the errors every adapter reports, a shared rate-limit block
-// read before each call and written when a platform says to wait, and the
-// parsing of the headers that say how long.
+// API politely: the options every Source is built with and New, which
+// builds a platform's Client from them; one HTTP client configuration
+// (size cap, no redirects, no cookies), the errors every adapter reports, a
+// shared rate-limit block read before each call and written when a platform
+// says to wait, and the parsing of the headers that say how long.
 package fetch
 
 import (

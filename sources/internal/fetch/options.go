@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -16,6 +17,10 @@ type Options struct {
 	Rate         sources.RateState
 	Now          func() time.Time
 	AllowPrivate bool
+
+	// own holds the options a platform package defines for itself (see
+	// Own), applied to its Source by ApplyOwn.
+	own []any
 }
 
 // Option sets one of the Options.
@@ -53,6 +58,13 @@ func WithClock(now func() time.Time) Option {
 // be read (sources.allow_private_targets; local development and tests).
 func WithPrivateTargets(allow bool) Option { return func(o *Options) { o.AllowPrivate = allow } }
 
+// Own makes an option that one platform package adds to the shared ones
+// (reddit.WithMaxPages): set changes that package's *T, its Source, when
+// its New calls ApplyOwn.
+func Own[T any](set func(*T)) Option {
+	return func(o *Options) { o.own = append(o.own, set) }
+}
+
 // Apply returns the options with their defaults filled.
 func Apply(opts []Option) Options {
 	o := Options{Log: slog.Default(), Rate: &sources.MemoryRateState{}, Now: time.Now}
@@ -60,4 +72,17 @@ func Apply(opts []Option) Options {
 		f(&o)
 	}
 	return o
+}
+
+// ApplyOwn applies the options made with Own[T] to t, in the order given.
+// An option another package made for its own Source is a programming
+// error (it would otherwise be dropped without a word), so it panics.
+func ApplyOwn[T any](o Options, t *T) {
+	for _, f := range o.own {
+		set, ok := f.(func(*T))
+		if !ok {
+			panic(fmt.Sprintf("fetch: an option for %T given to the constructor of %T", f, t))
+		}
+		set(t)
+	}
 }

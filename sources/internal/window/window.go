@@ -8,7 +8,9 @@
 // polls read before anything newer.
 //
 // A Window is a value: Poll returns a new one and never changes the old,
-// so a poll that fails leaves the stored cursor as it was.
+// so a poll that fails leaves the stored cursor as it was. PollEach polls
+// the several feeds of one manager, each with its window under its own key
+// of the adapter's cursor.
 package window
 
 import (
