@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/tracing"
 )
 
@@ -47,7 +49,14 @@ func endRead(span trace.Span, st Stats, err error) {
 			attribute.Int("earshot.scans_created", st.New),
 			attribute.Int("earshot.duplicates", st.Duplicates),
 		)
-		tracing.Fail(span, err)
+		var rl *sources.RateLimitError
+		if errors.As(err, &rl) {
+			// Waiting out a platform's rate limit is not a failure.
+			span.SetAttributes(attribute.Bool("earshot.rate_limited", true))
+			tracing.Note(span, err)
+		} else {
+			tracing.Fail(span, err)
+		}
 	}
 	span.End()
 }

@@ -257,3 +257,20 @@ func TestStreamBatchSpan(t *testing.T) {
 		t.Errorf("%d scan spans under the batch, want 2", scans)
 	}
 }
+
+// TestRateLimitedPollSpan: waiting out a platform's rate limit is noted on
+// the poll's span, not marked a failure.
+func TestRateLimitedPollSpan(t *testing.T) {
+	e := setup(t, sources.Func(func(ctx context.Context, m *models.Manager, cur json.RawMessage) (sources.Result, error) {
+		return sources.Result{}, &sources.RateLimitError{Source: "reddit", Until: time.Now().Add(time.Minute)}
+	}))
+	rec := traced(t, e)
+	_, _ = e.poller.Poll(context.Background(), "acme", "leads")
+	polls := named(rec.Ended(), pipeline.SpanPoll)
+	if len(polls) != 1 {
+		t.Fatalf("%d poll spans, want 1", len(polls))
+	}
+	if s := polls[0]; s.Status().Code == codes.Error || !attr(s, "earshot.rate_limited").AsBool() || len(s.Events()) == 0 {
+		t.Errorf("status %v, attributes %v, events %v: want the rate limit noted, not an error", s.Status(), s.Attributes(), s.Events())
+	}
+}
