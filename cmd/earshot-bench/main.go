@@ -59,7 +59,7 @@ type options struct {
 	rate          int           // offered deliveries per second of the latency run
 	duration      time.Duration // of the latency run
 	producers     int
-	concurrency   int // delivery.concurrency (0: the default)
+	concurrency   int  // delivery.concurrency (0: the default)
 	tracing       bool // traces on, every one sampled, to a local collector
 	backends      string
 	clusterURL    string
