@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -168,8 +169,12 @@ func New(ctx context.Context, c Config, opts Options) (*Provider, error) {
 		sdktrace.WithResource(res),
 		sdktrace.WithBatcher(exp, batch...),
 	)
-	// The SDK reports export failures through otel's one global handler.
-	otel.SetErrorHandler(&errorLog{log: opts.Logger.With("component", "tracing")})
+	// The SDK reports export failures through otel's one global handler,
+	// and its own diagnostics through its one global logger: both go to
+	// ours instead of the standard library's log.
+	tlog := opts.Logger.With("component", "tracing")
+	otel.SetErrorHandler(&errorLog{log: tlog})
+	otel.SetLogger(logr.FromSlogHandler(tlog.Handler()))
 	opts.Logger.Info("traces on", "endpoint", models.RedactURL(c.TracesURL()), "sampler", c.samplerName(), "service", name)
 	return &Provider{tp: tp, tracer: NewTracer(tp)}, nil
 }
