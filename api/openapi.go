@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/store"
 )
 
 // The OpenAPI 3.1 document is built here, not written by hand: the
@@ -498,7 +500,7 @@ func openAPIDocument() obj {
 			"parameters": []obj{paramNS, paramM},
 			"get": op("ListScans", "List a manager's scans, newest first; managers/-/scans lists those of every manager of the namespace.",
 				[]obj{paramPageSize, paramPageToken, {"name": "filter", "in": "query",
-					"description": `Terms joined by AND (AIP-160): createTime > "2026-06-13T12:00:00Z" (or >=, <, <=; > polls incrementally), state = NEW (or !=), tags:"hot lead", match.focus = SALES, post.type = REDDIT_LINK, platform = REDDIT, and a quoted text (or bare word) that must appear, in any case, in the post's title, text, author or URL.`,
+					"description": `Terms joined by AND (AIP-160): createTime > "2026-06-13T12:00:00Z" (or >=, <, <=; > polls incrementally), state = NEW (or !=), tags:"hot lead", match.focus = SALES, post.type = REDDIT_LINK, platform = REDDIT, and a quoted text (or bare word) that must appear, in any case, in the post's title, text, author or URL. A page reads at most ` + strconv.Itoa(store.DefaultMaxExamined) + ` scans: with a filter that keeps few, it may come back short or empty with a nextPageToken to go on from.`,
 					"schema":      obj{"type": "string"}}}, nil,
 				responses(okResponse("A page of scans.", listResponse("scans", "Scan", g)), nsRead...)),
 		},

@@ -57,7 +57,7 @@ func (a *API) listScans(w http.ResponseWriter, r *http.Request, c *call) error {
 			return storeError(err, models.ManagerName(c.ns, m))
 		}
 	}
-	listed, more, err := a.store.ListScans(r.Context(), c.ns, store.ScanQuery{
+	listed, next, err := a.store.ListScans(r.Context(), c.ns, store.ScanQuery{
 		Manager: m, After: tok.Scan, Since: f.since, SinceInclusive: f.inclusive, Keep: f.keep(), Limit: size,
 	})
 	if err != nil {
@@ -67,9 +67,8 @@ func (a *API) listScans(w http.ResponseWriter, r *http.Request, c *call) error {
 	for i, l := range listed {
 		resp.Scans[i] = newScanView(l.Scan, l.Raw)
 	}
-	if more && len(listed) > 0 {
-		last := listed[len(listed)-1].Position
-		resp.NextPageToken = encodePageToken(pageToken{Query: tok.Query, Scan: &last})
+	if next != nil {
+		resp.NextPageToken = encodePageToken(pageToken{Query: tok.Query, Scan: next})
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil

@@ -39,7 +39,16 @@ type ScanQuery struct {
 	Keep func(*models.Scan) bool
 	// Limit is the page size (at least 1).
 	Limit int
+	// MaxExamined bounds the index entries one page reads (0:
+	// DefaultMaxExamined): a filter that keeps few scans ends its page
+	// short, even empty, with a position to go on from, rather than read a
+	// whole index in one request.
+	MaxExamined int
 }
+
+// DefaultMaxExamined is how many index entries a page of scans reads at
+// most.
+const DefaultMaxExamined = 5000
 
 // ListedScan is one scan of a page with its position.
 type ListedScan struct {
@@ -48,29 +57,55 @@ type ListedScan struct {
 	Position ScanPosition
 }
 
-// ListScans returns a page of a namespace's scans, newest first, and
-// whether more follow. Index entries whose scan has expired are skipped.
-func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]ListedScan, bool, error) {
+// ListScans returns a page of a namespace's scans, newest first, and the
+// position to go on from (nil: none follow): after the page's last scan,
+// or after the last entry examined when MaxExamined ended the page first.
+// Index entries whose scan has expired are skipped. Reading goes on below
+// the last entry read rather than at an offset, so a filter's walk down a
+// long index costs each entry once.
+func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]ListedScan, *ScanPosition, error) {
 	key := keyScansByNamespace(ns)
 	all := q.Manager == "" || q.Manager == "-"
 	if !all {
 		key = keyScansByManager(ns, q.Manager)
 	}
 	limit := max(q.Limit, 1)
-	rng := &redis.ZRangeBy{Max: "+inf", Min: "-inf", Count: int64(limit) + 1}
+	maxExamined := q.MaxExamined
+	if maxExamined <= 0 {
+		maxExamined = DefaultMaxExamined
+	}
+	batch := int64(limit) + 1
+	if q.Keep != nil || !q.Since.IsZero() {
+		batch = max(batch, 200) // most entries may be left out: fewer round trips
+	}
+	rng := &redis.ZRangeBy{Max: "+inf", Min: "-inf", Count: batch}
 	if q.After != nil {
 		rng.Max = strconv.FormatInt(q.After.Score, 10)
+		// Start right below the entry the last page ended on, past those
+		// of its millisecond listed already (there may be many).
+		pipe := s.rdb.Pipeline()
+		rank := pipe.ZRevRank(ctx, key, q.After.Member)
+		above := pipe.ZCount(ctx, key, "("+rng.Max, "+inf")
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, nil, fmt.Errorf("store: list scans: %w", err)
+		}
+		if r, err := rank.Result(); err == nil && r+1 >= above.Val() {
+			rng.Offset = r + 1 - above.Val()
+		} // gone since (expired): the entries of its millisecond are skipped below
 	}
 	if !q.Since.IsZero() {
 		// Scores are whole milliseconds; the exact comparison is made on
 		// each scan's createTime below.
 		rng.Min = strconv.FormatInt(q.Since.UnixMilli(), 10)
 	}
-	var out []ListedScan
+	var (
+		out      []ListedScan
+		examined int
+	)
 	for {
 		zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, key, rng).Result()
 		if err != nil {
-			return nil, false, fmt.Errorf("store: list scans: %w", err)
+			return nil, nil, fmt.Errorf("store: list scans: %w", err)
 		}
 		type cand struct {
 			pos ScanPosition
@@ -85,6 +120,7 @@ func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]Listed
 			if q.After != nil && pos.Score == q.After.Score && member >= q.After.Member {
 				continue
 			}
+			examined++
 			m, id := q.Manager, member
 			if all {
 				var ok bool
@@ -101,7 +137,7 @@ func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]Listed
 				gets[i] = pipe.Get(ctx, c.key)
 			}
 			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-				return nil, false, fmt.Errorf("store: read scans: %w", err)
+				return nil, nil, fmt.Errorf("store: read scans: %w", err)
 			}
 			for i, c := range cands {
 				b, err := gets[i].Bytes()
@@ -109,11 +145,11 @@ func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]Listed
 					continue // expired
 				}
 				if err != nil {
-					return nil, false, fmt.Errorf("store: read scan: %w", err)
+					return nil, nil, fmt.Errorf("store: read scan: %w", err)
 				}
 				var sc models.Scan
 				if err := json.Unmarshal(b, &sc); err != nil {
-					return nil, false, fmt.Errorf("store: decode scan: %w", err)
+					return nil, nil, fmt.Errorf("store: decode scan: %w", err)
 				}
 				sc.Normalize()
 				if !q.Since.IsZero() && (sc.CreateTime.Before(q.Since) || !q.SinceInclusive && sc.CreateTime.Equal(q.Since)) {
@@ -124,14 +160,31 @@ func (s *Store) ListScans(ctx context.Context, ns string, q ScanQuery) ([]Listed
 				}
 				out = append(out, ListedScan{Scan: &sc, Raw: b, Position: c.pos})
 				if len(out) > limit {
-					return out[:limit], true, nil
+					next := out[limit-1].Position
+					return out[:limit], &next, nil
 				}
 			}
 		}
 		if int64(len(zs)) < rng.Count {
-			return out, false, nil
+			return out, nil, nil
 		}
-		rng.Offset += int64(len(zs))
+		end := zs[len(zs)-1]
+		pos := ScanPosition{Score: int64(end.Score), Member: fmt.Sprint(end.Member)}
+		if examined >= maxExamined {
+			return out, &pos, nil
+		}
+		// Go on below the last entry read: at its score, past the entries
+		// of that score read so far.
+		score := strconv.FormatInt(pos.Score, 10)
+		same := 0
+		for i := len(zs) - 1; i >= 0 && int64(zs[i].Score) == pos.Score; i-- {
+			same++
+		}
+		if rng.Max == score {
+			rng.Offset += int64(same)
+		} else {
+			rng.Max, rng.Offset = score, int64(same)
+		}
 	}
 }
 

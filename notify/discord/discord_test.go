@@ -7,27 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/notify/internal/channeltest"
 )
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func newChannel(allowPrivate bool) notify.Channel {
-	return Kind.Build(notify.ChannelEnv{HTTP: notify.NewSender(notify.SenderOptions{AllowPrivateTargets: allowPrivate, Timeout: 5 * time.Second})})
-}
 
 // TestAnswers replays Discord's documented webhook answers.
 func TestAnswers(t *testing.T) {
@@ -73,7 +60,7 @@ func TestAnswers(t *testing.T) {
 			}))
 			defer srv.Close()
 			conn := &models.Connection{Type: Kind.ConnectionType, URL: srv.URL + "/api/webhooks/123/TOKENSECRET"}
-			out := newChannel(true).Send(context.Background(), conn, notify.Message{Body: fixture(t, "scan.json")})
+			out := channeltest.Build(Kind, true).Send(context.Background(), conn, notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 			if out.OK() != tc.ok || out.Retry != tc.retry || out.RetryAfter != tc.retryAfter || (out.Disable != "") != tc.disable {
 				t.Fatalf("outcome ok=%v retry=%v after=%s disable=%q err=%v", out.OK(), out.Retry, out.RetryAfter, out.Disable, out.Err)
 			}
@@ -88,7 +75,7 @@ func TestAnswers(t *testing.T) {
 }
 
 func TestAllowedMentionsOnTheWire(t *testing.T) {
-	ev, _ := notify.ParseEvent(fixture(t, "scan.json"))
+	ev, _ := notify.ParseEvent(channeltest.Fixture(t, "scan.json"))
 	b, _ := json.Marshal(Render(ev))
 	if !strings.Contains(string(b), `"allowed_mentions":{"parse":[]}`) {
 		t.Errorf("allowed_mentions not written as parse: []: %s", b)
@@ -97,7 +84,7 @@ func TestAllowedMentionsOnTheWire(t *testing.T) {
 
 // TestEscaping: a post cannot ping, link nor format.
 func TestEscaping(t *testing.T) {
-	ev, err := notify.ParseEvent(fixture(t, "scan.json"))
+	ev, err := notify.ParseEvent(channeltest.Fixture(t, "scan.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +114,7 @@ func TestEscaping(t *testing.T) {
 }
 
 func TestSpikeIsItsOwnEmbed(t *testing.T) {
-	ev, _ := notify.ParseEvent(fixture(t, "spike.json"))
+	ev, _ := notify.ParseEvent(channeltest.Fixture(t, "spike.json"))
 	e := Render(ev).Embeds[0]
 	if !strings.Contains(e.Title, "42 negative posts") || e.Color != colorSpike {
 		t.Fatalf("spike embed %+v", e)
@@ -151,7 +138,7 @@ func TestGuard(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("private target reached") }))
 	defer srv.Close()
 	conn := &models.Connection{Type: Kind.ConnectionType, URL: srv.URL + "/api/webhooks/123/TOKENSECRET"}
-	out := newChannel(false).Send(context.Background(), conn, notify.Message{Body: fixture(t, "scan.json")})
+	out := channeltest.Build(Kind, false).Send(context.Background(), conn, notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 	if !errors.Is(out.Err, notify.ErrPrivateTarget) || out.Retry || strings.Contains(out.Err.Error(), "TOKENSECRET") {
 		t.Fatalf("outcome: retry=%v err=%v", out.Retry, out.Err)
 	}

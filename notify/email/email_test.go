@@ -17,7 +17,6 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -28,16 +27,8 @@ import (
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/notify/internal/channeltest"
 )
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // received is one message the test server accepted.
 type received struct {
@@ -223,7 +214,7 @@ func TestDelivers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newServerMode(t, tc.tls, tc.implicit)
-			out := srv.channel(true).Send(context.Background(), srv.conn(tc.mode, tc.auth), notify.Message{WebhookID: "msg_abc", Body: fixture(t, "scan.json")})
+			out := srv.channel(true).Send(context.Background(), srv.conn(tc.mode, tc.auth), notify.Message{WebhookID: "msg_abc", Body: channeltest.Fixture(t, "scan.json")})
 			if !out.OK() {
 				t.Fatalf("send: %v", out.Err)
 			}
@@ -276,7 +267,7 @@ func TestReplies(t *testing.T) {
 			if tc.badPassword {
 				srv.password = "the-right-one"
 			}
-			out := srv.channel(true).Send(context.Background(), conn, notify.Message{Body: fixture(t, "scan.json")})
+			out := srv.channel(true).Send(context.Background(), conn, notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 			if out.OK() || out.Retry != tc.retry {
 				t.Fatalf("ok=%v retry=%v err=%v", out.OK(), out.Retry, out.Err)
 			}
@@ -295,7 +286,7 @@ func TestReplies(t *testing.T) {
 // retried.
 func TestGuard(t *testing.T) {
 	srv := newServer(t, false)
-	out := srv.channel(false).Send(context.Background(), srv.conn(TLSNone, false), notify.Message{Body: fixture(t, "scan.json")})
+	out := srv.channel(false).Send(context.Background(), srv.conn(TLSNone, false), notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 	if !errors.Is(out.Err, notify.ErrPrivateTarget) || out.Retry || len(srv.messages()) != 0 {
 		t.Fatalf("private SMTP host: retry=%v err=%v, %d received", out.Retry, out.Err, len(srv.messages()))
 	}
@@ -303,13 +294,13 @@ func TestGuard(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	down := &models.Connection{Type: Kind.ConnectionType, Settings: models.SettingsOf(Settings{SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: TLSNone}, From: "a@example.com", To: []string{"b@example.com"}})}
-	if out := srv.channel(true).Send(context.Background(), down, notify.Message{Body: fixture(t, "scan.json")}); out.OK() || !out.Retry {
+	if out := srv.channel(true).Send(context.Background(), down, notify.Message{Body: channeltest.Fixture(t, "scan.json")}); out.OK() || !out.Retry {
 		t.Fatalf("server down: retry=%v err=%v", out.Retry, out.Err)
 	}
 }
 
 func TestSpikeAndTest(t *testing.T) {
-	ev, _ := notify.ParseEvent(fixture(t, "spike.json"))
+	ev, _ := notify.ParseEvent(channeltest.Fixture(t, "spike.json"))
 	r, err := Render(ev)
 	if err != nil || !strings.Contains(r.Subject, "42 negative posts") || !strings.Contains(r.HTML, "angry &lt;@1&gt;") || !strings.Contains(r.Text, "Acme deleted my data") {
 		t.Errorf("spike: %v\n%s\n%s", err, r.Subject, r.HTML)
@@ -356,7 +347,7 @@ func TestValidate(t *testing.T) {
 // certificate is not trusted, gets no mail (nor the password).
 func TestTLSIsRequired(t *testing.T) {
 	plain := newServer(t, false)
-	out := plain.channel(true).Send(context.Background(), plain.conn(TLSStartTLS, true), notify.Message{Body: fixture(t, "scan.json")})
+	out := plain.channel(true).Send(context.Background(), plain.conn(TLSStartTLS, true), notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 	if out.OK() || len(plain.messages()) != 0 {
 		t.Fatalf("STARTTLS not offered, yet sent: %v", out.Err)
 	}
@@ -364,7 +355,7 @@ func TestTLSIsRequired(t *testing.T) {
 	c := untrusted.channel(true)
 	c.tlsConfig = nil // the system's roots: the test certificate is not among them
 	for _, mode := range []string{TLSStartTLS} {
-		out := c.Send(context.Background(), untrusted.conn(mode, true), notify.Message{Body: fixture(t, "scan.json")})
+		out := c.Send(context.Background(), untrusted.conn(mode, true), notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 		if out.OK() || len(untrusted.messages()) != 0 {
 			t.Fatalf("%s with an untrusted certificate, yet sent: %v", mode, out.Err)
 		}
@@ -372,7 +363,7 @@ func TestTLSIsRequired(t *testing.T) {
 	implicit := newServerMode(t, true, true)
 	c = implicit.channel(true)
 	c.tlsConfig = nil
-	if out := c.Send(context.Background(), implicit.conn(TLSImplicit, true), notify.Message{Body: fixture(t, "scan.json")}); out.OK() || len(implicit.messages()) != 0 {
+	if out := c.Send(context.Background(), implicit.conn(TLSImplicit, true), notify.Message{Body: channeltest.Fixture(t, "scan.json")}); out.OK() || len(implicit.messages()) != 0 {
 		t.Fatalf("implicit TLS with an untrusted certificate, yet sent: %v", out.Err)
 	}
 }

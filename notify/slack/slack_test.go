@@ -7,27 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/notify/internal/channeltest"
 )
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func newChannel(allowPrivate bool) notify.Channel {
-	return Kind.Build(notify.ChannelEnv{HTTP: notify.NewSender(notify.SenderOptions{AllowPrivateTargets: allowPrivate, Timeout: 5 * time.Second})})
-}
 
 // TestAnswers replays Slack's documented incoming-webhook answers.
 func TestAnswers(t *testing.T) {
@@ -71,7 +58,7 @@ func TestAnswers(t *testing.T) {
 			}))
 			defer srv.Close()
 			conn := &models.Connection{Type: Kind.ConnectionType, URL: srv.URL + "/services/T000/B000/XXXXSECRET"}
-			out := newChannel(true).Send(context.Background(), conn, notify.Message{Body: fixture(t, "scan.json")})
+			out := channeltest.Build(Kind, true).Send(context.Background(), conn, notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 			if out.OK() != tc.ok || out.Retry != tc.retry || out.RetryAfter != tc.retryAfter || (out.Disable != "") != tc.disable {
 				t.Fatalf("outcome ok=%v retry=%v after=%s disable=%q err=%v", out.OK(), out.Retry, out.RetryAfter, out.Disable, out.Err)
 			}
@@ -87,7 +74,7 @@ func TestAnswers(t *testing.T) {
 
 // TestEscaping: a post cannot mention, link nor tag.
 func TestEscaping(t *testing.T) {
-	ev, err := notify.ParseEvent(fixture(t, "scan.json"))
+	ev, err := notify.ParseEvent(channeltest.Fixture(t, "scan.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +117,7 @@ func texts(m Message) string {
 }
 
 func TestSpikeIsItsOwnMessage(t *testing.T) {
-	ev, err := notify.ParseEvent(fixture(t, "spike.json"))
+	ev, err := notify.ParseEvent(channeltest.Fixture(t, "spike.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +151,7 @@ func TestGuard(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("private target reached") }))
 	defer srv.Close()
 	conn := &models.Connection{Type: Kind.ConnectionType, URL: srv.URL + "/services/T000/B000/XXXXSECRET"}
-	out := newChannel(false).Send(context.Background(), conn, notify.Message{Body: fixture(t, "scan.json")})
+	out := channeltest.Build(Kind, false).Send(context.Background(), conn, notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 	if !errors.Is(out.Err, notify.ErrPrivateTarget) || out.Retry {
 		t.Fatalf("outcome: retry=%v err=%v", out.Retry, out.Err)
 	}

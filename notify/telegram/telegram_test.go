@@ -7,29 +7,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/notify/internal/channeltest"
 )
 
 const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func newChannel(allowPrivate bool) notify.Channel {
-	return Kind.Build(notify.ChannelEnv{HTTP: notify.NewSender(notify.SenderOptions{AllowPrivateTargets: allowPrivate, Timeout: 5 * time.Second})})
-}
 
 func conn(base string, chat any) *models.Connection {
 	return &models.Connection{Type: Kind.ConnectionType, Settings: models.SettingsOf(map[string]any{"botToken": token, "chatId": chat, "baseUrl": base})}
@@ -72,7 +59,7 @@ func TestAnswers(t *testing.T) {
 				io.WriteString(w, tc.body)
 			}))
 			defer srv.Close()
-			out := newChannel(true).Send(context.Background(), conn(srv.URL, -1001234567890), notify.Message{Body: fixture(t, "scan.json")})
+			out := channeltest.Build(Kind, true).Send(context.Background(), conn(srv.URL, -1001234567890), notify.Message{Body: channeltest.Fixture(t, "scan.json")})
 			if out.OK() != tc.ok || out.Retry != tc.retry || out.RetryAfter != tc.retryAfter || (out.Disable != "") != (tc.disable != "") {
 				t.Fatalf("outcome ok=%v retry=%v after=%s disable=%q err=%v", out.OK(), out.Retry, out.RetryAfter, out.Disable, out.Err)
 			}
@@ -114,7 +101,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 		{"answer repeats the path", echo.URL, true, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := newChannel(tc.allowPrivate).Send(context.Background(), conn(tc.base, "@earshot_alerts"), notify.Message{Body: fixture(t, "scan.json"), Timeout: tc.timeout})
+			out := channeltest.Build(Kind, tc.allowPrivate).Send(context.Background(), conn(tc.base, "@earshot_alerts"), notify.Message{Body: channeltest.Fixture(t, "scan.json"), Timeout: tc.timeout})
 			if out.OK() {
 				t.Fatal("succeeded")
 			}
@@ -133,7 +120,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 
 // TestEscaping: the HTML has no tag nor link of the post's own.
 func TestEscaping(t *testing.T) {
-	ev, _ := notify.ParseEvent(fixture(t, "scan.json"))
+	ev, _ := notify.ParseEvent(channeltest.Fixture(t, "scan.json"))
 	text := Render(ev)
 	for _, bad := range []string{"<script>", "<b>now</b>", `<a href="x">`, "<tg-spoiler>", `href="javascript:`} {
 		if strings.Contains(text, bad) {
@@ -158,7 +145,7 @@ func TestEscaping(t *testing.T) {
 }
 
 func TestSpikeAndTest(t *testing.T) {
-	ev, _ := notify.ParseEvent(fixture(t, "spike.json"))
+	ev, _ := notify.ParseEvent(channeltest.Fixture(t, "spike.json"))
 	if text := Render(ev); !strings.Contains(text, "42 negative posts") || !strings.Contains(text, `<a href="https://x.com/u/status/1">Acme deleted my data @everyone &lt;b&gt;!!&lt;/b&gt;</a> — angry &lt;@1&gt;`) {
 		t.Errorf("spike:\n%s", text)
 	}
