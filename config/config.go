@@ -9,6 +9,7 @@ import (
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
+	"github.com/earshothq/earshot/tracing"
 )
 
 // Config is the whole configuration file. Operator settings are snake_case;
@@ -27,6 +28,7 @@ type Config struct {
 	Log          LogConfig      `yaml:"log"`
 	Console      ConsoleConfig  `yaml:"console"`
 	Metrics      MetricsConfig  `yaml:"metrics"`
+	Tracing      TracingConfig  `yaml:"tracing"`
 	Namespaces   []Namespace    `yaml:"namespaces"`
 }
 
@@ -155,6 +157,11 @@ type MetricsConfig struct {
 	// "off" serves no metrics.
 	Listen string `yaml:"listen"`
 }
+
+// TracingConfig is the `tracing:` section: OpenTelemetry traces, off
+// unless an OTLP endpoint is named here or by the OTEL_* variables (see
+// package tracing).
+type TracingConfig = tracing.Config
 
 // MetricsOff is the metrics.listen that turns the metrics listener off.
 const MetricsOff = "off"

@@ -131,6 +131,7 @@ func (p *parser) parse(data []byte) *Config {
 	}
 	cfg.Path = p.file
 	p.applyRedisEnv(&cfg.Redis)
+	p.applyTracingEnv(&cfg.Tracing)
 	cfg.applyDefaults()
 	p.validate(cfg)
 	return cfg

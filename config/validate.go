@@ -33,6 +33,7 @@ func (p *parser) validate(c *Config) {
 		}
 	}
 	p.validateRedis(&c.Redis)
+	p.validateTracing(&c.Tracing)
 	for i, d := range c.Delivery.RetrySchedule {
 		if d <= 0 {
 			p.problemAt(indexPath("delivery.retry_schedule", i), "must be greater than 0")

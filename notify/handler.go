@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
+	"github.com/earshothq/earshot/tracing"
 )
 
 // RetryError asks for another attempt after After (the handler has
@@ -121,6 +123,7 @@ type Handler struct {
 	log      *slog.Logger
 	warn     *warnOnce
 	wake     *waker
+	tracer   *tracing.Tracer // nil: tracing off
 }
 
 // storeRetry is how long a delivery waits when Redis failed it.
@@ -135,7 +138,9 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	a := &attempt{h: h, p: p, ref: p.ref(), name: models.ConnectionName(p.Namespace, p.Connection)}
 	a.retried, _ = asynq.GetRetryCount(ctx)
 	a.taskID, _ = asynq.GetTaskID(ctx)
+	ctx, span := a.startSpan(ctx)
 	err := a.run(ctx)
+	a.endSpan(span, err)
 	if d := delayFor(err); d > 0 && d <= wakeWithin {
 		// asynq would run it on a whole second: wake it on time.
 		h.wake.after(a.taskID, d)
@@ -178,6 +183,7 @@ type attempt struct {
 	// writes it).
 	prevState    string
 	prevAttempts int
+	span         trace.Span // the attempt's (see startSpan)
 }
 
 func (a *attempt) log() *slog.Logger {
@@ -265,6 +271,7 @@ func (a *attempt) run(ctx context.Context) error {
 		Secrets:   a.ce.secrets(now),
 		Timeout:   a.ce.policy.Timeout,
 	})
+	a.sent(out)
 	return a.conclude(ctx, out, now)
 }
 

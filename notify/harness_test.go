@@ -23,6 +23,7 @@ import (
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/store"
+	"github.com/earshothq/earshot/tracing"
 )
 
 const (
@@ -57,6 +58,8 @@ type harnessSetup struct {
 	waitReplicas int
 	// channels are the channel kinds (nil: the webhook only).
 	channels *notify.Channels
+	// tracer traces the deliveries (nil: tracing off).
+	tracer *tracing.Tracer
 }
 
 // likeServer sets asynq up as server.New does, and makes writes wait for
@@ -103,6 +106,7 @@ func newHarness(t *testing.T, redisURL string, cfg notify.Config, opts ...harnes
 		WatchInterval:   100 * time.Millisecond,
 		RecoverInterval: 100 * time.Millisecond,
 		Channels:        setup.channels,
+		Tracer:          setup.tracer,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/earshothq/earshot/internal/retryafter"
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/tracing"
 )
 
 // SenderOptions configure a Sender.
@@ -27,6 +28,10 @@ type SenderOptions struct {
 	// concurrency, or a busy receiver gets a new TCP connection per
 	// delivery).
 	MaxIdleConnsPerHost int
+	// Tracer, when tracing is on, sends the attempt's W3C traceparent
+	// (and tracestate) with each request: a header, the signed body is
+	// unchanged. Nil: no trace headers.
+	Tracer *tracing.Tracer
 }
 
 // Sender makes one HTTP attempt of a delivery.
@@ -148,6 +153,7 @@ func (s *Sender) Send(ctx context.Context, conn *models.Connection, msg Message)
 	req.Header.Set(HeaderID, msg.WebhookID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set(HeaderSignature, sig)
+	s.opts.Tracer.InjectHeader(ctx, req.Header)
 
 	start := time.Now()
 	resp, err := s.client.Do(req)

@@ -14,6 +14,7 @@ import (
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
+	"github.com/earshothq/earshot/tracing"
 )
 
 // Options are a Service's dependencies.
@@ -43,6 +44,10 @@ type Options struct {
 	// DigestClock stands in for the Redis server's clock in digests
 	// (tests; nil: Redis TIME).
 	DigestClock func() time.Time
+	// Tracer traces each delivery attempt, as a child of the span that
+	// enqueued it, and sends its traceparent with the request (nil:
+	// tracing off).
+	Tracer *tracing.Tracer
 }
 
 // Service is webhook delivery: the asynq handler of delivery tasks, the
@@ -95,6 +100,7 @@ func New(opts Options) (*Service, error) {
 		AllowPrivateTargets: cfg.AllowPrivateTargets,
 		RequireHTTPS:        cfg.RequireHTTPS,
 		UserAgent:           cfg.UserAgent,
+		Tracer:              opts.Tracer,
 	})
 	if opts.Channels == nil {
 		opts.Channels = NewChannels(Webhook)
@@ -103,9 +109,10 @@ func New(opts Options) (*Service, error) {
 	s.handler = &Handler{
 		cfg: cfg, store: opts.Store, channels: s.channels, conns: newConnCache(opts.Store, cfg, opts.Channels),
 		metrics: opts.Metrics, log: log, warn: newWarnOnce(),
-		wake: newWaker(opts.Inspector, opts.Store, log),
+		wake:   newWaker(opts.Inspector, opts.Store, log),
+		tracer: opts.Tracer,
 	}
-	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics}
+	s.enqueuer = &Enqueuer{client: opts.Client, store: opts.Store, retention: cfg.Retention, eventTTL: cfg.Retention, metrics: opts.Metrics, tracer: opts.Tracer}
 	if opts.Store != nil {
 		s.digests = &Digests{rdb: opts.Store.Redis(), store: opts.Store, enq: s.enqueuer, log: log, clock: opts.DigestClock}
 		s.enqueuer.digests = s.digests

@@ -16,6 +16,7 @@ import (
 	"github.com/earshothq/earshot/metrics"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/store"
+	"github.com/earshothq/earshot/tracing"
 )
 
 // TypeDeliver is the asynq task type of one event's delivery to one connection.
@@ -46,6 +47,11 @@ type DeliverPayload struct {
 	// Enqueued is when the task was made (unix ms): a connection created
 	// after it is a new one of the same id, which must not get it.
 	Enqueued int64 `json:"enqueued,omitempty"`
+	// Traceparent and Tracestate are the W3C trace context of the span
+	// that enqueued the delivery (the Scan's creation), when tracing is
+	// on: each attempt's span is its child, whenever and wherever it runs.
+	Traceparent string `json:"traceparent,omitempty"`
+	Tracestate  string `json:"tracestate,omitempty"`
 }
 
 func (p DeliverPayload) ref() store.DeliveryRef {
@@ -96,6 +102,7 @@ type Enqueuer struct {
 	eventTTL  time.Duration // of events stored by EnqueueEvent
 	metrics   *metrics.Delivery
 	digests   *Digests
+	tracer    *tracing.Tracer // nil: tracing off
 }
 
 // Collect adds a SCAN to the digest a manager's notice asks for (see
@@ -145,6 +152,9 @@ func (e *Enqueuer) enqueue(ctx context.Context, eventType, eventName, connection
 		}
 	}
 	p := DeliverPayload{Namespace: ns, Connection: connID, Delivery: id, EventType: eventType, Event: eventName}
+	if e.tracer.On() {
+		p.Traceparent, p.Tracestate = e.tracer.Inject(ctx)
+	}
 	task, err := NewDeliverTask(p, TaskID(id))
 	if err != nil {
 		return err

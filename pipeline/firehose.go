@@ -150,7 +150,7 @@ func (p *Poller) stream(ctx context.Context, id string) error {
 		return err
 	}
 	lagging := false
-	return src.Stream(ctx, r.Poll, cursor, func(ctx context.Context, batch sources.Result) error {
+	return src.Stream(ctx, r.Poll, cursor, func(ctx context.Context, batch sources.Result) (err error) {
 		// The managers as they are now: a change counts from the next batch.
 		snap, err := p.snapshot(ctx)
 		if err != nil {
@@ -160,6 +160,11 @@ func (p *Poller) stream(ctx context.Context, id string) error {
 		if r == nil {
 			return errReadGone
 		}
+		// One span a batch, not a message: a firehose sends hundreds a
+		// second.
+		var st Stats
+		ctx, span := p.startRead(ctx, SpanStreamBatch, r)
+		defer func() { endRead(span, st, err) }()
 		st, per, err := p.match(ctx, r, batch.Posts)
 		p.Streams.read(r, batch.Posts, st)
 		if err != nil {

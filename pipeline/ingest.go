@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/earshothq/earshot/models"
+	"github.com/earshothq/earshot/sources/ingest"
 )
 
 // IngestStats says what one pushed batch did.
@@ -23,8 +24,8 @@ type IngestStats struct {
 // A batch that fails part-way (Redis unavailable) may be sent again whole:
 // a post a manager already has a Scan of keeps it, and its deliveries are
 // enqueued under the same task ids, so nothing is delivered twice.
-func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (IngestStats, error) {
-	st := IngestStats{Posts: len(posts)}
+func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (st IngestStats, err error) {
+	st = IngestStats{Posts: len(posts)}
 	p.Metrics.Ingested(len(posts))
 	snap, err := p.snapshot(ctx)
 	if err != nil {
@@ -36,6 +37,8 @@ func (p *Poller) Ingest(ctx context.Context, ns string, posts []models.Post) (In
 		return st, nil
 	}
 	start := p.now()
+	ctx, span := p.startRead(ctx, SpanIngest, &Read{ID: "ingest/" + ns, Type: ingest.Type, Shared: true, Managers: managers})
+	defer func() { endRead(span, Stats{Fetched: st.Posts, Matched: st.Matched, New: st.New}, err) }()
 	// One index pass per post against all of the namespace's INGEST
 	// managers, then the candidates' scorers.
 	ix, err := p.Matcher.IndexOf("ingest:"+ns, managers)

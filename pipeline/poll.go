@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/metrics"
@@ -17,6 +18,7 @@ import (
 	"github.com/earshothq/earshot/notify"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/store"
+	"github.com/earshothq/earshot/tracing"
 )
 
 // TypePoll is the asynq task type of one manager's poll.
@@ -84,6 +86,8 @@ type Poller struct {
 	// Now is the clock (time.Now when nil); tests move it to check the
 	// backoff of a failing source.
 	Now func() time.Time
+	// Tracer traces each read, its matching and its Scans (nil: off).
+	Tracer *tracing.Tracer
 
 	snap   snapshots
 	status statusBuffers
@@ -198,7 +202,7 @@ func (p *Poller) PollRead(ctx context.Context, id string) (Stats, error) {
 
 // pollRead reads once and hands on what every manager of the read
 // matched; only then does the read's cursor move.
-func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
+func (p *Poller) pollRead(ctx context.Context, r *Read) (st Stats, err error) {
 	log := p.Logger.With("read", r.ID)
 	ns, mid, alone := r.manager()
 	if alone {
@@ -242,6 +246,8 @@ func (p *Poller) pollRead(ctx context.Context, r *Read) (Stats, error) {
 		return Stats{Skipped: true, BackingOff: true}, nil
 	}
 
+	ctx, span := p.startRead(ctx, SpanPoll, r)
+	defer func() { endRead(span, st, err) }()
 	var cursor json.RawMessage
 	if alone {
 		cursor, err = p.Store.Cursor(ctx, ns, mid)
@@ -308,7 +314,13 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 		// others go on.
 		p.Logger.Warn("some managers cannot be matched", "read", r.ID, "error", err)
 	}
+	// The Scans are the read's children, not the index pass's: they are
+	// handed on beside it.
 	h := p.newHandOns(ctx)
+	ctx, span := p.Tracer.Start(ctx, SpanMatch)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.Int("earshot.posts", len(posts)), attribute.Int("earshot.managers", len(r.Managers)))
+	}
 	for i := range posts {
 		post := &posts[i]
 		var want func(*models.Manager) bool
@@ -322,8 +334,11 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 		}
 		results, err := p.Matcher.MatchIndex(ctx, ix, post, want)
 		if err != nil {
+			err = fmt.Errorf("pipeline: match %s: %w", post.ID, err)
+			tracing.Fail(span, err)
+			span.End()
 			_ = h.wait()
-			return st, nil, fmt.Errorf("pipeline: match %s: %w", post.ID, err)
+			return st, nil, err
 		}
 		for _, res := range results {
 			if res.Spike != nil {
@@ -336,6 +351,10 @@ func (p *Poller) match(ctx context.Context, r *Read, posts []models.Post) (Stats
 			h.add(post, res)
 		}
 	}
+	if span.IsRecording() {
+		span.SetAttributes(attribute.Int("earshot.matched", st.Matched))
+	}
+	span.End()
 	err = h.wait()
 	st.New, st.Duplicates, st.Listed, st.sentiment = h.created, h.duplicates, h.listed, h.sentiment
 	return st, h.per, err
@@ -374,13 +393,16 @@ func (p *Poller) recordFailure(ctx context.Context, r *Read, start time.Time, fa
 // which is a no-op unless a crash interrupted the first hand-on. A post
 // telling a story the manager has a Scan of is listed in that Scan
 // instead (see claimStory).
-func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Post, match models.Match) (handOutcome, error) {
+func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Post, match models.Match) (out handOutcome, err error) {
 	ns, mid, err := models.ParseManagerName(m.Name)
 	if err != nil {
 		return handNew, err
 	}
 	p.Matcher.FillLang(post)
 	id := store.ScanID(post.ID)
+	deliveries := 0
+	ctx, span := p.startScan(ctx, m.Name, models.ScanName(ns, mid, id), post.ID)
+	defer func() { endScan(span, out, deliveries, err) }()
 	if out, err := p.claimStory(ctx, m, ns, mid, id, post); err != nil || out != handNew {
 		return out, err
 	}
@@ -394,7 +416,7 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 	if err != nil {
 		return handNew, err
 	}
-	out := handSeen
+	out = handSeen
 	if created {
 		out = handNew
 	}
@@ -415,6 +437,7 @@ func (p *Poller) handOn(ctx context.Context, m *models.Manager, post *models.Pos
 		if err := enqueue(ctx, models.EventScan, scan.Name, n.Connection); err != nil {
 			return out, err
 		}
+		deliveries++
 	}
 	return out, nil
 }

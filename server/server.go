@@ -29,6 +29,7 @@ import (
 	"github.com/earshothq/earshot/scheduler"
 	"github.com/earshothq/earshot/sources"
 	"github.com/earshothq/earshot/store"
+	"github.com/earshothq/earshot/tracing"
 )
 
 // Options tune a Server beyond the configuration file (tests lower the
@@ -60,6 +61,9 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight tasks may finish at stop
 	// (default: the delivery timeout plus 5 s).
 	ShutdownTimeout time.Duration
+	// TraceBatchTimeout is how long ended spans wait to be exported
+	// together (default 5 s).
+	TraceBatchTimeout time.Duration
 }
 
 // Server is a running Earshot.
@@ -86,6 +90,8 @@ type Server struct {
 	// metricsSrv serves /metrics on metricsLn (nil: metrics off).
 	metricsSrv *http.Server
 	metricsLn  net.Listener
+	// tracing exports the spans (nil: tracing off).
+	tracing *tracing.Provider
 }
 
 // New connects to Redis (or starts the embedded one), applies the
@@ -107,9 +113,15 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	ok := false
 	defer func() {
 		if !ok {
+			s.stopTracing(ctx)
 			s.close()
 		}
 	}()
+	tp, err := tracing.New(ctx, cfg.Tracing, tracing.Options{Logger: s.log, Version: opts.Version, BatchTimeout: opts.TraceBatchTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.tracing = tp
 
 	rcfg := cfg.Redis
 	if rcfg.Empty() {
@@ -163,6 +175,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Metrics:   s.metrics.Delivery,
 		Logger:    s.log,
 		Channels:  catalog.Channels,
+		Tracer:    tp.Tracer(),
 	})
 	if err != nil {
 		return nil, err
@@ -220,6 +233,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		Retention: cfg.Scans.Retention.D(),
 		Metrics:   pipeMetrics,
 		Streams:   pipeline.NewStreamMetrics(metrics.NewStreams(s.metrics.Registry)),
+		Tracer:    tp.Tracer(),
 	}
 	mux := asynq.NewServeMux()
 	mux.Handle(pipeline.TypePoll, s.poller)
@@ -471,6 +485,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.workers = nil
 		s.reportDiscarded(context.WithoutCancel(ctx))
 	}
+	s.stopTracing(ctx)
 	s.close()
 	return err
 }
@@ -520,6 +535,21 @@ func (s *Server) watchConfig(ctx context.Context) {
 		if err := s.store.MarkConfigApplied(ctx); err != nil {
 			s.log.Error("apply the configuration file again", "error", err)
 		}
+	}
+}
+
+// Tracing returns the span exporter (nil: tracing off).
+func (s *Server) Tracing() *tracing.Provider { return s.tracing }
+
+// stopTracing exports the spans still buffered, for a few seconds at most.
+func (s *Server) stopTracing(ctx context.Context) {
+	if s.tracing == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.tracing.Shutdown(ctx); err != nil {
+		s.log.Warn("traces: the last spans were not exported", "error", models.RedactURLs(err.Error()))
 	}
 }
 

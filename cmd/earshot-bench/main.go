@@ -31,11 +31,13 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/earshothq/earshot/config"
 	"github.com/earshothq/earshot/matcher"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/notify"
+	"github.com/earshothq/earshot/pipeline"
 	"github.com/earshothq/earshot/redisconn"
 	"github.com/earshothq/earshot/server"
 	"github.com/earshothq/earshot/store"
@@ -57,7 +59,8 @@ type options struct {
 	rate          int           // offered deliveries per second of the latency run
 	duration      time.Duration // of the latency run
 	producers     int
-	concurrency   int // delivery.concurrency (0: the default)
+	concurrency   int  // delivery.concurrency (0: the default)
+	tracing       bool // traces on, every one sampled, to a local collector
 	backends      string
 	clusterURL    string
 	limitsRateN   int // backlog of the rate-limit scenarios
@@ -75,6 +78,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 15*time.Second, "length of the latency run")
 	fs.IntVar(&o.producers, "producers", 8, "goroutines handing scans on in the throughput run")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "delivery.concurrency (0: the configuration's default)")
+	fs.BoolVar(&o.tracing, "tracing", false, "turn traces on (sample_ratio 1), exported to a local OTLP/HTTP collector that reads and drops them")
 	fs.StringVar(&o.clusterURL, "cluster", os.Getenv("REDIS_CLUSTER_URL"), "Redis Cluster to measure on, redis-cluster://host:port,… (it is flushed); default $REDIS_CLUSTER_URL")
 	fs.StringVar(&o.backends, "backends", "redis,embedded", "which Redis to measure, in this order: redis, cluster, embedded, limits (backlogs under a connection's limits, one and two processes, real Redis)")
 	fs.IntVar(&o.limitsRateN, "limits-rate-n", 300, "backlog of the rate-limit scenarios")
@@ -99,7 +103,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(out, "earshot-bench: %s, GOMAXPROCS %d, %s/%s\n\n", runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(out, "earshot-bench: %s, GOMAXPROCS %d, %s/%s, tracing %v\n\n", runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, o.tracing)
 	for _, b := range strings.Split(o.backends, ",") {
 		switch strings.TrimSpace(b) {
 		case "redis":
@@ -407,6 +411,14 @@ namespaces:
         rateLimit: 100000000
         concurrency: 1000
 `, url, rcv.url)
+	if o.tracing {
+		col, err := newCollector()
+		if err != nil {
+			return result{}, err
+		}
+		defer col.close()
+		yaml += fmt.Sprintf("tracing: {otlp_endpoint: %q, sample_ratio: 1}\n", col.url)
+	}
 	cfg, err := config.Parse("bench.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {
 		return result{}, err
@@ -436,7 +448,15 @@ namespaces:
 		URL:  "https://www.reddit.com/r/marketing/comments/1abc01/post/",
 		User: models.User{ID: "t2_marketing_pro", Name: "marketing_pro", URL: "https://www.reddit.com/user/marketing_pro"}}
 	var handed atomic.Int64
+	tracer := srv.Tracing().Tracer() // nil: tracing off
 	hand := func(i int) error {
+		ctx := ctx
+		if tracer.On() {
+			// As the pipeline does: the Scan's span is the deliveries' parent.
+			var span trace.Span
+			ctx, span = tracer.Start(ctx, pipeline.SpanScan)
+			defer span.End()
+		}
 		id := "b" + strconv.Itoa(i)
 		p := post
 		p.ID = "t3_" + id
@@ -562,3 +582,27 @@ func (r *receiver) receipts() []time.Time {
 }
 
 func (r *receiver) close() { _ = r.srv.Close() }
+
+// collector is a local OTLP/HTTP endpoint that reads every export and
+// drops it: what tracing costs Earshot, not what a collector costs.
+type collector struct {
+	url string
+	srv *http.Server
+}
+
+func newCollector() (*collector, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c := &collector{url: "http://" + ln.Addr().String()}
+	c.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	})}
+	go func() { _ = c.srv.Serve(ln) }()
+	return c, nil
+}
+
+func (c *collector) close() { _ = c.srv.Close() }

@@ -30,27 +30,36 @@ type rule struct {
 	reason Reason
 }
 
+// The phrases are specific on purpose: "to win", "followers", "karma" or
+// "DM me" alone are as often a fan, a politician's audience or a friend
+// (on SemEval's tweets, most of their flags were).
 var rules = []rule{
-	{"giveaway", Giveaway}, {"give away", Giveaway}, {"giving away", Giveaway}, {"to enter", Giveaway},
-	{"enter to win", Giveaway}, {"win a free", Giveaway}, {"win a", Giveaway}, {"chance to win", Giveaway},
-	{"could win", Giveaway}, {"to win", Giveaway}, {"rt follow", Giveaway}, {"follow rt", Giveaway},
+	{"giveaway", Giveaway}, {"give away", Giveaway}, {"giving away", Giveaway},
+	{"enter to win", Giveaway}, {"entered to win", Giveaway}, {"chance to win", Giveaway}, {"how to win", Giveaway},
+	{"win a free", Giveaway}, {"win a pair", Giveaway}, {"win a prize", Giveaway}, {"win a copy", Giveaway}, {"win a gift", Giveaway},
+	{"win free", Giveaway}, {"win tickets", Giveaway}, {"win tix", Giveaway}, {"win 2 tickets", Giveaway}, {"win two tickets", Giveaway},
+	{"you could win", Giveaway}, {"eligible to win", Giveaway}, {"rt to win", Giveaway}, {"retweet to win", Giveaway}, {"follow to win", Giveaway},
+	{"how to enter", Giveaway}, {"free to enter", Giveaway}, {"details to enter", Giveaway}, {"enter our competition", Giveaway},
+	{"enter here", Giveaway}, {"enter now", Giveaway},
+	{"rt follow", Giveaway}, {"follow rt", Giveaway},
 	{"retweet follow", Giveaway}, {"like share", Giveaway}, {"like and share", Giveaway}, {"share and tag", Giveaway},
 	{"tag 2 friends", Giveaway}, {"tag 3 friends", Giveaway}, {"tag three friends", Giveaway}, {"tag a friend", Giveaway},
 	{"winner announced", Giveaway}, {"winners picked", Giveaway}, {"winner picked", Giveaway}, {"winner chosen", Giveaway},
 	{"amzn to", Affiliate}, {"affiliate link", Affiliate}, {"affiliate links", Affiliate}, {"ad affiliate", Affiliate}, {"amazon associate", Affiliate}, {"earn a commission", Affiliate},
-	{"earn from qualifying", Affiliate}, {"use my code", Affiliate}, {"my code", Affiliate}, {"referral link", Affiliate},
+	{"earn from qualifying", Affiliate}, {"use my code", Affiliate}, {"my code for", Affiliate}, {"referral link", Affiliate},
 	{"referral code", Affiliate}, {"link in bio", Affiliate}, {"link in my bio", Affiliate},
-	{"dm me", DMMe}, {"dm for", DMMe}, {"dm to", DMMe}, {"message me for", DMMe}, {"inbox me", DMMe},
-	{"i ll dm you", DMMe}, {"ill dm you", DMMe}, {"dm you", DMMe},
+	{"dm me if", DMMe}, {"dm me and", DMMe}, {"dm me for", DMMe}, {"dm me to", DMMe}, {"or dm me", DMMe}, {"dm for", DMMe}, {"dm to", DMMe},
+	{"message me for", DMMe}, {"inbox me", DMMe}, {"dm you the price", DMMe}, {"dm you the link", DMMe}, {"dm you details", DMMe},
 	{"we re hiring", JobAd}, {"we are hiring", JobAd}, {"now hiring", JobAd}, {"hiring now", JobAd},
-	{"urgent hiring", JobAd}, {"apply now", JobAd}, {"apply here", JobAd}, {"apply at", JobAd}, {"apply today", JobAd},
+	{"urgent hiring", JobAd}, {"apply now", JobAd}, {"apply here", JobAd}, {"apply today", JobAd},
 	{"click the link to apply", JobAd}, {"hr remote", JobAd}, {"hr apply", JobAd}, {"no experience needed", JobAd},
-	{"no experience required", JobAd}, {"no experience", JobAd}, {"work from home earn", JobAd},
-	{"airdrop", Scheme}, {"presale", Scheme}, {"100x", Scheme}, {"10x your", Scheme}, {"signals group", Scheme},
+	{"no experience required", JobAd}, {"no experience necessary", JobAd}, {"work from home earn", JobAd},
+	{"airdrop", Scheme}, {"token presale", Scheme}, {"presale is live", Scheme}, {"presale live", Scheme}, {"100x", Scheme}, {"10x your", Scheme}, {"signals group", Scheme},
 	{"crypto signals", Scheme}, {"returns guaranteed", Scheme}, {"passive income", Scheme}, {"be your own boss", Scheme},
-	{"join my team", Scheme}, {"extra income", Scheme}, {"followers", Scheme}, {"likes for", Scheme},
+	{"join my team", Scheme}, {"extra income", Scheme}, {"buy followers", Scheme}, {"free followers", Scheme}, {"get followers", Scheme},
+	{"gain followers", Scheme}, {"real followers", Scheme}, {"followers for", Scheme}, {"followers fast", Scheme}, {"likes for", Scheme},
 	{"make money", Scheme}, {"earn 1000", Scheme}, {"earn 500", Scheme}, {"connect your wallet", Scheme},
-	{"backlinks", Scheme}, {"guest posts", Scheme}, {"aged reddit accounts", Scheme}, {"karma", Scheme},
+	{"backlinks", Scheme}, {"guest posts", Scheme}, {"aged reddit accounts", Scheme}, {"karma farming", Scheme}, {"buy karma", Scheme}, {"karma for", Scheme},
 }
 
 // Check returns why the text (a post's title and text) is spam, or None.
