@@ -30,12 +30,8 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	target := fs.String("url", def, "endpoint to ask (/readyz: Redis answers; /healthz: the process serves); default $EARSHOT_HEALTHCHECK_URL or "+defaultHealthURL)
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
 	quiet := fs.Bool("quiet", false, "print nothing when healthy")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "earshot healthcheck: unexpected argument %q\n", fs.Arg(0))
-		return exitError(2)
 	}
 	u, err := url.Parse(*target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

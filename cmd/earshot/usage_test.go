@@ -33,6 +33,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "flags in any order", args: []string{"validate", "--config", "../../examples/earshot.yaml"}, code: 0, want: "ok"},
 		{name: "match without --manager", args: []string{"match", "--config", "../../examples/earshot.yaml"}, code: 2, want: "--manager NS/ID is required"},
 		{name: "poll with a malformed --manager", args: []string{"poll", "--config", "../../examples/earshot.yaml", "--manager", "x"}, code: 2, want: "want NS/ID"},
+		{name: "healthcheck --bogus", args: []string{"healthcheck", "--bogus"}, code: 2, onceOnly: "flag provided but not defined: -bogus"},
 		{name: "listen --status 42", args: []string{"listen", "--status", "42"}, code: 2, want: "--status must be an HTTP status"},
 		{name: "validate a missing file", args: []string{"validate", "--config", "absent.yaml"}, code: 1, want: "absent.yaml"},
 		{name: "unknown command", args: []string{"bogus"}, code: 2, want: `unknown command "bogus"`},
