@@ -91,7 +91,7 @@ type phrase struct {
 const (
 	firstPerson = "{i,we,i ve,we ve,ive,weve,i just,we just,just,finally,i finally,we finally,today i,so i,and,also,i also,impulsively,i impulsively,actually,i actually,already,i already,went and,i went and,may have,i may have,may have just,i may have just,i may or may not have,may or may not have,may or may not have just,might have,i might have,officially,accidentally,i accidentally}"
 	buyPast     = "{bought,ordered,purchased,copped,preordered,pre ordered}"
-	buyFuture   = "{go buy,go get,go order,go grab,go pick up,go book,buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder}"
+	buyFuture   = "{go buy,go get,go order,go grab,go pick up,go book,buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder,snag}"
 	planTo      = "{all i need is to,need is to,plan is to,gotta,got to,have to,i have to,we have to,might,i might,might just,might just have to,i might just have to,might have to,may,i may,i may or may not,may or may not,imma,ima,im about to,cant wait to,can t wait to,cannot wait to,so i can,tempted to,so tempted to,im tempted to,im so tempted to,trying to,try to,tried to,hope to,hoping to,definitely going to,def going to,prolly gonna,probably gonna,probably going to,im going to,i am going to,were going to,we are going to,im gonna,i m gonna,gonna,going to,ill,i will,well,we will,will,planning to,plan to,im planning to,about to,decided to,ive decided to,we decided to,ready to,want to,wanna,looking to,need to,am going to}"
 	products    = "{a,an,the,my,our,some,one,new,this,that,it,them}"
 )
@@ -198,10 +198,10 @@ var intentCues = []intentCue{
 
 	// "Looking for" about no product.
 	{"{looking for,searching for,in the market for,looking 4,lookin for} {a job,work,friends,a friend,advice on,advice about,feedback,motivation,a word,my,buddies,hiking buddies,people,a partner,in a partner,a roommate,a cofounder,a co founder,volunteers,beta testers,testers,speakers,a mentor,inspiration,a nap,love,clients,a new job,an internship,a team}", kindNotBuying, 0.9, false},
-	{"{any tips,tips on getting,advice on negotiating,what are you looking for,got an offer,got a job,got a full time,job offer,job offers,got promoted,the right community,a checklist,a template,courses to buy,got to the,got to my,worth it to,worth learning,worth watching,worth reading,worth the wait,worth noting,worth mentioning,worth taking,worth a shot,worth a try,worth a 2nd thought,worth a second look}", kindNotBuying, 0.6, false},
+	{"{any tips,tips on getting,advice on negotiating,what are you looking for,got an offer,got a job,got a full time,job offer,job offers,got promoted,the right community,a checklist,a template,courses to buy,got to the,got to my,worth it to,worth learning,worth watching,worth reading,worth the wait,worth noting,worth mentioning,worth taking,worth a shot,worth a try,worth a 2nd thought,worth a second look,fort worth,get any better,gets any better,get better,gets better}", kindNotBuying, 0.6, false},
 
 	// Orders gone wrong: complaints and support cases, not leads.
-	{"{hasnt arrived,has not arrived,havent arrived,still hasnt,still havent,never arrived,never came,never showed up,not arrived,still not here,still no sign,hasnt shipped,hasnt been delivered,havent received,have not received,didnt receive,didnt arrive,still waiting for my,still waiting on my,where is my,wheres my,where s my,lost my package,lost my order,wrong order,wrong item,arrived damaged,arrived broken,doesnt get here until,doesn t get here until,wont arrive until,won t arrive until,push it back,pushed it back,got delayed,been delayed,is delayed,refund,refunding,my money back,customer service,customer support,please help,pls help,wont let me,won t let me,isnt letting me,not letting me,cant redeem,help me out,can help me,nothing happened,nothing changed,not working,doesnt work,stopped working}", kindComplaint, 0.8, false},
+	{"{hasnt arrived,has not arrived,havent arrived,still hasnt,still havent,never arrived,never came,never showed up,not arrived,still not here,still no sign,hasnt shipped,hasnt been delivered,havent received,have not received,didnt receive,didnt arrive,still waiting for my,still waiting on my,where is my,wheres my,where s my,lost my package,lost my order,wrong order,wrong item,arrived damaged,arrived broken,doesnt get here until,doesn t get here until,wont arrive until,won t arrive until,is ridiculous,dispatch time,push it back,pushed it back,got delayed,been delayed,is delayed,refund,refunding,my money back,customer service,customer support,please help,pls help,wont let me,won t let me,isnt letting me,not letting me,cant redeem,help me out,can help me,nothing happened,nothing changed,not working,doesnt work,stopped working}", kindComplaint, 0.8, false},
 
 	// Not the author's purchase: gifts, prizes, free things.
 	{"{won tickets,won tix,won a,won the,won 2,won two,won free,i won,we won,to win,chance to win,win tickets,win 2,win a,win free,for free,free for me,its free,it s free,its free,free download,free upgrade,free tickets,free ticket,free trial,surprised me with,got me,bought me,buy me,gave me,give me,gifted me,as a gift,a gift from,thanks for the ticket,thanks for the tickets,cheers for the ticket,got us,bought us,download free,got it free,got them free,can borrow,i can borrow,to borrow,borrow one,lend me}", kindGift, 0.8, false},
@@ -418,7 +418,8 @@ func classifyIntent(p *models.Post) intentVerdict {
 			}
 			covered := false
 			for _, o := range notBuying {
-				if o.start < h.end-1 && o.end-1 > h.start {
+				// "worth it to go for" holds "worth it to": a purchase weighed.
+				if o.start < h.end-1 && o.end-1 > h.start && !(h.start <= o.start && o.end <= h.end && h.end-h.start > o.end-o.start) {
 					covered = true
 					break
 				}
@@ -602,12 +603,12 @@ func asksOthers(sent string) bool {
 	if len(f) > 0 && (f[0] == "." || f[0] == "?") {
 		f = f[1:]
 	}
-	if len(f) < 2 {
-		return false
-	}
-	switch f[0] {
-	case "did", "have", "are", "were", "does", "is", "was", "has":
-		return thirdPerson[f[1]] || f[1] == "you"
+	// The first word may be a name the question is put to.
+	for i := 0; i < 2 && i+1 < len(f); i++ {
+		switch f[i] {
+		case "did", "have", "are", "were", "does", "is", "was", "has":
+			return thirdPerson[f[i+1]] || f[i+1] == "you"
+		}
 	}
 	return false
 }
@@ -831,7 +832,7 @@ var notObject = set(".", "?", "ready", "old", "older", "up", "out", "in", "into"
 	"lit", "turnt", "wasted", "crazy", "fat", "skinny", "fit", "healthy", "big", "bigger", "much", "more", "less", "everyone",
 	"everybody", "people", "friends", "family", "mom", "dad", "mum", "ya", "yall", "no", "strong", "round", "weird", "ugly",
 	"interesting", "worse", "threw", "thru", "blame", "credit", "arse", "ass", "butt", "act", "shit", "name", "award", "going", "married",
-	"super", "hype", "fed")
+	"super", "hype", "fed", "down")
 
 // indirect objects come before what is bought for them.
 var indirect = set("him", "her", "you", "them", "me", "us", "myself", "ourselves")
@@ -903,8 +904,9 @@ func objectOK(b []byte, i int, past, getVerb bool) bool {
 		}
 		return !getVerb || objectKept(b, next2, past, string(w2) == "order")
 	}
-	// "get owned", "got tagged", "get destroyed": a passive, not a purchase.
-	if passive(w) {
+	// "get owned", "got tagged", "get destroyed": a passive, not a purchase;
+	// "got the cutest present", "need some sunday magic".
+	if w2, _ := wordAt(b, next); passive(w) || notProducts[string(w2)] {
 		return false
 	}
 	return !getVerb || objectKept(b, next, past, false)
