@@ -666,14 +666,18 @@ var strongVerbs = set("buy", "buying", "order", "ordering", "purchase", "preorde
 // timeAfter reports whether a time follows i: "tomorrow", "on saturday".
 func timeAfter(b []byte, i int) bool {
 	w, next := wordAt(b, i)
-	if string(w) == "on" || string(w) == "this" || string(w) == "next" {
-		w, _ = wordAt(b, next)
+	switch string(w) {
+	case "on", "this", "next":
+		w2, _ := wordAt(b, next)
+		return days[string(w2)] || string(w) == "on" && string(w2) == "the" || string(w) != "on" && (string(w2) == "week" || string(w2) == "weekend")
 	}
 	return timeWords[string(w)]
 }
 
-var timeWords = set("tomorrow", "tonight", "today", "tmrw", "tmr", "later", "soon", "now", "asap", "monday", "tuesday",
-	"wednesday", "thursday", "friday", "saturday", "sunday", "weekend", "week", "payday", "the")
+var (
+	days      = set("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "payday")
+	timeWords = set("tomorrow", "tonight", "today", "tmrw", "tmr", "later", "soon", "now", "asap")
+)
 
 // needsBuyPhrases are about buying only beside a purchase word: "wish me
 // luck" of an exam, "checked out" of a band.
@@ -879,7 +883,8 @@ func objectOK(b []byte, i int, past, getVerb bool) bool {
 		w2, _ := wordAt(b, next)
 		return !getVerb || !particles[string(w2)] && !passive(w2)
 	}
-	if notObject[string(w)] || notProducts[string(w)] || ordinal(w) {
+	if notObject[string(w)] || notProducts[string(w)] || ordinal(w) && !possessiveBefore(b, i) {
+		// "got the 7th pick", not "got my 2nd pair".
 		return false
 	}
 	if indirect[string(w)] {
@@ -922,7 +927,7 @@ func objectKept(b []byte, i int, past, order bool) bool {
 		if len(w) == 0 || string(w) == "." || string(w) == "?" {
 			return true
 		}
-		if particles[string(w)] && !(order && string(w) == "in") || passive(w) {
+		if n == 0 && particles[string(w)] && !(order && string(w) == "in") || passive(w) {
 			return false
 		}
 		if past && n == 0 && futureTime[string(w)] {
@@ -931,6 +936,16 @@ func objectKept(b []byte, i int, past, order bool) bool {
 		i = next
 	}
 	return true
+}
+
+// possessiveBefore reports whether the word before i is "my" or "our".
+func possessiveBefore(b []byte, i int) bool {
+	j := i - 1
+	for j > 0 && b[j-1] != ' ' {
+		j--
+	}
+	w := string(b[max(j, 0) : i-1])
+	return w == "my" || w == "our"
 }
 
 // passive reports whether a word reads as a past participle: "owned",
