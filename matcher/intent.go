@@ -435,6 +435,9 @@ func classifyIntent(p *models.Post) intentVerdict {
 		} else if k != kindRefusal && k != kindNotBuying {
 			lookAlikes = append(lookAlikes, h)
 			continue
+		} else if k == kindNotBuying && insideLonger(cs, hits, h) {
+			// "worth it to" in "worth it to go for": a purchase weighed.
+			continue
 		}
 		if w > best[k] {
 			best[k], bestCue[k], bestAsks[k] = w, h.cue, inQuestion(b, h.end-1)
@@ -534,6 +537,17 @@ func classifyIntent(p *models.Post) intentVerdict {
 	}
 	v.stage, v.score = kindStage[stageKind], clamp01(round3(score))
 	return v
+}
+
+// insideLonger reports whether a stage phrase among hits holds h and is
+// longer than it.
+func insideLonger(cs *intentCueSet, hits []cueHit, h cueHit) bool {
+	for _, o := range hits {
+		if cs.cues[o.cue].kind <= kindPurchased && o.start <= h.start && h.end <= o.end && o.end-o.start > h.end-h.start {
+			return true
+		}
+	}
+	return false
 }
 
 // negatedAt reports whether a negator comes at most three words before
