@@ -106,6 +106,10 @@ func TestSalesIntentEverydayWording(t *testing.T) {
 		{"I'd like to book a table for two on Friday, possible?", models.IntentDeciding},
 		{"is it still worth it to go for the Moto G this late?", models.IntentComparing},
 		{"I may have just renewed my Spotify for another year", models.IntentPurchased},
+		{"Treated myself to a new pair of Docs", models.IntentPurchased},
+		{"just snagged a Steam Deck in the sale", models.IntentPurchased},
+		{"so tempted by the new iPad Air", models.IntentDeciding},
+		{"people ordering the new iPad are mad", ""},
 		// "get"/"got" of what is not bought: phrasal uses, ordinals, times.
 		{"Finally got my hair cut and the bike fixed", ""},
 		{"I'm trying to get it off before the game", ""},
