@@ -20,18 +20,18 @@ var (
 		"purchase", "purchasing", "cop", "copping", "score", "snag", "reserve", "reserving", "secure")
 )
 
-// ticketBetween are the words that may come between the verb and the
-// ticket word: counts, determiners, names ("2 Janet Jackson tickets", "my
-// Boruto Naruto the Movie ticket"). Words that say the tickets are someone
-// else's or not bought stop the reading: "got you tickets", "get your
-// tickets", "free tickets".
+// Any words may come between the verb and the ticket word — counts,
+// determiners, names ("2 Janet Jackson tickets", "my Boruto Naruto the
+// Movie ticket") — except ticketStop, which say the tickets are someone
+// else's or not bought ("got you tickets", "get your tickets", "free
+// tickets") or that the verb is about something else ("got off the flight").
 var ticketStop = set("you", "u", "your", "ur", "yall", "him", "her", "his", "them", "their", "if", "free", "away",
 	"to", "at", "with", "from", "and", "or", "but", "no", "any", "sale", "sell", "selling", "win", "won", "off", "out",
 	"in", "into")
 
 // ticketSpend are the verbs a price or "on"/"for" may follow: "spent $160
 // on a Friday Lolla ticket", "paid for our tickets".
-var ticketSpend = set("spent", "paid", "dropped")
+var ticketSpend = set("spent", "paid")
 
 // ticketPlanBefore are the words that make a plan verb the author's plan
 // ("gonna buy", "to book", "ill get"); ticketPlanWords are those walked back
@@ -43,7 +43,7 @@ var (
 	ticketPlanWords = set("to", "going", "gonna", "wanna", "gotta", "got", "have", "need", "needs", "want", "trying",
 		"try", "hoping", "hope", "planning", "plan", "about", "tempted", "so", "be", "will", "might", "may", "must",
 		"just", "finally", "still", "definitely", "def", "prolly", "probably", "really", "am", "is", "can", "could",
-		"should", "wait", "cant", "finna", "tryna", "imma", "ima", "gon", "be", "able", "decided", "ready", "off")
+		"should", "wait", "cant", "finna", "tryna", "imma", "ima", "gon", "able", "decided", "ready", "off")
 )
 
 // ticketStage reads the words before the ticket word whose leading space
