@@ -74,12 +74,24 @@ type phrase struct {
 	choice bool
 	// words: how many words the phrase has, "." and "?" not counted.
 	words int
+	// ticket: a ticket word alone, whose stage the words before it say
+	// (ticketStage).
+	ticket bool
+	// needsBuy: a phrase that is about buying only beside a purchase word
+	// ("wish me luck", "checked out").
+	needsBuy bool
+	// strong: the phrase ends in a verb that says buying whatever its
+	// object, so a time may follow it: "planning to buy on saturday".
+	strong bool
+	// getVerb: the phrase's verb is "get" or "got", whose phrasal uses
+	// ("get it off", "got my nails done") are not purchases.
+	getVerb bool
 }
 
 const (
 	firstPerson = "{i,we,i ve,we ve,ive,weve,i just,we just,just,finally,i finally,we finally,today i,so i,and,also,i also,impulsively,i impulsively,actually,i actually,already,i already,went and,i went and,may have,i may have,may have just,i may have just,i may or may not have,may or may not have,may or may not have just,might have,i might have,officially,accidentally,i accidentally}"
 	buyPast     = "{bought,ordered,purchased,copped,preordered,pre ordered}"
-	buyFuture   = "{go buy,go get,go order,go grab,go pick up,go book,buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder}"
+	buyFuture   = "{go buy,go get,go order,go grab,go pick up,go book,buy,order,get,grab,purchase,pick up,go with,sign up for,subscribe to,cop,pay for,book,preorder,snag}"
 	planTo      = "{all i need is to,need is to,plan is to,gotta,got to,have to,i have to,we have to,might,i might,might just,might just have to,i might just have to,might have to,may,i may,i may or may not,may or may not,imma,ima,im about to,cant wait to,can t wait to,cannot wait to,so i can,tempted to,so tempted to,im tempted to,im so tempted to,trying to,try to,tried to,hope to,hoping to,definitely going to,def going to,prolly gonna,probably gonna,probably going to,im going to,i am going to,were going to,we are going to,im gonna,i m gonna,gonna,going to,ill,i will,well,we will,will,planning to,plan to,im planning to,about to,decided to,ive decided to,we decided to,ready to,want to,wanna,looking to,need to,am going to}"
 	products    = "{a,an,the,my,our,some,one,new,this,that,it,them}"
 )
@@ -95,12 +107,18 @@ var intentCues = []intentCue{
 	{"{i,we} {got,picked up,paid for,signed up for,subscribed to,booked,hired,grabbed} {a,an,the,my,our,it,for,up}", kindPurchased, 0.7, false},
 	{". {got,picked up,paid for,signed up for,subscribed to,booked,grabbed,hired} {a,an,the,my,our,it,for,with,up,my first,our first}", kindPurchased, 0.7, false},
 	{"{placed,put in} {my,an,our,the} order", kindPurchased, 0.9, false},
+	{"{renewed my,renewed our,booked in,booked in to see,booked in for}", kindPurchased, 0.75, false},
+	{"{treated myself to,treated ourselves to,i treated myself to} {a,an,the,some,new,my,our,this,that,these,those}", kindPurchased, 0.8, false},
+	{"{just,finally,i,we,and} {snagged,scored,bagged} {a,an,the,my,our,some,new,one,these,those,myself}", kindPurchased, 0.75, false},
 	{"{i,we} {just,finally,} signed for", kindPurchased, 0.8, false},
 	{"{checked out,check out complete,paid the deposit,paid a deposit,paid the registration,signed the papers,signed the contract,got approved for,drove it home,arrived today,arrived yesterday,came in today,should ship,delivery next week,arrives tomorrow,arrives next week,arrives friday,arrives monday,arrives tuesday,arrives thursday,should be here}", kindPurchased, 0.8, false},
 	{"{went with,switched to,moved to} {a,an,the,it}", kindPurchased, 0.5, false},
 	// Tickets, seats and flights: about a third of the leads among real tweets.
-	{"{got,bought,booked,grabbed,scored,bagged,snagged,copped,ordered,purchased,secured,paid for} {my,our,the,some,us,me,two,2,3,4,5,6,a pair of,a couple of,} {tickets,ticket,tix,seats,flights,flight,passes,pass}", kindPurchased, 0.85, false},
+	// A ticket word reads the words before it (ticketStage): "got 4 Janet
+	// Jackson tickets", "gonna buy my tix tomorrow".
+	{"{tickets,ticket,tix,tixs,seats,passes,flights,flight}", kindPurchased, 0.85, false},
 	{"{tickets,tix,flights,flight,seats,hotel,trip,holiday,vacation,room} {booked,bought,purchased,secured,sorted,ordered,paid for} .", kindPurchased, 0.8, false},
+	{"{tickets,tix,ticket,flights,flight,seats} {have been,has been,are,were,been,all,now} {booked,bought,purchased,secured,sorted,ordered,paid for}", kindPurchased, 0.8, false},
 	{"{my,our} {order,package,parcel,preorder,pre order} {came,arrived,is here,is coming,is on its way,shipped,just came,just arrived,comes,arrives}", kindPurchased, 0.75, false},
 	{"{spent,dropped,paid} {on,for} {a,my,the,tickets,ticket}", kindPurchased, 0.6, false},
 	{"{i,we,so i,so we,and} had to {buy,get,order,book,grab} {it,one,them,a,an,the,my,some,tickets}", kindPurchased, 0.75, false},
@@ -115,13 +133,23 @@ var intentCues = []intentCue{
 	{"{ordering,buying,getting} {tonight,tomorrow,this weekend,this week,next week,on friday,on saturday,after payday,when it goes on sale}", kindDeciding, 0.8, false},
 	{". {ordering,buying,getting,grabbing,applying for,paying for,subscribing to,signing up for,switching to,upgrading to,booking,moving the,moving our,moving to,picking up,preordering}", kindDeciding, 0.75, false},
 	{"{tonight,tomorrow,this weekend,after payday} .", kindDeciding, 0.3, false},
-	{planTo + " {get,buy,book,order,grab,score,cop,purchase,pay for,pick up} " + "{tickets,ticket,tix,seats,flights,flight,passes,my tickets,my ticket,our tickets,the tickets,the ticket,those tickets,a ticket,some tickets,two tickets,2 tickets,3 tickets,4 tickets,a pair of tickets,a flight,my flight,our flights}", kindDeciding, 0.85, false},
 	{"{i,we} {buy,book,order,get,pick up} {my,our} {ticket,tickets,tix,new,copy}", kindDeciding, 0.7, false},
+	{"{treating myself to,treat myself to,gonna treat myself to,going to treat myself to} {a,an,the,some,new,my,this,that,these,those}", kindDeciding, 0.75, false},
+	{"{ordering,preordering,pre ordering} {a,an,the,my,our,some,new,one,it,them,these,those,this,that}", kindDeciding, 0.75, false},
+	{"{so tempted by,tempted by,really tempted by,very tempted by,seriously tempted by} {the,a,an,that,this,those,these,new}", kindDeciding, 0.7, false},
 	{"{saving up for,saving for,save up for,saving up to buy,saving money for,saving to buy} {a,an,the,my,our,tickets,ticket,new,it,one,that,this}", kindDeciding, 0.75, false},
 	{"{my next purchase,next on my list to buy,trading in my,trade in my,pre ordering,preordering the,pre ordering the}", kindDeciding, 0.75, false},
 	{planTo + " {pick it up,pick one up,pick them up,buy myself,get myself,treat myself to}", kindDeciding, 0.8, false},
 
+	{"{i can upgrade,i can finally upgrade,we can upgrade,have an upgrade,my upgrade is,eligible for an upgrade,eligible for upgrade,up for an upgrade,up for upgrade,due for an upgrade,due an upgrade,for my upgrade}", kindDeciding, 0.7, false},
+	{"{id like to,i d like to,i would like to,wed like to,we would like to} {book,order,buy,reserve,purchase,get,pre order,preorder}", kindDeciding, 0.8, false},
+	{"{pick,picking} {myself,me} up {a,an,the,one,some,my}", kindDeciding, 0.75, false},
+	{"{traded in,trading in,trade in} {my,the,our}", kindDeciding, 0.7, false},
+	{"{to pick it up,to pick one up,to pick them up}", kindDeciding, 0.6, false},
+
 	// COMPARING: weighing options.
+	{"{worth buying,worth getting,worth ordering,worth it to buy,worth it to get,worth it to go for,worth it to upgrade,worth it to switch,worth upgrading to}", kindComparing, 0.75, false},
+	{"{may be,might be,could be,will be,gonna be,is going to be,may have just made,just made} my {next,new} {phone,laptop,car,purchase,console,tv,camera,buy,watch,tablet}", kindComparing, 0.7, false},
 	{"{vs,versus,or the,compared the two,comparing,torn between,deciding between,choosing between,cant decide,can t decide,help me decide,trying to decide,pros and cons,any reason to pick,which would you,which one would you,which is better,which one is better,which one should,which is the better,what would you pick,what would you do,would you pick,would you choose,would you buy}", kindComparing, 0.75, false},
 	{"{worth it,worth the extra,worth the money,worth the price,worth paying,worth the premium,worth double,worth twice,worth upgrading,worth the upgrade,really better,much better,that much better,better buy,better value,better choice,the better,bang for buck,just as good} ?", kindComparing, 0.8, false},
 	{"{anyone compared,has anyone compared,anyone own either,anyone used both,experience with both,or should i,or just get,or nah}", kindComparing, 0.75, false},
@@ -143,12 +171,14 @@ var intentCues = []intentCue{
 	{"{anyone know a,anyone know of,does anyone know a,does anyone know of,anyone know any,know any good,know a good,anyone have a,anyone have someone,does anyone have a,anyone have a good,who should we get quotes,where can i buy,where to buy,where should i buy,is there a,is there any,is there an,are there any,any good,any decent,what s a good,whats a good,what is a good,whats the best,what s the best,what is the best,best way to find}", kindSeeking, 0.65, false},
 	{"{i need,we need,need,needs,i want,we want,want} {a,an,a new,new,some,something,a good,a decent,a cheap,a replacement,someone,one}", kindSeeking, 0.55, false},
 	{"{i need,we need,i really need,we really need,really need,need,i want,we want,want,i really want} {a new,new,a replacement,a replacement for,to replace my,to replace our,an upgrade}", kindSeeking, 0.75, false},
+	{"{time for a new,time 4 a new,time for new,in need of a new}", kindSeeking, 0.75, false},
 	{"{budget is,budget of,budget around,budget ~,under 100,under 150,under 200,under 300,under 400,under 500,under 800,under 1000,budget}", kindSeeking, 0.3, false},
 	{"{best,good,decent,cheap,reliable,which,what} {laptop,phone,camera,tool,app,software,crm,platform,service,vpn,headphones,earbuds,mattress,chair,desk,monitor,router,printer,tent,car,bike,ebike,stroller,tablet,tv,vacuum,drone,lens,keyboard,mouse,provider,company,brand,one} {for,that,under,to,with,should,?}", kindSeeking, 0.7, true},
 
 	{"{where can i,where do i,where to,where should i,how can i,how do i,is it still possible to,possible to,can i still,anyone know where i can,anyone know where to,does anyone know where to} {buy,get,find,order,purchase,book} {tickets,ticket,tix,a ticket,seats,some tickets}", kindSeeking, 0.85, false},
 	{"{is it still possible to,is it possible to,possible to,can i still,where can i,where do i,where to,anyone know where i can,does anyone know where i can} {buy,get,purchase,order,book}", kindSeeking, 0.75, true},
 	{"{anyone,if anyone,if anyone is,is anyone,anybody,does anyone,someone,if someone,if anybody} {selling,have a spare,got a spare,has a spare,have an extra,got an extra,has an extra,have spare,have extra}", kindSeeking, 0.8, false},
+	{"{anyone,if anyone,if anyone is,is anyone,anybody,does anyone,someone,if someone,if anybody} selling {tickets,ticket,tix,a ticket,seats,their ticket,their tickets,a spare}", kindSeeking, 0.8, false},
 	{"{who can,can anyone,can someone,someone,can you,can i} {get me,sort me out with,hook me up with,get hooked with,get hooked up with} {a,some,tickets,ticket,tix}", kindSeeking, 0.8, false},
 	{"{hope i find,hoping to find,need to find,trying to find,try to find,cant find,can t find,help me find,need help finding} {tickets,ticket,a ticket,tix,seats,a cheap,a good,a new}", kindSeeking, 0.75, false},
 
@@ -168,18 +198,19 @@ var intentCues = []intentCue{
 	{"{announces,announced,unveils,unveiled,launches,launched,recalls,recalled,raises prices,raised prices,cuts prices,acquires,acquired,files for,confirms,reportedly,report says,reports say,report finds,according to,analysts,company says,the company,shares,stock,price cut,prices rise,prices fall,will retail for,set for,embargo,lays off,sued,discontinues,expands,votes to,announcement,reviews are in,critics,is planning,plans to,goes private,exits,rolling out to,take effect,takes effect,shipping starts,preorders open,has sold,have sold,sold over,sold more,units sold,copies sold,tickets sold,were sold,was sold,sold for,costs rose,rates expected}", kindNews, 0.7, false},
 
 	// Questions about use, not about buying.
+	{"{whats the best way,what s the best way,what is the best way}", kindSupport, 0.7, false},
 	{"{how do i,how do you,how can i,how to,how long,how often,how many,why is,why does,why do,why won t,why wont,why are,what does,what causes,is it normal,is this normal,is it legal,can i,can my,do i need,does it,does the,does my,does anyone know how,does anyone know if,does anyone know why,does anyone know when,anyone know how,anyone know why,anyone know if,when did you,when should i,whats the difference,what s the difference,what is the difference,which side,curious what,curious how,just curious,not looking to buy,not in the market,is there a way,do we need,should early stage,quick poll}", kindSupport, 0.7, false},
 
 	// "Looking for" about no product.
 	{"{looking for,searching for,in the market for,looking 4,lookin for} {a job,work,friends,a friend,advice on,advice about,feedback,motivation,a word,my,buddies,hiking buddies,people,a partner,in a partner,a roommate,a cofounder,a co founder,volunteers,beta testers,testers,speakers,a mentor,inspiration,a nap,love,clients,a new job,an internship,a team}", kindNotBuying, 0.9, false},
-	{"{any tips,tips on getting,advice on negotiating,what are you looking for,got an offer,got a job,got a full time,job offer,job offers,got promoted,the right community,a checklist,a template,courses to buy,got to the,got to my,worth it to,worth learning,worth watching,worth reading,worth the wait}", kindNotBuying, 0.6, false},
+	{"{any tips,tips on getting,advice on negotiating,what are you looking for,got an offer,got a job,got a full time,job offer,job offers,got promoted,the right community,a checklist,a template,courses to buy,got to the,got to my,worth it to,worth learning,worth watching,worth reading,worth the wait,worth noting,worth mentioning,worth taking,worth a shot,worth a try,worth a 2nd thought,worth a second look,fort worth,get any better,gets any better,get better,gets better}", kindNotBuying, 0.6, false},
 
 	// Orders gone wrong: complaints and support cases, not leads.
-	{"{hasnt arrived,has not arrived,havent arrived,still hasnt,still havent,never arrived,never came,never showed up,not arrived,still not here,still no sign,hasnt shipped,hasnt been delivered,havent received,have not received,didnt receive,didnt arrive,still waiting for my,still waiting on my,where is my,wheres my,where s my,lost my package,lost my order,wrong order,wrong item,arrived damaged,arrived broken,doesnt get here until,doesn t get here until,wont arrive until,won t arrive until,push it back,pushed it back,got delayed,been delayed,is delayed,refund,refunding,my money back,customer service,customer support,please help,pls help,wont let me,won t let me,isnt letting me,not letting me,cant redeem,help me out,can help me,nothing happened,nothing changed,not working,doesnt work,stopped working}", kindComplaint, 0.8, false},
+	{"{hasnt arrived,has not arrived,havent arrived,still hasnt,still havent,never arrived,never came,never showed up,not arrived,still not here,still no sign,hasnt shipped,hasnt been delivered,havent received,have not received,didnt receive,didnt arrive,still waiting for my,still waiting on my,where is my,wheres my,where s my,lost my package,lost my order,wrong order,wrong item,arrived damaged,arrived broken,doesnt get here until,doesn t get here until,wont arrive until,won t arrive until,is ridiculous,dispatch time,push it back,pushed it back,got delayed,been delayed,is delayed,refund,refunding,my money back,customer service,customer support,please help,pls help,wont let me,won t let me,isnt letting me,not letting me,cant redeem,help me out,can help me,nothing happened,nothing changed,not working,doesnt work,stopped working}", kindComplaint, 0.8, false},
 
 	// Not the author's purchase: gifts, prizes, free things.
-	{"{won tickets,won tix,won a,won the,won 2,won two,won free,i won,we won,to win,chance to win,win tickets,win 2,win a,win free,for free,free for me,its free,it s free,its free,free download,free upgrade,free tickets,free ticket,free trial,surprised me with,got me,bought me,buy me,gave me,give me,gifted me,as a gift,a gift from,thanks for the ticket,thanks for the tickets,cheers for the ticket}", kindGift, 0.8, false},
-	{"{extra ticket,extra tickets,spare ticket,spare tickets,tickets for sale,ticket for sale,ticket for sell,tickets for sell,im selling,i am selling,were selling,selling my,selling two,selling 2,selling 3,selling 4,selling 1,selling tickets,selling extra,selling our,selling the,selling a,selling one,is selling,who wants,anyone want,anybody want,does anyone want,does anybody want,anyone need,does anyone need,anyone interested,anybody interested,if interested,if youre interested,if you re interested,if you want them,if you want it,text me if,hmu if,let me know if you want,giving away,giveaway,get your tickets,get your ticket,grab your tickets,tickets on sale,tickets go on sale,tickets are on sale,tickets available,tickets are available,tickets still available,tickets are still available,book now,to book,book your,pre order here,preorder here,order here,order yours,reserve your,available for pre order,available for preorder,up for pre order,up for preorder,can be pre ordered,can be preordered}", kindPromo, 0.9, false},
+	{"{won tickets,won tix,won a,won the,won 2,won two,won free,i won,we won,to win,chance to win,win tickets,win 2,win a,win free,for free,free for me,its free,it s free,its free,free download,free upgrade,free tickets,free ticket,free trial,surprised me with,got me,bought me,buy me,gave me,give me,gifted me,as a gift,a gift from,thanks for the ticket,thanks for the tickets,cheers for the ticket,got us,bought us,download free,got it free,got them free,can borrow,i can borrow,to borrow,borrow one,lend me}", kindGift, 0.8, false},
+	{"{extra ticket,extra tickets,spare ticket,spare tickets,tickets for sale,ticket for sale,ticket for sell,tickets for sell,im selling,i am selling,were selling,selling my,selling two,selling 2,selling 3,selling 4,selling 1,selling tickets,selling extra,selling our,selling the,selling a,selling one,is selling,who wants,anyone want,anybody want,does anyone want,does anybody want,anyone need,does anyone need,anyone interested,anybody interested,if interested,if youre interested,if you re interested,if you want them,if you want it,if you need any,if you need one,if you need tickets,could be yours,can be yours,text me if,hmu if,let me know if you want,giving away,giveaway,get your tickets,get your ticket,grab your tickets,tickets on sale,tickets go on sale,tickets are on sale,tickets available,tickets are available,tickets still available,tickets are still available,book now,to book,book your,pre order here,preorder here,order here,order yours,reserve your,available for pre order,available for preorder,up for pre order,up for preorder,can be pre ordered,can be preordered}", kindPromo, 0.9, false},
 	{"via", kindPromo, 0.6, false},
 }
 
@@ -369,8 +400,21 @@ func classifyIntent(p *models.Post) intentVerdict {
 		if c.asks && !inQuestion(b, h.end-1) {
 			continue
 		}
+		if c.ticket {
+			tk, ok := ticketStage(b, h.start)
+			if !ok {
+				continue
+			}
+			k = tk
+			if k == kindDeciding {
+				w = 0.8
+			}
+		}
+		if c.needsBuy && !purchaseContext(b, h.start, h.end) {
+			continue
+		}
 		if k <= kindPurchased {
-			if c.object && !objectOK(b, h.end) || !subjectOK(c.subject, wordBefore(b, h.start)) ||
+			if c.object && !(c.strong && timeAfter(b, h.end)) && !objectOK(b, h.end, k == kindPurchased, c.getVerb) || !subjectOK(c.subject, wordBefore(b, h.start)) ||
 				k == kindPurchased && inQuestion(b, h.end-1) { // "got a project you want to work on?"
 				continue
 			}
@@ -379,7 +423,8 @@ func classifyIntent(p *models.Post) intentVerdict {
 			}
 			covered := false
 			for _, o := range notBuying {
-				if o.start < h.end-1 && o.end-1 > h.start {
+				// "worth it to go for" holds "worth it to": a purchase weighed.
+				if o.start < h.end-1 && o.end-1 > h.start && !(h.start <= o.start && o.end <= h.end && h.end-h.start > o.end-o.start) {
 					covered = true
 					break
 				}
@@ -394,6 +439,9 @@ func classifyIntent(p *models.Post) intentVerdict {
 			}
 		} else if k != kindRefusal && k != kindNotBuying {
 			lookAlikes = append(lookAlikes, h)
+			continue
+		} else if k == kindNotBuying && insideLonger(cs, hits, h) {
+			// "worth it to" in "worth it to go for": a purchase weighed.
 			continue
 		}
 		if w > best[k] {
@@ -496,6 +544,17 @@ func classifyIntent(p *models.Post) intentVerdict {
 	return v
 }
 
+// insideLonger reports whether a stage phrase among hits holds h and is
+// longer than it.
+func insideLonger(cs *intentCueSet, hits []cueHit, h cueHit) bool {
+	for _, o := range hits {
+		if cs.cues[o.cue].kind <= kindPurchased && o.start <= h.start && h.end <= o.end && o.end-o.start > h.end-h.start {
+			return true
+		}
+	}
+	return false
+}
+
 // negatedAt reports whether a negator comes at most three words before
 // the cue whose leading space is at start, in the same sentence.
 func negatedAt(b []byte, start int) bool {
@@ -538,10 +597,9 @@ func optionsQuestion(b []byte) float64 {
 		}
 		if b[i+1] == '?' {
 			sent := string(b[start:i])
-			if j := strings.Index(sent, " or "); j >= 0 && len(strings.Fields(sent)) <= 14 {
-				after := sent[j+4:]
-				if !strings.HasPrefix(after, "something") && !strings.HasPrefix(after, "anything") && !strings.HasPrefix(after, "not") &&
-					!strings.HasPrefix(after, "no ") && !strings.HasPrefix(after, "nah") && !strings.HasPrefix(after, "other") {
+			if j := strings.Index(sent, " or "); j >= 0 && len(strings.Fields(sent)) <= 14 && !asksOthers(sent) {
+				after, _, _ := strings.Cut(sent[j+4:], " ")
+				if !orNotOptions[after] {
 					return 0.75
 				}
 			}
@@ -549,6 +607,29 @@ func optionsQuestion(b []byte) float64 {
 		start = i + 2
 	}
 	return 0
+}
+
+// orNotOptions are the words after "or" that do not name an option: "or
+// something else?" asks for options, "or will it be back?" and "or is it
+// just me?" ask something else.
+var orNotOptions = set("something", "anything", "not", "no", "nah", "other", "others", "will", "is", "are", "was",
+	"were", "do", "does", "did", "can", "could", "would", "has", "have", "am", "just", "maybe")
+
+// asksOthers reports whether a question is about what someone else did or
+// does: "did you buy or rent?", "does he mean a tv or an ipad?".
+func asksOthers(sent string) bool {
+	f := strings.Fields(sent)
+	if len(f) > 0 && (f[0] == "." || f[0] == "?") {
+		f = f[1:]
+	}
+	// The first word may be a name the question is put to.
+	for i := 0; i < 2 && i+1 < len(f); i++ {
+		switch f[i] {
+		case "did", "have", "are", "were", "does", "is", "was", "has":
+			return thirdPerson[f[i+1]] || f[i+1] == "you"
+		}
+	}
+	return false
 }
 
 // orCue is the index of the cue that stands for optionsQuestion in reasons.
@@ -596,11 +677,51 @@ var noSubject = set(".", "?", "tickets", "tix", "flights", "flight", "seats", "h
 // firstWords start phrases that name their buyer.
 var firstWords = set("i", "we", "im", "ive", "weve", "ill", "were", "id", "wed", "my", "our", "me", "us", "imma", "ima")
 
+var getVerbs = set("get", "gets", "getting", "got", "gotten", "grab", "grabbed", "grabbing")
+
+// strongVerbs say buying whatever follows them.
+var strongVerbs = set("buy", "buying", "order", "ordering", "purchase", "preorder", "book", "booking")
+
+// timeAfter reports whether a time follows i: "tomorrow", "on saturday".
+func timeAfter(b []byte, i int) bool {
+	w, next := wordAt(b, i)
+	switch string(w) {
+	case "on", "this", "next":
+		w2, _ := wordAt(b, next)
+		return days[string(w2)] || string(w) == "on" && string(w2) == "the" || string(w) != "on" && (string(w2) == "week" || string(w2) == "weekend")
+	}
+	return timeWords[string(w)]
+}
+
+var (
+	days      = set("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "payday")
+	timeWords = set("tomorrow", "tonight", "today", "tmrw", "tmr", "later", "soon", "now", "asap")
+)
+
+// needsBuyPhrases are about buying only beside a purchase word: "wish me
+// luck" of an exam, "checked out" of a band.
+var needsBuyPhrases = set("wish me luck", "final decision", "final answer", "dont talk me out", "checked out")
+
+// purchaseContext reports whether a purchase word comes outside start–end.
+func purchaseContext(b []byte, start, end int) bool {
+	for i := 0; i < len(b); {
+		w, next := wordAt(b, i)
+		if len(w) == 0 {
+			break
+		}
+		if (i < start || i >= end) && purchaseWords[string(w)] {
+			return true
+		}
+		i = next
+	}
+	return false
+}
+
 // choicePhrases compare without saying what: they need a purchase context.
 var choicePhrases = set("vs", "versus", "or the", "better", "the better", "much better", "really better", "that much better",
 	"trying to decide", "cant decide", "can t decide", "considering it", "or should i", "or nah", "which is better",
 	"which one is better", "thoughts ?", "help ?", "ideas ?", "advice ?", "more reliable", "is there a", "is there an",
-	"is there any", "are there any", ". any", ". anything", ". good", ". which", ". something")
+	"is there any", "are there any", ". any", ". anything", ". good", ". which", ". something", "comparing")
 
 func set(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
@@ -642,6 +763,12 @@ func newPhrase(c intentCue) phrase {
 		}
 	}
 	p.choice = choicePhrases[c.expr]
+	p.ticket = ticketNouns[c.expr]
+	p.needsBuy = needsBuyPhrases[c.expr]
+	p.strong = strongVerbs[last]
+	for _, w := range words {
+		p.getVerb = p.getVerb || getVerbs[w]
+	}
 	return p
 }
 
@@ -707,7 +834,8 @@ var thirdPerson = set("he", "she", "they", "it", "who", "which", "you", "u", "ya
 	"friends", "bf", "gf", "boyfriend", "girlfriend", "dude", "bro", "folks", "customers", "buyers", "investors", "firm",
 	"government", "city", "side", "manager", "coach", "player", "players", "celebs", "others", "twitter", "apple",
 	"google", "amazon", "microsoft", "facebook", "oracle", "samsung", "sony", "that", "whoever", "her", "him", "his",
-	"their", "them")
+	"their", "them", "has", "cousin", "cousins", "sister", "sis", "brother", "aunt", "uncle", "grandma", "gran", "nan",
+	"niece", "nephew", "bestie", "roommate", "son", "daughter")
 
 var subjects = set("i", "we", "im", "ive", "weve", "ill", "id", "were", "wed", "me", "myself", "my", "our", "us", "and", "so",
 	"but", "then", "now", "also", "maybe", "today", "tonight", "tomorrow", "yesterday", "lol", "lmao", "ok", "okay", "yes",
@@ -726,7 +854,8 @@ var notObject = set(".", "?", "ready", "old", "older", "up", "out", "in", "into"
 	"wrong", "told", "mad", "angry", "excited", "hyped", "emotional", "nervous", "scared", "used", "sleep", "rest", "some",
 	"lit", "turnt", "wasted", "crazy", "fat", "skinny", "fit", "healthy", "big", "bigger", "much", "more", "less", "everyone",
 	"everybody", "people", "friends", "family", "mom", "dad", "mum", "ya", "yall", "no", "strong", "round", "weird", "ugly",
-	"interesting", "worse", "threw", "thru", "blame", "credit", "arse", "ass", "butt", "act", "shit", "name", "award", "going", "married")
+	"interesting", "worse", "threw", "thru", "blame", "credit", "arse", "ass", "butt", "act", "shit", "name", "award", "going", "married",
+	"super", "hype", "fed", "down")
 
 // indirect objects come before what is bought for them.
 var indirect = set("him", "her", "you", "them", "me", "us", "myself", "ourselves")
@@ -753,17 +882,28 @@ var notProducts = set("job", "jobs", "call", "text", "email", "message", "chance
 	"yellow", "red", "warning", "sunburn", "hangover", "nights", "grief", "morning", "luck", "questions", "question",
 	"news", "update", "updates", "excuse", "arse", "ass", "butt", "act", "shit", "name", "award", "blame", "credit", "field",
 	"lullaby", "tease", "wardrobe", "performance", "alumni", "pieces", "advice", "rotation", "striker", "player",
-	"players", "mind", "brain", "heart", "nightguard", "gas")
+	"players", "mind", "brain", "heart", "nightguard", "gas", "dm", "dms", "present", "presents", "gift", "gifts", "blues",
+	"pick", "picks", "crush", "supply", "acceptance", "slot", "opening", "piece", "statement", "article", "rematch", "magic",
+	"challenge", "help", "conflicts", "rewrite", "recipe", "referral", "hour", "hours", "fastball", "guesses", "chances",
+	"favor", "favour", "miracle", "dunkin", "starbucks", "latte", "slurpee", "steak", "chicken", "nuggets", "fries",
+	"burger", "burgers", "tacos", "donut", "doughnut", "doughnuts", "bagel", "sandwich", "wine", "crumpets", "chocolate",
+	"cake", "milkshake", "smoothie", "tea", "juice", "water", "liver")
 
 // objectOK reports whether the words after a weak verb or determiner,
-// starting at i, read as something bought.
-func objectOK(b []byte, i int) bool {
+// starting at i, read as something bought. After "get" or "got"
+// (getVerb), the words after the object may make it a phrasal verb
+// (objectKept); past: the phrase reports a purchase ("got a"), so a time to
+// come after its object is a fixture: "got a game tomorrow".
+func objectOK(b []byte, i int, past, getVerb bool) bool {
 	w, next := wordAt(b, i)
 	if pronouns[string(w)] {
-		// "who's going to get one?", "im getting it wednesday"
-		return true
+		// "who's going to get one?", "im getting it wednesday"; not "get it
+		// off", "got it done".
+		w2, _ := wordAt(b, next)
+		return !getVerb || !particles[string(w2)] && !passive(w2)
 	}
-	if notObject[string(w)] || notProducts[string(w)] {
+	if notObject[string(w)] || notProducts[string(w)] || ordinal(w) && !possessiveBefore(b, i) {
+		// "got the 7th pick", not "got my 2nd pair".
 		return false
 	}
 	if indirect[string(w)] {
@@ -778,20 +918,88 @@ func objectOK(b []byte, i int) bool {
 		for objectDeterminers[string(w2)] || adjectives[string(w2)] {
 			w2, next2 = wordAt(b, next2)
 		}
+		// "got the 7th pick", "got a solo dm".
+		if notProducts[string(w2)] || notObject[string(w2)] || string(w2) == "to" || ordinal(w2) {
+			return false
+		}
 		w3, _ := wordAt(b, next2)
-		// "got the pieces back": something returned, not bought.
-		return !notProducts[string(w2)] && !notObject[string(w2)] && string(w2) != "to" && string(w3) != "back"
+		if notProducts[string(w3)] {
+			return false
+		}
+		return !getVerb || objectKept(b, next2, past, string(w2) == "order")
 	}
-	// "get owned", "got tagged", "get destroyed": a passive, not a purchase.
-	return !(len(w) > 4 && w[len(w)-2] == 'e' && w[len(w)-1] == 'd')
+	// "get owned", "got tagged", "get destroyed": a passive, not a purchase;
+	// "got the cutest present", "need some sunday magic".
+	if w2, _ := wordAt(b, next); passive(w) || notProducts[string(w2)] {
+		return false
+	}
+	return !getVerb || objectKept(b, next, past, false)
 }
+
+// objectKept reports whether the two words after an object, from i, leave
+// it a purchase: not "got my nails done", "get my bike out", "got the
+// pieces back", "got the wax flushed", nor (past) "got an 8am tomorrow".
+// "got my order in" is an order placed.
+func objectKept(b []byte, i int, past, order bool) bool {
+	for n := 0; n < 2; n++ {
+		w, next := wordAt(b, i)
+		if len(w) == 0 || string(w) == "." || string(w) == "?" {
+			return true
+		}
+		if n == 0 && particles[string(w)] && !(order && string(w) == "in") || passive(w) {
+			return false
+		}
+		if past && n == 0 && futureTime[string(w)] {
+			return false
+		}
+		i = next
+	}
+	return true
+}
+
+// possessiveBefore reports whether the word before i is "my" or "our".
+func possessiveBefore(b []byte, i int) bool {
+	j := i - 1
+	for j > 0 && b[j-1] != ' ' {
+		j--
+	}
+	w := string(b[max(j, 0) : i-1])
+	return w == "my" || w == "our"
+}
+
+// passive reports whether a word reads as a past participle: "owned",
+// "washed", "signed" (not "bed", "red").
+func passive(w []byte) bool {
+	return len(w) > 4 && w[len(w)-2] == 'e' && w[len(w)-1] == 'd' || participles[string(w)]
+}
+
+// ordinal reports whether a word is an ordinal or a time: "7th", "2nd",
+// "8am" (a place, a pick, a class; not "4" or "ps4").
+func ordinal(w []byte) bool {
+	if len(w) < 3 || w[0] < '0' || w[0] > '9' {
+		return false
+	}
+	switch string(w[len(w)-2:]) {
+	case "th", "st", "nd", "rd", "am", "pm":
+		return true
+	}
+	return false
+}
+
+// particles after an object make the verb a phrasal one ("get it off",
+// "got the bike out"); participles and futureTime as objectKept says.
+var (
+	particles   = set("off", "out", "back", "up", "in", "over", "together", "through", "around", "down", "ready", "done", "fixed", "sorted", "working", "running", "wrong", "right", "cut", "made", "set")
+	participles = set("done", "cut", "fixed", "made", "set", "shut", "fed", "hurt", "paid", "sent", "built", "lost", "stolen", "broken", "taken")
+	futureTime  = set("tomorrow", "tonight", "tmrw", "tmr", "tomoz", "next")
+)
 
 // pronouns stand for a product already named.
 var pronouns = set("it", "one", "them", "those", "these")
 
 // adjectives may come between a determiner and its object.
 var adjectives = set("good", "nice", "great", "little", "big", "cheap", "decent", "proper", "real", "whole", "brand",
-	"extra", "couple", "pair", "of", "lot")
+	"extra", "couple", "pair", "of", "lot", "last", "next", "final", "medium", "large", "small")
 
 // purchaseWords say a comparison is about buying; choiceWords (and
 // product names) say someone chooses, which is about buying unless
@@ -801,7 +1009,7 @@ var (
 		"priced", "cheaper", "expensive", "cost", "costs", "dollars", "bucks", "afford", "upgrade", "upgrading",
 		"budget", "spend", "spending", "quote", "quotes", "subscription", "gb", "tb")
 	choiceWords = set("which", "choose", "pick", "decide", "deciding", "recommend", "reliable", "prefer", "should",
-		"between", "need", "looking", "new", "cheap", "value", "worth", "phone", "laptop", "camera", "tv", "console",
+		"between", "need", "looking", "cheap", "value", "worth", "phone", "laptop", "camera", "tv", "console",
 		"headphones", "earbuds", "tablet", "plan", "deal", "model", "version", "money", "options", "switch", "switching",
 		"app", "apps", "tool", "tools", "service", "brand", "store", "shop", "site", "website", "best", "good", "decent",
 		"alternative", "alternatives", "recommendations", "recs", "suggestions", "software", "crm", "platform", "vpn",
@@ -813,7 +1021,8 @@ var (
 		"election", "poll", "president", "team", "play", "playing", "kickoff", "final", "semi", "finals", "evicted",
 		"tournament", "race", "fixture", "stadium", "goal", "goals", "saturday", "sunday", "monday", "tuesday",
 		"wednesday", "thursday", "friday", "tomorrow", "who", "episode", "show", "start", "channel", "inning", "movie",
-		"song", "album", "funnier", "opinion", "hate", "love", "movies", "films", "film", "mound", "pitch", "whos")
+		"song", "album", "funnier", "opinion", "hate", "love", "movies", "films", "film", "mound", "pitch", "whos",
+		"tip", "televised", "rescheduled", "preview", "qtr", "quarter", "mins", "gate", "schedule", "schedules", "case")
 	forWhat = set("a", "an", "my", "our", "me", "us", "work", "school", "home", "gaming", "travel", "office")
 )
 

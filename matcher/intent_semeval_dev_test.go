@@ -130,11 +130,17 @@ func TestSemEvalDevDraw(t *testing.T) {
 //
 //	SEMEVAL_DIR=DIR go test ./matcher -run TestIntentOnSemEvalDev -v
 func TestIntentOnSemEvalDev(t *testing.T) {
+	measureSemEvalDev(t, semevalDevLabels, map[string]float64{"flagged": semevalDevFlagged, "cue": semevalDevCue, "rest": semevalDevRest})
+}
+
+// measureSemEvalDev measures SALES on a dev label file whose strata have
+// the given sizes, and prints its misses when verbose.
+func measureSemEvalDev(t *testing.T, path string, size map[string]float64) {
 	tweets, err := readTweets(semevalDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	labels, err := readSemevalDevLabels(semevalDevLabels)
+	labels, err := readSemevalDevLabels(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +159,6 @@ func TestIntentOnSemEvalDev(t *testing.T) {
 	leads := salesLeads(t, sel)
 	type stratum struct{ n, pos, flagged, tp int }
 	st := map[string]*stratum{"flagged": {}, "cue": {}, "rest": {}}
-	size := map[string]float64{"flagged": semevalDevFlagged, "cue": semevalDevCue, "rest": semevalDevRest}
 	stageN, stageRight := 0, 0
 	var fps, fns, wrong []string
 	for _, l := range labels {

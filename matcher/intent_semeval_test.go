@@ -36,12 +36,13 @@ const (
 )
 
 // The floors sit a little under the figures BENCHMARKS.md quotes for the
-// current scorer (precision 0.380, recall 0.311; the labelled scorer had
-// 0.140 and 0.305); they guard against a change that silently loses what
-// the scorer has on other people's posts, not targets.
+// current scorer (precision 0.438, recall 0.311; the labelled scorer had
+// 0.140 and 0.305, the one before the second dev set 0.380 and 0.311);
+// they guard against a change that silently loses what the scorer has on
+// other people's posts, not targets.
 const (
-	semevalPrecisionFloor = 0.33
-	semevalRecallFloor    = 0.27
+	semevalPrecisionFloor = 0.40
+	semevalRecallFloor    = 0.28
 )
 
 // A tweet is one deduplicated SemEval tweet.

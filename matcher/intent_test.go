@@ -89,6 +89,39 @@ func TestSalesIntentEverydayWording(t *testing.T) {
 		{"Anyone know where I can buy tickets for Saturday's match?", models.IntentSeeking},
 		{"if anyone is selling a ticket for the Sunday show let me know", models.IntentSeeking},
 		{"I need a new laptop, this one is falling apart", models.IntentSeeking},
+		// Counts and names between the verb and the ticket word; the
+		// buyer still has to be the author.
+		{"I got 3 Arctic Monkeys tickets for March!!", models.IntentPurchased},
+		{"just bought two floor seats for the Raptors opener", models.IntentPurchased},
+		{"gonna buy my Muse tix tomorrow morning", models.IntentDeciding},
+		{"Buying the Glastonbury tickets as soon as they drop", models.IntentDeciding},
+		{"my cousin got tickets for the derby on Sunday", ""},
+		{"The club has bought 500 tickets for the away fans", ""},
+		{"Get your tickets for the gala while they last", ""},
+		{"I got tickets if you need any, $40 each", ""},
+		// Plans worded around a time, a snag or an upgrade.
+		{"Planning to buy it on Saturday after work", models.IntentDeciding},
+		{"might snag a Switch Lite if the price drops", models.IntentDeciding},
+		{"I can upgrade in March so it's between the Pixel and the iPhone", models.IntentDeciding},
+		{"I'd like to book a table for two on Friday, possible?", models.IntentDeciding},
+		{"is it still worth it to go for the Moto G this late?", models.IntentComparing},
+		{"I may have just renewed my Spotify for another year", models.IntentPurchased},
+		{"Treated myself to a new pair of Docs", models.IntentPurchased},
+		{"just snagged a Steam Deck in the sale", models.IntentPurchased},
+		{"so tempted by the new iPad Air", models.IntentDeciding},
+		{"people ordering the new iPad are mad", ""},
+		// "get"/"got" of what is not bought: phrasal uses, ordinals, times.
+		{"Finally got my hair cut and the bike fixed", ""},
+		{"I'm trying to get it off before the game", ""},
+		{"I got the 7th pick in our fantasy draft", ""},
+		{"Got an 8am tomorrow, ugh", ""},
+		{"I got the cutest present from my sister", ""},
+		{"Just got my 2nd pair of Adidas this month", models.IntentPurchased},
+		// Questions about someone else, fixtures, and luck.
+		{"did you buy or rent?", ""},
+		{"Is the show over forever? Or will it be back next year?", ""},
+		{"Writing my exam tomorrow, wish me luck", ""},
+		{"Anyone at the game in Fort Worth on Saturday?", ""},
 	}
 	m := offline(t)
 	mgr := manager("everyday", models.Input{Focus: models.Focus{Type: FocusSales}})
@@ -98,7 +131,7 @@ func TestSalesIntentEverydayWording(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Matched != (tt.stage != "") || r.Match.Intent != tt.stage {
+			if r.Matched != (tt.stage != "") || r.Matched && r.Match.Intent != tt.stage {
 				t.Errorf("matched %v intent %q, want intent %q (%v)", r.Matched, r.Match.Intent, tt.stage, r.Match.Reasons)
 			}
 		})
