@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/earshothq/earshot/models"
 )
 
 // The SemEval dev set: tweets of the same files that are not among the
@@ -208,41 +206,8 @@ func measureSemEvalDev(t *testing.T, path string, size map[string]float64) {
 	}
 }
 
-// readSemevalDevLabels reads the dev label file: id, sample (flagged, cue
+// readSemevalDevLabels reads a dev label file: id, sample (flagged, cue
 // or rest), label, stage.
 func readSemevalDevLabels(path string) ([]semevalLabel, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []semevalLabel
-	for i, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "id\t") {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 4 {
-			return nil, fmt.Errorf("%s:%d: want 4 tab-separated fields (id, sample, label, stage), got %d", path, i+1, len(f))
-		}
-		l := semevalLabel{ID: f[0], Sample: f[1], Stage: f[3]}
-		switch f[2] {
-		case "INTENT":
-			l.Intent = true
-			if !slices.Contains(models.IntentStages, l.Stage) {
-				return nil, fmt.Errorf("%s:%d: stage %q is not one of %s", path, i+1, l.Stage, strings.Join(models.IntentStages, ", "))
-			}
-		case "NOT_INTENT":
-			if l.Stage != "-" {
-				return nil, fmt.Errorf("%s:%d: a NOT_INTENT line has stage -, not %q", path, i+1, l.Stage)
-			}
-		default:
-			return nil, fmt.Errorf("%s:%d: label %q is not INTENT or NOT_INTENT", path, i+1, f[2])
-		}
-		if l.Sample != "flagged" && l.Sample != "cue" && l.Sample != "rest" {
-			return nil, fmt.Errorf("%s:%d: sample %q is not flagged, cue or rest", path, i+1, l.Sample)
-		}
-		out = append(out, l)
-	}
-	return out, nil
+	return readLabelFile(path, "flagged", "cue", "rest")
 }

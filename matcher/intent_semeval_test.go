@@ -150,7 +150,15 @@ type semevalLabel struct {
 	Stage  string // a stage when Intent
 }
 
+// readSemevalLabels reads the frozen label file: id, sample (flagged or
+// random), label, stage.
 func readSemevalLabels(path string) ([]semevalLabel, error) {
+	return readLabelFile(path, "flagged", "random")
+}
+
+// readLabelFile reads a label file of tweet ids: id, sample (one of
+// samples), label (INTENT or NOT_INTENT), stage ("-" when not intent).
+func readLabelFile(path string, samples ...string) ([]semevalLabel, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -179,8 +187,8 @@ func readSemevalLabels(path string) ([]semevalLabel, error) {
 		default:
 			return nil, fmt.Errorf("%s:%d: label %q is not INTENT or NOT_INTENT", path, i+1, f[2])
 		}
-		if l.Sample != "flagged" && l.Sample != "random" {
-			return nil, fmt.Errorf("%s:%d: sample %q is not flagged or random", path, i+1, l.Sample)
+		if !slices.Contains(samples, l.Sample) {
+			return nil, fmt.Errorf("%s:%d: sample %q is not one of %s", path, i+1, l.Sample, strings.Join(samples, ", "))
 		}
 		out = append(out, l)
 	}
