@@ -222,7 +222,7 @@ func BenchmarkJetstreamReplay(b *testing.B) {
 			}
 			js.Add(events...)
 			last := base + int64(total-1)*500
-			src := bluesky.New(bluesky.Config{JetstreamURL: js.SubscribeURL()}, bluesky.WithLogger(slog.New(slog.DiscardHandler)))
+			src := bluesky.New(bluesky.Config{JetstreamURL: js.SubscribeURL()}, sources.WithLogger(slog.New(slog.DiscardHandler)))
 			for range b.N {
 				b.StopTimer()
 				p, _ := benchPoller(b, n, bluesky.Type, src)

@@ -32,17 +32,9 @@ var (
 	_ sources.Streamer = (*Source)(nil)
 )
 
-// Option configures a Source. It is the option type of every source, but
-// a firehose has no requests to rate-limit and keeps no clock: of the
-// shared options only WithLogger means something here.
-type Option = fetch.Option
-
-// WithLogger sets the logger (default: slog.Default()).
-var WithLogger = fetch.WithLogger
-
 // WithHTTPClient sets the client the WebSocket handshake is made with.
-func WithHTTPClient(c *http.Client) Option {
-	return fetch.Own(func(s *Source) {
+func WithHTTPClient(c *http.Client) sources.Option {
+	return sources.Own(func(s *Source) {
 		if c != nil {
 			s.http = c
 		}
@@ -50,19 +42,21 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithPollWindow sets how long a Poll listens (default 5 s).
-func WithPollWindow(d time.Duration) Option {
-	return fetch.Own(func(s *Source) {
+func WithPollWindow(d time.Duration) sources.Option {
+	return sources.Own(func(s *Source) {
 		if d > 0 {
 			s.window = d
 		}
 	})
 }
 
-// New returns a Source for cfg (cfg.WithDefaults is applied).
-func New(cfg Config, opts ...Option) *Source {
-	o := fetch.Apply(opts)
+// New returns a Source for cfg (cfg.WithDefaults is applied). Of the
+// shared options only sources.WithLogger means something here: a firehose
+// has no requests to rate-limit and keeps no clock.
+func New(cfg Config, opts ...sources.Option) *Source {
+	o := sources.ApplyOptions(opts)
 	s := &Source{cfg: cfg.WithDefaults(), log: o.Log.With("source", "bluesky"), http: &http.Client{Timeout: fetch.DefaultTimeout}, window: pollWindow}
-	fetch.ApplyOwn(o, s)
+	sources.ApplyOwn(o, s)
 	return s
 }
 

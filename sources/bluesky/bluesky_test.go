@@ -35,7 +35,7 @@ func recorded(t *testing.T) []string {
 
 func newSource(j *fakes.Jetstream, window time.Duration) *Source {
 	return New(Config{JetstreamURL: j.SubscribeURL()}, WithPollWindow(window),
-		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		sources.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 }
 
 // The documented message shapes become posts: only commits creating a

@@ -22,7 +22,7 @@ var Kind = sources.NewKind(sources.Spec[struct{}, Config]{
 	Defaults:  func(c *Config) { *c = c.WithDefaults() },
 	Check:     checkConfig,
 	New: func(c Config, env sources.Env) sources.Source {
-		return New(c, WithLogger(env.Log))
+		return New(c, sources.WithLogger(env.Log))
 	},
 })
 

@@ -52,18 +52,8 @@ var (
 	_ sources.Describer = (*Source)(nil)
 )
 
-// Option configures a Source; the options are those of every source.
-type Option = fetch.Option
-
-// The options (see fetch.Options): logger, shared rate-limit state, clock.
-var (
-	WithLogger    = fetch.WithLogger
-	WithRateState = fetch.WithRateState
-	WithClock     = fetch.WithClock
-)
-
 // New returns a Source for cfg (cfg.WithDefaults is applied).
-func New(cfg Config, opts ...Option) *Source {
+func New(cfg Config, opts ...sources.Option) *Source {
 	cfg = cfg.WithDefaults()
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	api, o := fetch.New(fetch.Platform{Name: "github", Timeout: DefaultTimeout, MaxBody: maxBodyBytes, Secrets: []string{cfg.Token}}, opts)

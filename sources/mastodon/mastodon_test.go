@@ -27,7 +27,7 @@ type env struct {
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
 	e := &env{Env: sourcetest.NewEnv(now)}
-	e.src = New(cfg, e.Options(WithPrivateTargets(true))...)
+	e.src = New(cfg, e.Options(sources.WithPrivateTargets(true))...)
 	return e
 }
 
@@ -171,7 +171,7 @@ func TestRateLimits(t *testing.T) {
 		if _, err := e.src.Poll(context.Background(), mgr, nil); err != nil {
 			t.Fatal(err)
 		}
-		other := New(Config{}, e.Elsewhere(WithPrivateTargets(true))...)
+		other := New(Config{}, e.Elsewhere(sources.WithPrivateTargets(true))...)
 		_, err := other.Poll(context.Background(), mgr, nil)
 		var rl *sources.RateLimitError
 		if !errors.As(err, &rl) || !rl.Until.Equal(now.Truncate(5*time.Minute).Add(5*time.Minute)) {

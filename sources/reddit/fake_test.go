@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/earshothq/earshot/internal/fakes"
+	"github.com/earshothq/earshot/sources"
 )
 
 // TestPollsAgainstFakeReddit polls posts and comments of a fake Reddit that
@@ -21,8 +22,8 @@ func TestPollsAgainstFakeReddit(t *testing.T) {
 	defer fake.Close()
 	clock := &fakeClock{t: t0}
 	src := New(Config{BaseURL: fake.URL, UserAgent: testUA},
-		WithClock(clock.Now), WithRateState(&mapRateState{m: map[string]time.Time{}}),
-		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		sources.WithClock(clock.Now), sources.WithRateState(&mapRateState{m: map[string]time.Time{}}),
+		sources.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	m := withInclude(manager(bothSubs, ""), "posts", "comments")
 
 	var (

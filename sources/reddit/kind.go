@@ -36,7 +36,7 @@ var Kind = sources.NewKind(sources.Spec[Settings, Config]{
 	Defaults:  func(c *Config) { *c = c.WithDefaults() },
 	Check:     checkConfig,
 	New: func(c Config, env sources.Env) sources.Source {
-		return New(c, WithLogger(env.Log), WithRateState(env.Rate))
+		return New(c, sources.WithLogger(env.Log), sources.WithRateState(env.Rate))
 	},
 })
 

@@ -44,21 +44,10 @@ type Source struct {
 
 var _ sources.Source = (*Source)(nil)
 
-// Option configures a Source; the options are those of every source, and
-// WithMaxPages.
-type Option = fetch.Option
-
-// The options (see fetch.Options): logger, shared rate-limit state, clock.
-var (
-	WithLogger    = fetch.WithLogger
-	WithRateState = fetch.WithRateState
-	WithClock     = fetch.WithClock
-)
-
 // WithMaxPages bounds the listing pages read by one poll (default
 // DefaultMaxPages); n < 1 is ignored.
-func WithMaxPages(n int) Option {
-	return fetch.Own(func(s *Source) {
+func WithMaxPages(n int) sources.Option {
+	return sources.Own(func(s *Source) {
 		if n >= 1 {
 			s.maxPages = n
 		}
@@ -66,7 +55,7 @@ func WithMaxPages(n int) Option {
 }
 
 // New returns a Source for cfg (cfg.WithDefaults is applied).
-func New(cfg Config, opts ...Option) *Source {
+func New(cfg Config, opts ...sources.Option) *Source {
 	cfg = cfg.WithDefaults()
 	// The client follows no redirects: Reddit answers an unknown
 	// subreddit with a redirect to its subreddit search, whose Listing
@@ -86,7 +75,7 @@ func New(cfg Config, opts ...Option) *Source {
 		log:      o.Log,
 		maxPages: DefaultMaxPages,
 	}
-	fetch.ApplyOwn(o, s)
+	sources.ApplyOwn(o, s)
 	s.tokens.init()
 	return s
 }

@@ -229,7 +229,7 @@ var (
 
 // setup starts a fake Reddit and a Source talking to it. At the end of the
 // test it checks that no secret or token reached the logs.
-func setup(t *testing.T, cfg Config, opts ...Option) *env {
+func setup(t *testing.T, cfg Config, opts ...sources.Option) *env {
 	t.Helper()
 	e := &env{
 		f:     newFakeReddit(t),
@@ -240,7 +240,7 @@ func setup(t *testing.T, cfg Config, opts ...Option) *env {
 	cfg.BaseURL = e.f.srv.URL
 	cfg.TokenURL = e.f.srv.URL + "/api/v1/access_token"
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts = append([]Option{WithLogger(log), WithClock(e.clock.Now), WithRateState(e.rate)}, opts...)
+	opts = append([]sources.Option{sources.WithLogger(log), sources.WithClock(e.clock.Now), sources.WithRateState(e.rate)}, opts...)
 	e.src = New(cfg, opts...)
 	t.Cleanup(func() {
 		logs := e.logs.String()

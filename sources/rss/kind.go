@@ -50,6 +50,6 @@ var Kind = sources.NewKind(sources.Spec[Settings, Config]{
 	},
 	Defaults: func(c *Config) { *c = c.WithDefaults() },
 	New: func(c Config, env sources.Env) sources.Source {
-		return New(c, WithLogger(env.Log), WithRateState(env.Rate), WithPrivateTargets(env.AllowPrivateTargets))
+		return New(c, sources.WithLogger(env.Log), sources.WithRateState(env.Rate), sources.WithPrivateTargets(env.AllowPrivateTargets))
 	},
 })

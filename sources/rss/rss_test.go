@@ -23,10 +23,10 @@ type env struct {
 	src *Source
 }
 
-func newEnv(t *testing.T, opts ...Option) *env {
+func newEnv(t *testing.T, opts ...sources.Option) *env {
 	t.Helper()
 	e := &env{Env: sourcetest.NewEnv(now)}
-	e.src = New(Config{}, append(e.Options(WithPrivateTargets(true)), opts...)...)
+	e.src = New(Config{}, append(e.Options(sources.WithPrivateTargets(true)), opts...)...)
 	return e
 }
 
@@ -223,7 +223,7 @@ func TestFailuresKeepTheCursor(t *testing.T) {
 		if _, err := e.src.Poll(context.Background(), manager(srv.URL+"/f"), nil); !errors.Is(err, sources.ErrRateLimited) {
 			t.Fatal(err)
 		}
-		other := New(Config{}, e.Elsewhere(WithPrivateTargets(true))...)
+		other := New(Config{}, e.Elsewhere(sources.WithPrivateTargets(true))...)
 		// Another process, another feed of the host.
 		sourcetest.BlockedElsewhere(t, other, manager(srv.URL+"/other"), srv)
 		e.Clock.Add(121 * time.Second)

@@ -32,6 +32,6 @@ var Kind = sources.NewKind(sources.Spec[Settings, Config]{
 		return sources.CheckURLs(map[string]string{"base_url": c.BaseURL})
 	},
 	New: func(c Config, env sources.Env) sources.Source {
-		return New(c, WithLogger(env.Log), WithRateState(env.Rate))
+		return New(c, sources.WithLogger(env.Log), sources.WithRateState(env.Rate))
 	},
 })

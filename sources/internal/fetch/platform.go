@@ -1,6 +1,10 @@
 package fetch
 
-import "time"
+import (
+	"time"
+
+	"github.com/earshothq/earshot/sources"
+)
 
 const (
 	// UserAgent identifies Earshot to the platforms that do not ask an
@@ -33,8 +37,8 @@ type Platform struct {
 // NewHTTP (NewGuardedHTTP for UserURLs), the shared rate state and the
 // clock. It returns the options too, their logger scoped with
 // "source"=p.Name, for the Source to keep.
-func New(p Platform, opts []Option) (*Client, Options) {
-	o := Apply(opts)
+func New(p Platform, opts []sources.Option) (*Client, sources.Options) {
+	o := sources.ApplyOptions(opts)
 	o.Log = o.Log.With("source", p.Name)
 	if p.Timeout == 0 {
 		p.Timeout = DefaultTimeout

@@ -30,7 +30,7 @@ func TestNewBuildsTheClientFromTheOptions(t *testing.T) {
 	tests := []struct {
 		name     string
 		p        Platform
-		opts     []Option
+		opts     []sources.Option
 		wantUA   string
 		wantTime time.Duration
 		wantErr  error // of a call to the loopback test server
@@ -38,13 +38,13 @@ func TestNewBuildsTheClientFromTheOptions(t *testing.T) {
 		{"defaults", Platform{Name: "hn", RateKey: "hn", MaxBody: 10}, nil, UserAgent, DefaultTimeout, nil},
 		{"own user agent and timeout", Platform{Name: "reddit", UserAgent: "bot/1", Timeout: time.Second}, nil, "bot/1", time.Second, nil},
 		{"user URLs are guarded", Platform{Name: "rss", UserURLs: true}, nil, "", DefaultTimeout, notify.ErrPrivateTarget},
-		{"unless private targets are allowed", Platform{Name: "rss", UserURLs: true}, []Option{WithPrivateTargets(true)}, UserAgent, DefaultTimeout, nil},
+		{"unless private targets are allowed", Platform{Name: "rss", UserURLs: true}, []sources.Option{sources.WithPrivateTargets(true)}, UserAgent, DefaultTimeout, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			logs.Reset()
 			gotUA = ""
-			opts := append([]Option{WithLogger(log), WithRateState(rate), WithClock(now)}, tt.opts...)
+			opts := append([]sources.Option{sources.WithLogger(log), sources.WithRateState(rate), sources.WithClock(now)}, tt.opts...)
 			c, o := New(tt.p, opts)
 			if c.Source != tt.p.Name || c.RateKey != tt.p.RateKey || c.MaxBody != tt.p.MaxBody || c.Timeout != tt.wantTime {
 				t.Errorf("client = %+v", c)
@@ -65,23 +65,4 @@ func TestNewBuildsTheClientFromTheOptions(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestOwnOptionsApplyToTheirSourceOnly(t *testing.T) {
-	type source struct{ pages []int }
-	type other struct{}
-	page := func(n int) Option { return Own(func(s *source) { s.pages = append(s.pages, n) }) }
-
-	var s source
-	ApplyOwn(Apply([]Option{page(1), WithClock(time.Now), page(2)}), &s)
-	if len(s.pages) != 2 || s.pages[0] != 1 || s.pages[1] != 2 {
-		t.Errorf("pages = %v, want [1 2] in order", s.pages)
-	}
-
-	defer func() {
-		if recover() == nil {
-			t.Error("an option for another package's source was dropped silently")
-		}
-	}()
-	ApplyOwn(Apply([]Option{Own(func(*other) {})}), &s)
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/earshothq/earshot/internal/fakes"
 	"github.com/earshothq/earshot/models"
 	"github.com/earshothq/earshot/sources"
-	"github.com/earshothq/earshot/sources/internal/fetch"
 )
 
 // Env is what a test builds its Source with: a clock set to a fixed time,
@@ -45,14 +44,14 @@ func NewEnv(now time.Time) *Env {
 
 // Options build a Source on the Env: its clock, rate state and logger,
 // then extra.
-func (e *Env) Options(extra ...fetch.Option) []fetch.Option {
-	return append([]fetch.Option{fetch.WithClock(e.Clock.Now), fetch.WithRateState(e.Rate), fetch.WithLogger(e.Log)}, extra...)
+func (e *Env) Options(extra ...sources.Option) []sources.Option {
+	return append([]sources.Option{sources.WithClock(e.Clock.Now), sources.WithRateState(e.Rate), sources.WithLogger(e.Log)}, extra...)
 }
 
 // Elsewhere build a Source standing for another process: the same clock
 // and rate state, its own logs (discarded), then extra.
-func (e *Env) Elsewhere(extra ...fetch.Option) []fetch.Option {
-	return append([]fetch.Option{fetch.WithClock(e.Clock.Now), fetch.WithRateState(e.Rate)}, extra...)
+func (e *Env) Elsewhere(extra ...sources.Option) []sources.Option {
+	return append([]sources.Option{sources.WithClock(e.Clock.Now), sources.WithRateState(e.Rate)}, extra...)
 }
 
 // Buffer is a bytes.Buffer safe for the concurrent writes of a source's

@@ -1,20 +1,18 @@
-package fetch
+package sources
 
 import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/earshothq/earshot/sources"
 )
 
 // Options are what a source is built with, the same for every platform:
 // its logger, where rate-limit blocks are shared, its clock and whether
-// user-given URLs may name private addresses. Each source package exposes
-// them as its own Option and With… functions.
+// user-given URLs may name private addresses. Every platform package's New
+// takes ...Option: these With… functions, and the package's own (Own).
 type Options struct {
 	Log          *slog.Logger
-	Rate         sources.RateState
+	Rate         RateState
 	Now          func() time.Time
 	AllowPrivate bool
 
@@ -37,7 +35,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithRateState sets where rate-limit blocks are shared (default: this
 // process only).
-func WithRateState(r sources.RateState) Option {
+func WithRateState(r RateState) Option {
 	return func(o *Options) {
 		if r != nil {
 			o.Rate = r
@@ -65,9 +63,9 @@ func Own[T any](set func(*T)) Option {
 	return func(o *Options) { o.own = append(o.own, set) }
 }
 
-// Apply returns the options with their defaults filled.
-func Apply(opts []Option) Options {
-	o := Options{Log: slog.Default(), Rate: &sources.MemoryRateState{}, Now: time.Now}
+// ApplyOptions returns the options with their defaults filled.
+func ApplyOptions(opts []Option) Options {
+	o := Options{Log: slog.Default(), Rate: &MemoryRateState{}, Now: time.Now}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -81,7 +79,7 @@ func ApplyOwn[T any](o Options, t *T) {
 	for _, f := range o.own {
 		set, ok := f.(func(*T))
 		if !ok {
-			panic(fmt.Sprintf("fetch: an option for %T given to the constructor of %T", f, t))
+			panic(fmt.Sprintf("sources: an option for %T given to the constructor of %T", f, t))
 		}
 		set(t)
 	}
