@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -85,18 +84,12 @@ func TestSemEvalDev2Draw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skip := map[string]bool{}
-	for _, l := range append(frozen, dev...) {
-		skip[l.ID] = true
-	}
-	leads := salesLeads(t, tweets)
-	text := map[string]string{}
+	text, leads := unlabelled(t, tweets, frozen, dev)
 	var fl, cue []string
 	for _, tw := range tweets {
-		if skip[tw.ID] {
+		if _, ok := text[tw.ID]; !ok {
 			continue
 		}
-		text[tw.ID] = tw.Text
 		if _, ok := leads[tw.ID]; ok {
 			fl = append(fl, tw.ID)
 		} else if dev2Cue(tw.Text) {
@@ -104,21 +97,7 @@ func TestSemEvalDev2Draw(t *testing.T) {
 		}
 	}
 	t.Logf("strata: flagged %d, cue %d (of %d tweets outside both labelled sets)", len(fl), len(cue), len(text))
-	r := rand.New(rand.NewPCG(2017, 6))
-	type item struct{ id, stratum string }
-	var items []item
-	for _, s := range []struct {
-		name string
-		ids  []string
-		n    int
-	}{{"flagged", fl, 200}, {"cue", cue, 400}} {
-		ids := slices.Clone(s.ids)
-		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-		for _, id := range ids[:s.n] {
-			items = append(items, item{id, s.name})
-		}
-	}
-	r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+	items := drawBlind(rand.New(rand.NewPCG(2017, 6)), []stratum{{"flagged", fl, 200}, {"cue", cue, 400}})
 	var b, k strings.Builder
 	for i, it := range items {
 		fmt.Fprintf(&b, "%d\t%s\n", i, strings.Join(strings.Fields(text[it.id]), " "))

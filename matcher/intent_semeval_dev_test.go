@@ -76,18 +76,12 @@ func TestSemEvalDevDraw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skip := map[string]bool{}
-	for _, l := range frozen {
-		skip[l.ID] = true
-	}
-	leads := salesLeads(t, tweets)
-	text := map[string]string{}
+	text, leads := unlabelled(t, tweets, frozen)
 	var fl, cue, rest []string
 	for _, tw := range tweets {
-		if skip[tw.ID] {
+		if _, ok := text[tw.ID]; !ok {
 			continue
 		}
-		text[tw.ID] = tw.Text
 		switch _, ok := leads[tw.ID]; {
 		case ok:
 			fl = append(fl, tw.ID)
@@ -98,21 +92,7 @@ func TestSemEvalDevDraw(t *testing.T) {
 		}
 	}
 	t.Logf("strata: flagged %d, cue %d, rest %d", len(fl), len(cue), len(rest))
-	r := rand.New(rand.NewPCG(2017, 5))
-	type item struct{ id, stratum string }
-	var items []item
-	for _, s := range []struct {
-		name string
-		ids  []string
-		n    int
-	}{{"flagged", fl, 300}, {"cue", cue, 300}, {"rest", rest, 150}} {
-		ids := slices.Clone(s.ids)
-		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-		for _, id := range ids[:s.n] {
-			items = append(items, item{id, s.name})
-		}
-	}
-	r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+	items := drawBlind(rand.New(rand.NewPCG(2017, 5)), []stratum{{"flagged", fl, 300}, {"cue", cue, 300}, {"rest", rest, 150}})
 	var b strings.Builder
 	for i, it := range items {
 		fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", i, it.id, it.stratum, strings.ReplaceAll(text[it.id], "\t", " "))
@@ -120,6 +100,49 @@ func TestSemEvalDevDraw(t *testing.T) {
 	if err := os.WriteFile(out, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// unlabelled returns the text of the tweets in none of the label sets, by
+// id, and the SALES leads among all the tweets (the strata of a draw).
+func unlabelled(t *testing.T, tweets []tweet, sets ...[]semevalLabel) (map[string]string, map[string]string) {
+	skip := map[string]bool{}
+	for _, set := range sets {
+		for _, l := range set {
+			skip[l.ID] = true
+		}
+	}
+	text := map[string]string{}
+	for _, tw := range tweets {
+		if !skip[tw.ID] {
+			text[tw.ID] = tw.Text
+		}
+	}
+	return text, salesLeads(t, tweets)
+}
+
+// A stratum is one part of a dev draw: n of its ids, at random.
+type stratum struct {
+	name string
+	ids  []string
+	n    int
+}
+
+// A drawn tweet and the stratum it was drawn from.
+type drawn struct{ id, stratum string }
+
+// drawBlind takes each stratum's n at random and shuffles them together,
+// so that they are labelled without knowing which stratum each is from.
+func drawBlind(r *rand.Rand, strata []stratum) []drawn {
+	var items []drawn
+	for _, s := range strata {
+		ids := slices.Clone(s.ids)
+		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		for _, id := range ids[:s.n] {
+			items = append(items, drawn{id, s.name})
+		}
+	}
+	r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+	return items
 }
 
 // TestIntentOnSemEvalDev measures SALES on the SemEval dev labels, weighted
